@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the Debian packages ember needs to build, test and boot, if missing.
+set -euo pipefail
+pkgs=(gcc make libc6-dev linux-libc-dev libjansson-dev libseccomp-dev libcmocka-dev liburing-dev
+      linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils zstd kmod
+      busybox-static e2fsprogs qemu-system-x86 curl)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "ember: installing missing packages: ${missing[*]}"
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,87 @@
+# ember - a minimal KVM microVM monitor.
+#
+#   make            build build/ember (static)
+#   make run        boot a demo microVM (inside the test host when /dev/kvm is unusable)
+#   make test       unit tests (ASan/UBSan) + integration tests booting real guests
+#   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
+#   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
+#   make bench-boot boot benchmark: ember against QEMU microvm
+#   make deps       install missing Debian packages
+
+CC      ?= gcc
+BUILD   := build
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -MMD -MP
+LDLIBS  := -ljansson -lpthread
+
+VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
+LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
+OBJ      := $(VMM_SRC:%.c=$(BUILD)/obj/%.o)
+
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all run test unit integration guest testhost install clean deps bench-boot format
+
+all: $(BUILD)/ember
+
+$(BUILD)/ember: $(OBJ)
+	$(CC) -static -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
+
+deps:
+	@bash .ci/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@bash tests/run-unit.sh $(UNIT_BIN)
+
+guest: $(BUILD)/ember
+	@bash guest-kernel-config/build.sh
+
+testhost:
+	@bash tests/testhost/build.sh
+
+integration: $(BUILD)/ember guest
+	@bash tests/run-integration.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+run: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash tests/run-demo.sh
+
+bench-boot: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-boot.sh
+
+install: $(BUILD)/ember
+	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
+
+format:
+	clang-format -i vmm/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/ember
+
+.SECONDARY:
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)

@@ -1,0 +1,142 @@
+/*
+ * config.h - the microVM's configuration, in Firecracker's schema.
+ *
+ * One struct vm_config is built either from a config file (--config-file,
+ * Firecracker's VmmConfig document with kebab-case keys) or, later, piece by
+ * piece through the API. Both paths go through the same per-section parsers
+ * below, so validation rules and messages are identical.
+ *
+ * Parsers reject unknown fields, wrong JSON types, missing required fields,
+ * bad enum values and out-of-range numbers; the errbuf names the field and
+ * the problem, e.g. "machine-config: vcpu_count must be between 1 and 32".
+ */
+#ifndef EMBER_CONFIG_H
+#define EMBER_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "log.h"
+
+#define CFG_MAX_DRIVES 16
+#define CFG_MAX_NETS   8
+#define CFG_ID_MAX     64
+#define CFG_DEFAULT_CMDLINE                                                                        \
+	"reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "         \
+	"swiotlb=noforce"
+
+enum cfg_huge_pages { HUGE_PAGES_NONE, HUGE_PAGES_TRANSPARENT, HUGE_PAGES_2M };
+enum cfg_cache_type { CACHE_UNSAFE, CACHE_WRITEBACK };
+enum cfg_io_engine { IO_ENGINE_SYNC, IO_ENGINE_ASYNC };
+
+struct cfg_boot_source {
+	char *kernel_image_path; /* required */
+	char *initrd_path;	 /* NULL if none */
+	char *boot_args;	 /* NULL: CFG_DEFAULT_CMDLINE is used */
+};
+
+struct cfg_machine {
+	unsigned int vcpu_count; /* 1..32, default 1 */
+	uint64_t mem_size_mib;	 /* default 128 */
+	bool smt;
+	bool track_dirty_pages;
+	enum cfg_huge_pages huge_pages;
+};
+
+struct cfg_token_bucket {
+	bool set;
+	uint64_t size;
+	uint64_t refill_time_ms;
+	uint64_t one_time_burst;
+};
+
+struct cfg_rate_limiter {
+	struct cfg_token_bucket bandwidth;
+	struct cfg_token_bucket ops;
+};
+
+struct cfg_drive {
+	char drive_id[CFG_ID_MAX + 1];
+	bool is_root_device;
+	char *path_on_host;
+	bool is_read_only;
+	char *partuuid; /* NULL if none */
+	enum cfg_cache_type cache_type;
+	enum cfg_io_engine io_engine;
+	struct cfg_rate_limiter rate_limiter;
+};
+
+struct cfg_net {
+	char iface_id[CFG_ID_MAX + 1];
+	char host_dev_name[16]; /* IFNAMSIZ */
+	bool has_guest_mac;
+	uint8_t guest_mac[6];
+	unsigned int mtu; /* 0: not set */
+	struct cfg_rate_limiter rx_rate_limiter;
+	struct cfg_rate_limiter tx_rate_limiter;
+};
+
+struct cfg_logger {
+	bool set;
+	char *log_path;
+	enum log_level level;
+	bool show_level;
+	bool show_log_origin;
+	char *module;
+};
+
+struct cfg_metrics {
+	bool set;
+	char *metrics_path;
+};
+
+struct vm_config {
+	bool has_boot_source;
+	struct cfg_boot_source boot_source;
+	struct cfg_machine machine;
+	struct cfg_drive drive[CFG_MAX_DRIVES];
+	unsigned int nr_drives;
+	struct cfg_net net[CFG_MAX_NETS];
+	unsigned int nr_nets;
+	struct cfg_logger logger;
+	struct cfg_metrics metrics;
+};
+
+/* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
+void config_init(struct vm_config *cfg);
+
+/* config_free - release every string the config owns; leaves it re-init'ed. */
+void config_free(struct vm_config *cfg);
+
+/*
+ * config_load_file - parse and validate the JSON config file at @path into
+ * @cfg (which must be config_init'ed). Unknown top-level keys are ignored, as
+ * Firecracker does; everything below them is strict. Also checks cross-field
+ * rules: boot-source present, unique drive/iface ids, at most one root
+ * drive, unique tap names. Does not open images or taps.
+ */
+int config_load_file(struct vm_config *cfg, const char *path, struct errbuf *e);
+int config_load_json(struct vm_config *cfg, const char *text, size_t len, struct errbuf *e);
+
+/* Per-section parsers, shared with the API. Each validates one JSON object. */
+int config_parse_boot_source(const json_t *j, struct cfg_boot_source *out, struct errbuf *e);
+int config_parse_machine(const json_t *j, struct cfg_machine *out, bool partial,
+			 struct errbuf *e);
+int config_parse_drive(const json_t *j, struct cfg_drive *out, struct errbuf *e);
+int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
+int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
+int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+
+/* config_id_valid - Firecracker resource ids: non-empty, [A-Za-z0-9_]. */
+bool config_id_valid(const char *id);
+
+/* config_parse_mac - "06:00:ac:10:00:02" -> 6 bytes; -EINVAL if malformed. */
+int config_parse_mac(const char *s, uint8_t mac[6]);
+
+/* config_check - cross-field validation of a complete config (see above). */
+int config_check(const struct vm_config *cfg, struct errbuf *e);
+
+#endif

@@ -1,0 +1,90 @@
+/* guest_mem.c - see guest_mem.h. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "guest_mem.h"
+#include "layout.h"
+
+int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e)
+{
+	void *map;
+
+	memset(gm, 0, sizeof(*gm));
+	if (ram_size == 0 || ram_size % 4096)
+		return errf(e, -EINVAL, "guest RAM size %llu is not a non-zero multiple of 4 KiB",
+			    (unsigned long long)ram_size);
+	if (ram_size > GM_MAX_RAM)
+		return errf(e, -E2BIG, "guest RAM size %llu MiB exceeds the limit of %llu MiB",
+			    (unsigned long long)(ram_size >> 20),
+			    (unsigned long long)(GM_MAX_RAM >> 20));
+	map = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return errf(e, -errno, "cannot map %llu MiB of guest RAM: %s",
+			    (unsigned long long)(ram_size >> 20), strerror(errno));
+	gm->map = map;
+	gm->map_size = ram_size;
+	gm->ram_size = ram_size;
+	gm->region[0].gpa = 0;
+	gm->region[0].hva = map;
+	if (ram_size <= MMIO_GAP_START) {
+		gm->region[0].size = ram_size;
+		gm->nr_regions = 1;
+		return 0;
+	}
+	gm->region[0].size = MMIO_GAP_START;
+	gm->region[1].gpa = MMIO_GAP_END;
+	gm->region[1].size = ram_size - MMIO_GAP_START;
+	gm->region[1].hva = (uint8_t *)map + MMIO_GAP_START;
+	gm->nr_regions = 2;
+	return 0;
+}
+
+void gm_destroy(struct guest_mem *gm)
+{
+	if (gm->map)
+		munmap(gm->map, gm->map_size);
+	memset(gm, 0, sizeof(*gm));
+}
+
+void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+	unsigned int i;
+
+	if (__builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	for (i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->region[i];
+
+		if (gpa >= r->gpa && end <= r->gpa + r->size)
+			return r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+int gm_read(const struct guest_mem *gm, void *dst, uint64_t gpa, uint64_t len)
+{
+	const void *src = gm_ptr(gm, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *dst = gm_ptr(gm, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+uint64_t gm_low_end(const struct guest_mem *gm)
+{
+	return gm->nr_regions ? gm->region[0].size : 0;
+}

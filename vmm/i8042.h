@@ -1,0 +1,42 @@
+/*
+ * i8042.h - the PS/2 keyboard controller, just enough for a microVM.
+ *
+ * Ports 0x60 (data) and 0x64 (status/command). The guest reboots through
+ * command 0xFE (pulse reset line), which with reboot=k is how a Linux guest
+ * ends: ember treats it as a clean VM exit. Status reads are chosen so
+ * Linux's probe finishes at once instead of polling.
+ */
+#ifndef EMBER_I8042_H
+#define EMBER_I8042_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "irq.h"
+
+struct i8042 {
+	pthread_mutex_t lock;
+	uint8_t status;
+	uint8_t cmd_byte;   /* controller configuration byte */
+	uint8_t pending_cmd; /* command waiting for its data byte, 0 if none */
+	uint8_t outbuf[16];
+	unsigned int out_head, out_count;
+	struct irq_line irq; /* IRQ 1 */
+	void (*reset)(void *ctx); /* called on command 0xFE */
+	void *reset_ctx;
+};
+
+/* The device covers ports 0x60..0x64; 0x61-0x63 are not ours (the in-kernel
+ * PIT handles 0x61), so register it as two ranges: data and command. */
+extern const struct bus_dev_ops i8042_data_ops;	   /* port 0x60, length 1 */
+extern const struct bus_dev_ops i8042_command_ops; /* port 0x64, length 1 */
+
+void i8042_init(struct i8042 *k, struct irq_line irq, void (*reset)(void *), void *reset_ctx);
+void i8042_destroy(struct i8042 *k);
+
+/* i8042_send_ctrl_alt_del - queue the Ctrl+Alt+Del scancodes (set 2) and
+ * interrupt the guest. -ENOSPC if the output buffer is full. */
+int i8042_send_ctrl_alt_del(struct i8042 *k);
+
+#endif
