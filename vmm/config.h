@@ -121,7 +121,14 @@ void config_free(struct vm_config *cfg);
 int config_load_file(struct vm_config *cfg, const char *path, struct errbuf *e);
 int config_load_json(struct vm_config *cfg, const char *text, size_t len, struct errbuf *e);
 
-/* Per-section parsers, shared with the API. Each validates one JSON object. */
+/*
+ * Per-section parsers, shared with the API. Each validates one JSON object.
+ * @out must be initialised (zeroed, config_init'ed or filled by an earlier
+ * parse): on success the strings it held are freed and replaced; on failure
+ * it is left untouched. Messages start with the section ("drive: ...",
+ * "network-interface: ..."). With partial=true every machine field is
+ * optional and the update is merged into @out (an empty object is refused).
+ */
 int config_parse_boot_source(const json_t *j, struct cfg_boot_source *out, struct errbuf *e);
 int config_parse_machine(const json_t *j, struct cfg_machine *out, bool partial,
 			 struct errbuf *e);

@@ -15,15 +15,19 @@
 #include "bus.h"
 #include "irq.h"
 
+#define I8042_BUF_SIZE 16
+
 struct i8042 {
 	pthread_mutex_t lock;
-	uint8_t status;
-	uint8_t cmd_byte;   /* controller configuration byte */
+	uint8_t status;	     /* sticky status bits; OBF is derived from out_count */
+	uint8_t cmd_byte;    /* controller configuration byte */
 	uint8_t pending_cmd; /* command waiting for its data byte, 0 if none */
-	uint8_t outbuf[16];
+	uint8_t kbd_pending; /* keyboard command waiting for its parameter, 0 if none */
+	uint8_t outp;	     /* output port (0xD0/0xD1); bit 0 low = CPU reset */
+	uint8_t outbuf[I8042_BUF_SIZE];
 	unsigned int out_head, out_count;
-	struct irq_line irq; /* IRQ 1 */
-	void (*reset)(void *ctx); /* called on command 0xFE */
+	struct irq_line irq;	  /* IRQ 1 */
+	void (*reset)(void *ctx); /* called on command 0xFE, outside the lock */
 	void *reset_ctx;
 };
 
@@ -35,8 +39,9 @@ extern const struct bus_dev_ops i8042_command_ops; /* port 0x64, length 1 */
 void i8042_init(struct i8042 *k, struct irq_line irq, void (*reset)(void *), void *reset_ctx);
 void i8042_destroy(struct i8042 *k);
 
-/* i8042_send_ctrl_alt_del - queue the Ctrl+Alt+Del scancodes (set 2) and
- * interrupt the guest. -ENOSPC if the output buffer is full. */
+/* i8042_send_ctrl_alt_del - queue Ctrl, Alt and Del presses then releases
+ * (scancode set 2, or set 1 if the guest turned on translation) and
+ * interrupt the guest. -ENOSPC if the output buffer lacks room for all. */
 int i8042_send_ctrl_alt_del(struct i8042 *k);
 
 #endif

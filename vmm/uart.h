@@ -12,6 +12,7 @@
 #define EMBER_UART_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -22,19 +23,24 @@
 
 struct uart {
 	pthread_mutex_t lock;
-	uint8_t ier, iir, lcr, mcr, lsr, msr, scr, fcr;
+	uint8_t ier, lcr, mcr, scr, fcr; /* IIR, LSR and MSR are derived */
 	uint8_t dll, dlm;
+	uint8_t lsr_err; /* sticky LSR error bits (overrun); reading LSR clears */
 	uint8_t rx_fifo[UART_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
-	int thre_pending; /* THR-empty interrupt owed to the guest */
-	int out_fd;	  /* guest output goes here; -1 drops it */
+	bool thre_pending; /* THR-empty interrupt owed to the guest */
+	int out_fd;	   /* guest output goes here; -1 drops it; not owned */
+	bool out_poll;	   /* out_fd may block: poll it before each write */
 	struct irq_line irq;
-	uint64_t tx_bytes;
+	uint64_t tx_bytes;   /* bytes written to out_fd */
 	uint64_t tx_dropped; /* bytes the output fd refused */
 };
 
 extern const struct bus_dev_ops uart_bus_ops; /* 8 ports at SERIAL_PORT_BASE */
 
+/* uart_init - reset state, guest output to @out_fd (not owned: the caller
+ * closes it after uart_destroy). A blocking @out_fd is polled before each
+ * byte so a stalled reader drops output instead of stalling the vCPU. */
 void uart_init(struct uart *u, int out_fd, struct irq_line irq);
 void uart_destroy(struct uart *u);
 

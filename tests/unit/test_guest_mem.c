@@ -61,9 +61,9 @@ static void bad_sizes_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(small_ram_is_one_region),
-		cmocka_unit_test(large_ram_splits_around_gap),
-		cmocka_unit_test(bad_sizes_rejected),
+	    cmocka_unit_test(small_ram_is_one_region),
+	    cmocka_unit_test(large_ram_splits_around_gap),
+	    cmocka_unit_test(bad_sizes_rejected),
 	};
 	return cmocka_run_group_tests_name("guest_mem", tests, NULL, NULL);
 }

@@ -1,0 +1,14 @@
+# mem_128: a guest configured with mem_size_mib 128 sees MemTotal a little below
+# 128 MiB (the kernel's own code and reserved areas are not counted): accept
+# 85-100 % of the configured size.
+# timeout: 120
+. "$LIB"
+need_asset vmlinux
+need_asset initramfs.cpio.gz
+write_config "$ASSETS/vmlinux" "$ASSETS/initramfs.cpio.gz" "$STD_ARGS" 1 128
+boot
+expect_boot_ok
+kb=$(marker EMBER-MEMTOTAL-KB)
+case $kb in '' | *[!0-9]*) fail "no numeric EMBER-MEMTOTAL-KB (got '$kb')" ;; esac
+[ "$kb" -le 131072 ] && [ "$kb" -ge 111411 ] ||
+	fail "MemTotal $kb kB is not within 85-100 % of 131072 kB"

@@ -1,0 +1,9 @@
+# vcpus_1: a guest configured with vcpu_count 1 brings up 1 CPUs.
+# timeout: 120
+. "$LIB"
+need_asset vmlinux
+need_asset initramfs.cpio.gz
+write_config "$ASSETS/vmlinux" "$ASSETS/initramfs.cpio.gz" "$STD_ARGS" 1 128
+boot
+expect_boot_ok
+expect_marker EMBER-NPROC 1

@@ -1,0 +1,60 @@
+/*
+ * cli.h - ember's command line, with Firecracker's flag names.
+ *
+ *   --api-sock PATH          (default /run/ember.socket)
+ *   --config-file PATH       boot at once from a Firecracker config file
+ *   --no-api                 no API server (needs --config-file)
+ *   --boot-timer             attach the boot-timer device
+ *   --id ID                  1..64 chars of [A-Za-z0-9-] (default anonymous-instance)
+ *   --log-path PATH, --level LEVEL, --show-level, --show-log-origin
+ *   --metrics-path PATH
+ *   --http-api-max-payload-size BYTES   (default 51200)
+ *   --serial-out PATH        guest serial output to a file instead of stdout (ember extension)
+ *   --no-seccomp
+ *   --help, --version
+ * Both "--flag value" and "--flag=value" are accepted.
+ */
+#ifndef EMBER_CLI_H
+#define EMBER_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "log.h"
+
+#define CLI_DEFAULT_API_SOCK	 "/run/ember.socket"
+#define CLI_DEFAULT_ID		 "anonymous-instance"
+#define CLI_DEFAULT_MAX_PAYLOAD	 51200
+
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+
+struct cli_opts {
+	enum cli_action action;
+	const char *api_sock;	 /* points into argv or a default string */
+	const char *config_file; /* NULL if none */
+	bool no_api;
+	bool boot_timer;
+	const char *id;
+	const char *log_path;
+	bool level_set;
+	enum log_level level;
+	bool show_level;
+	bool show_log_origin;
+	const char *metrics_path;
+	uint64_t max_payload;
+	const char *serial_out;
+	bool no_seccomp;
+};
+
+/*
+ * cli_parse - parse argv into @o. Unknown flags, missing values, bad
+ * numbers, an invalid --id, or --no-api without --config-file give -EINVAL
+ * with a message. Does not print anything.
+ */
+int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e);
+
+/* cli_usage - the --help text. */
+const char *cli_usage(void);
+
+#endif

@@ -1,0 +1,278 @@
+/* vm.c - building and tearing down the microVM; see vm.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bootparams.h"
+#include "mptable.h"
+#include "vm.h"
+
+void vm_init(struct vm *vm, const struct cli_opts *opts)
+{
+	unsigned int i;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->opts = opts;
+	log_init(&vm->log, opts ? opts->id : NULL);
+	config_init(&vm->cfg);
+	vm->kvm.fd = vm->kvm.vm_fd = -1;
+	vm->uart_irqfd = vm->i8042_irqfd = -1;
+	vm->serial_out_fd = vm->serial_in_fd = -1;
+	vm->epoll_fd = vm->exit_efd = vm->input_timer_fd = -1;
+	atomic_init(&vm->exit_status, -1);
+	for (i = 0; i < MAX_VCPUS; i++)
+		vm->vcpu[i].fd = -1;
+}
+
+/* A whole file mapped read-only; the loaders bound-check everything in it. */
+struct file_map {
+	const uint8_t *data;
+	size_t len;
+};
+
+static int map_file(const char *what, const char *path, uint64_t max, struct file_map *m,
+		    struct errbuf *e)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errf(e, -errno, "%s %s: %s", what, path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = errf(e, -errno, "%s %s: %s", what, path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = errf(e, -EINVAL, "%s %s: not a regular file", what, path);
+		goto out;
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > max) {
+		ret = errf(e, -EFBIG, "%s %s: size %lld is %s", what, path, (long long)st.st_size,
+			   st.st_size ? "larger than guest RAM can hold" : "zero");
+		goto out;
+	}
+	m->len = st.st_size;
+	m->data = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m->data == MAP_FAILED) {
+		m->data = NULL;
+		ret = errf(e, -errno, "%s %s: mmap: %s", what, path, strerror(errno));
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static void unmap_file(struct file_map *m)
+{
+	if (m->data)
+		munmap((void *)m->data, m->len);
+	m->data = NULL;
+}
+
+/* The kernel command line: the user's (or Firecracker's default) plus what
+ * ember's platform requires. */
+static int build_cmdline(struct vm *vm, struct errbuf *e)
+{
+	const char *base = vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args
+							 : CFG_DEFAULT_CMDLINE;
+	/* There is no PCI bus: spare the guest 256 buses of config-space probes. */
+	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s pci=off", base);
+
+	if (n < 0 || (size_t)n >= sizeof(vm->cmdline))
+		return errf(e, -E2BIG, "kernel command line is longer than %zu bytes",
+			    sizeof(vm->cmdline) - 1);
+	return 0;
+}
+
+static int load_images(struct vm *vm, struct errbuf *e)
+{
+	const struct cfg_boot_source *bs = &vm->cfg.boot_source;
+	struct file_map kernel = {0}, initrd = {0};
+	uint64_t initrd_gpa = 0, initrd_size = 0;
+	int ret;
+
+	ret = map_file("kernel image", bs->kernel_image_path, gm_low_end(&vm->mem), &kernel, e);
+	if (ret)
+		return ret;
+	ret = load_kernel(&vm->mem, kernel.data, kernel.len, &vm->kernel, e);
+	unmap_file(&kernel);
+	if (ret)
+		return ret;
+	log_info(&vm->log, "Kernel loaded using %s boot protocol (%s), entry 0x%llx",
+		 vm->kernel.proto == BOOT_PROTO_PVH ? "PVH" : "Linux 64-bit",
+		 vm->kernel.format == KERNEL_ELF ? "ELF vmlinux" : "bzImage",
+		 (unsigned long long)vm->kernel.entry);
+	if (bs->initrd_path) {
+		ret = map_file("initrd", bs->initrd_path, gm_low_end(&vm->mem), &initrd, e);
+		if (ret)
+			return ret;
+		ret = load_initrd(&vm->mem, &vm->kernel, initrd.data, initrd.len, &initrd_gpa, e);
+		initrd_size = initrd.len;
+		unmap_file(&initrd);
+		if (ret)
+			return ret;
+	}
+	ret = build_cmdline(vm, e);
+	if (ret)
+		return ret;
+	return setup_boot(&vm->mem, &vm->kernel, vm->cmdline, initrd_gpa, initrd_size, e);
+}
+
+static void irqfd_raise(void *ctx)
+{
+	int fd = *(int *)ctx;
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: an interrupt is pending anyway. */
+	if (write(fd, &one, sizeof(one)) < 0) {
+	}
+}
+
+static void i8042_reset(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	log_info(&vm->log, "guest reset through the i8042 controller: stopping the VM");
+	vm_request_exit(vm, EMBER_EXIT_OK);
+}
+
+static int open_serial_out(struct vm *vm, struct errbuf *e)
+{
+	const char *path = vm->opts ? vm->opts->serial_out : NULL;
+
+	if (!path) {
+		vm->serial_out_fd = dup(STDOUT_FILENO);
+		if (vm->serial_out_fd < 0)
+			return errf(e, -errno, "dup(stdout): %s", strerror(errno));
+		return 0;
+	}
+	vm->serial_out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (vm->serial_out_fd < 0)
+		return errf(e, -errno, "serial output %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int add_legacy_devices(struct vm *vm, struct errbuf *e)
+{
+	int ret;
+
+	ret = open_serial_out(vm, e);
+	if (ret)
+		return ret;
+	vm->uart_irqfd = kvm_irqfd(&vm->kvm, SERIAL_IRQ, e);
+	if (vm->uart_irqfd < 0)
+		return vm->uart_irqfd;
+	vm->i8042_irqfd = kvm_irqfd(&vm->kvm, I8042_IRQ, e);
+	if (vm->i8042_irqfd < 0)
+		return vm->i8042_irqfd;
+	uart_init(&vm->uart, vm->serial_out_fd,
+		  (struct irq_line){.raise = irqfd_raise, .ctx = &vm->uart_irqfd});
+	i8042_init(&vm->i8042, (struct irq_line){.raise = irqfd_raise, .ctx = &vm->i8042_irqfd},
+		   i8042_reset, vm);
+	vm->legacy_ready = true;
+	ret = bus_add(&vm->pio, SERIAL_PORT_BASE, 8, &uart_bus_ops, &vm->uart);
+	if (!ret)
+		ret = bus_add(&vm->pio, 0x60, 1, &i8042_data_ops, &vm->i8042);
+	if (!ret)
+		ret = bus_add(&vm->pio, 0x64, 1, &i8042_command_ops, &vm->i8042);
+	if (!ret)
+		ret = legacy_ports_register(&vm->legacy, &vm->pio);
+	if (!ret && vm->opts && vm->opts->boot_timer)
+		ret = bus_add(&vm->mmio, BOOT_TIMER_ADDR, BOOT_TIMER_SIZE, &boot_timer_ops,
+			      &vm->boot_timer);
+	if (ret)
+		return errf(e, ret, "registering legacy devices: %s", strerror(-ret));
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		ret = vcpu_create(vm, &vm->vcpu[i], i);
+		if (ret)
+			return ret;
+		vm->nr_vcpus_created++;
+	}
+	return 0;
+}
+
+int vm_build(struct vm *vm)
+{
+	struct errbuf e = {""};
+	uint64_t ram;
+	int ret;
+
+	boot_timer_start(&vm->boot_timer, &vm->log);
+	vm->nr_vcpus = vm->cfg.machine.vcpu_count;
+	if (__builtin_mul_overflow(vm->cfg.machine.mem_size_mib, 1ULL << 20, &ram)) {
+		log_error(&vm->log, "mem_size_mib %llu is too large",
+			  (unsigned long long)vm->cfg.machine.mem_size_mib);
+		return -E2BIG;
+	}
+	ret = gm_init(&vm->mem, ram, &e);
+	if (!ret)
+		ret = kvm_open(&vm->kvm, "/dev/kvm", &e);
+	if (!ret)
+		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
+	if (!ret)
+		ret = load_images(vm, &e);
+	if (!ret)
+		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
+	if (!ret)
+		ret = add_legacy_devices(vm, &e);
+	if (ret) {
+		log_error(&vm->log, "%s", e.msg);
+		return ret;
+	}
+	ret = create_vcpus(vm);
+	if (ret)
+		return ret;
+	log_info(&vm->log, "microVM built: %u vCPU(s), %llu MiB, cmdline \"%s\"", vm->nr_vcpus,
+		 (unsigned long long)vm->cfg.machine.mem_size_mib, vm->cmdline);
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned int i;
+
+	atomic_store(&vm->exiting, true);
+	for (i = 0; i < vm->nr_vcpus_created; i++)
+		vcpu_kick(&vm->vcpu[i]);
+	for (i = 0; i < vm->nr_vcpus_created; i++)
+		vcpu_join_destroy(&vm->vcpu[i]);
+	vm->nr_vcpus_created = 0;
+	if (vm->term_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &vm->term_saved);
+	vm->term_raw = false;
+	close_fd(&vm->input_timer_fd);
+	close_fd(&vm->exit_efd);
+	close_fd(&vm->epoll_fd);
+	if (vm->legacy_ready) {
+		uart_destroy(&vm->uart);
+		i8042_destroy(&vm->i8042);
+		vm->legacy_ready = false;
+	}
+	close_fd(&vm->i8042_irqfd);
+	close_fd(&vm->uart_irqfd);
+	close_fd(&vm->serial_out_fd);
+	kvm_close(&vm->kvm);
+	gm_destroy(&vm->mem);
+	config_free(&vm->cfg);
+	log_close(&vm->log);
+}

@@ -1,0 +1,99 @@
+/*
+ * vm.h - struct vm: everything one ember process knows about its microVM.
+ *
+ * One VM per process, but no hidden globals: all state hangs off struct vm
+ * and is passed explicitly. Lifecycle:
+ *
+ *   vm_init()      defaults, logger                         (main thread)
+ *   vm_build()     RAM, KVM VM, kernel/initrd, boot data, devices, vCPUs
+ *   vm_run()       start vCPU threads, run the event loop until the guest
+ *                  ends; returns the process exit status
+ *   vm_destroy()   stop threads, free everything, in reverse order
+ *
+ * Threads: the main thread runs the event loop (epoll over serial input,
+ * the exit eventfd, and later ioeventfds/tap/timers/API); one thread per
+ * vCPU. vCPU threads never block on the event loop; they ask it to stop
+ * the VM via vm_request_exit().
+ */
+#ifndef EMBER_VM_H
+#define EMBER_VM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <termios.h>
+
+#include "boot_timer.h"
+#include "bus.h"
+#include "cli.h"
+#include "config.h"
+#include "guest_mem.h"
+#include "i8042.h"
+#include "kvm.h"
+#include "layout.h"
+#include "legacy.h"
+#include "loader.h"
+#include "log.h"
+#include "uart.h"
+#include "vcpu.h"
+
+/* Exit statuses, Firecracker's numbering where it has one. */
+#define EMBER_EXIT_OK		 0
+#define EMBER_EXIT_GENERIC	 1
+#define EMBER_EXIT_UNEXPECTED	 2
+#define EMBER_EXIT_BAD_CONFIG	 152
+#define EMBER_EXIT_ARG_PARSING	 153
+
+struct vm {
+	struct logger log;
+	struct vm_config cfg;
+	const struct cli_opts *opts;
+
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct kernel_info kernel;
+	char cmdline[CMDLINE_MAX];
+
+	struct bus pio;
+	struct bus mmio;
+	struct uart uart;
+	struct i8042 i8042;
+	struct legacy_ports legacy;
+	struct boot_timer boot_timer;
+	bool legacy_ready; /* uart and i8042 initialised */
+	int uart_irqfd;
+	int i8042_irqfd;
+	int serial_out_fd; /* where guest console output goes */
+	int serial_in_fd;  /* -1 when input is not wired */
+
+	struct vcpu vcpu[MAX_VCPUS];
+	unsigned int nr_vcpus;	  /* configured */
+	unsigned int nr_vcpus_created;
+	struct cpuid_table cpuid; /* scratch for per-vCPU normalization */
+
+	int epoll_fd;
+	int exit_efd;		/* any thread -> event loop: stop the VM */
+	atomic_bool exiting;	/* set once, before kicking vCPUs */
+	atomic_int exit_status; /* first requester wins */
+	bool term_raw;		/* stdin was put in raw mode */
+	struct termios term_saved;
+	int input_timer_fd;	/* re-polls stdin while the UART FIFO is full */
+};
+
+/* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
+void vm_init(struct vm *vm, const struct cli_opts *opts);
+
+/* vm_build - create everything described by vm->cfg. Returns 0 or -errno,
+ * after logging one error line that says what failed. */
+int vm_build(struct vm *vm);
+
+/* vm_run - run until the guest ends; returns the process exit status. */
+int vm_run(struct vm *vm);
+
+/* vm_request_exit - stop the VM with @status; callable from any thread.
+ * Only the first call's status counts. */
+void vm_request_exit(struct vm *vm, int status);
+
+/* vm_destroy - undo vm_init/vm_build, whatever stage was reached. */
+void vm_destroy(struct vm *vm);
+
+#endif
