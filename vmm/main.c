@@ -5,6 +5,7 @@
  * returns -errno and reports through the logger or an errbuf.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static int run_vm(struct vm *vm, const struct cli_opts *o)
 	}
 	if (setup_logger(vm, o))
 		return EMBER_EXIT_BAD_CONFIG;
+	/* A console reader that went away must not kill the VMM. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = vcpu_signal_setup();
 	if (ret) {
 		log_error(&vm->log, "installing the vCPU kick signal: %s", strerror(-ret));

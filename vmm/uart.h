@@ -5,8 +5,9 @@
  * MCR loopback reflected in MSR, IER probing, divisor latch via LCR.DLAB),
  * a 64-byte receive FIFO fed from the host, transmit written straight to the
  * output fd (the transmitter is always empty: LSR THRE|TEMT), and interrupt
- * identification (IIR) with priorities RX data > THR empty. The interrupt is
- * raised as an edge when a condition becomes pending and enabled.
+ * identification (IIR) with priorities line status (loopback overrun) >
+ * RX data > THR empty. The interrupt is raised as an edge when a condition
+ * becomes pending and enabled.
  */
 #ifndef EMBER_UART_H
 #define EMBER_UART_H

@@ -81,7 +81,8 @@ static int build_cmdline(struct vm *vm, struct errbuf *e)
 	const char *base = vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args
 							 : CFG_DEFAULT_CMDLINE;
 	/* There is no PCI bus: spare the guest 256 buses of config-space probes. */
-	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s pci=off", base);
+	const char *extra = strstr(base, "pci=off") ? "" : " pci=off";
+	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s", base, extra);
 
 	if (n < 0 || (size_t)n >= sizeof(vm->cmdline))
 		return errf(e, -E2BIG, "kernel command line is longer than %zu bytes",
@@ -137,6 +138,9 @@ static void i8042_reset(void *ctx)
 {
 	struct vm *vm = ctx;
 
+	/* Linux's reboot=k path writes 0xFE up to ten times; report it once. */
+	if (atomic_load(&vm->exiting))
+		return;
 	log_info(&vm->log, "guest reset through the i8042 controller: stopping the VM");
 	vm_request_exit(vm, EMBER_EXIT_OK);
 }
