@@ -1,10 +1,12 @@
 /*
  * eventloop.c - the VMM thread: epoll over everything that is not a vCPU.
  *
- * Sources: the exit eventfd (a vCPU or device asks the VM to stop) and the
- * serial console input (stdin, when it is a terminal, pipe or socket).
- * While the UART's receive FIFO is full, stdin is not read (back-pressure)
- * and a timerfd polls for room instead.
+ * Every watched fd carries a struct loop_handler in its epoll data. ember's
+ * own sources are the exit eventfd (a vCPU or device asks the VM to stop)
+ * and the serial console input (stdin, when it is a terminal, pipe or
+ * socket); devices and the API add theirs with vm_loop_add(). While the
+ * UART's receive FIFO is full, stdin is not read (back-pressure) and a
+ * timerfd polls for room instead.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "vm.h"
 
 #define INPUT_RETRY_NS (10 * 1000 * 1000)
+#define LOOP_BATCH     16
 
 void vm_request_exit(struct vm *vm, int status)
 {
@@ -31,11 +34,78 @@ void vm_request_exit(struct vm *vm, int status)
 	}
 }
 
-static int epoll_add(struct vm *vm, int fd)
+int vm_loop_add(struct vm *vm, int fd, uint32_t events, struct loop_handler *h)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = {.events = events, .data.ptr = h};
 
 	return epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int vm_loop_mod(struct vm *vm, int fd, uint32_t events, struct loop_handler *h)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = h};
+
+	return epoll_ctl(vm->epoll_fd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
+int vm_loop_del(struct vm *vm, int fd)
+{
+	return epoll_ctl(vm->epoll_fd, EPOLL_CTL_DEL, fd, NULL) ? -errno : 0;
+}
+
+static void throttle_input(struct vm *vm, bool on)
+{
+	struct itimerspec its = {.it_interval = {0, on ? INPUT_RETRY_NS : 0},
+				 .it_value = {0, on ? INPUT_RETRY_NS : 0}};
+
+	vm_loop_mod(vm, vm->serial_in_fd, on ? 0 : EPOLLIN, &vm->input_handler);
+	timerfd_settime(vm->input_timer_fd, 0, &its, NULL);
+}
+
+static void on_serial_input(struct vm *vm, void *ctx, uint32_t events)
+{
+	uint8_t buf[UART_FIFO_SIZE];
+	size_t room;
+	ssize_t n;
+
+	if (!vm->started)
+		room = sizeof(buf); /* no guest yet: consume and discard */
+	else
+		room = uart_rx_space(&vm->uart);
+	if (room == 0) {
+		throttle_input(vm, true);
+		return;
+	}
+	n = read(vm->serial_in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+	if (n > 0) {
+		if (vm->started)
+			uart_input(&vm->uart, buf, (size_t)n);
+		return;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		/* EOF or a dead input: the guest keeps running without it. */
+		vm_loop_del(vm, vm->serial_in_fd);
+		vm->serial_in_fd = -1;
+	}
+}
+
+static void on_input_timer(struct vm *vm, void *ctx, uint32_t events)
+{
+	uint64_t ticks;
+
+	if (read(vm->input_timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (vm->serial_in_fd >= 0 && uart_rx_space(&vm->uart) > 0)
+		throttle_input(vm, false);
+}
+
+static void on_exit_request(struct vm *vm, void *ctx, uint32_t events)
+{
+	uint64_t n;
+
+	/* The loop condition does the work; just drain the counter. */
+	if (read(vm->exit_efd, &n, sizeof(n)) < 0) {
+	}
 }
 
 /* Serial input is wired when stdin can be polled: a tty, pipe or socket. */
@@ -44,12 +114,13 @@ static void setup_serial_input(struct vm *vm)
 	struct stat st;
 	struct termios raw;
 
-	if (fstat(STDIN_FILENO, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
-					      S_ISSOCK(st.st_mode)))
+	if (fstat(STDIN_FILENO, &st) < 0 ||
+	    !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 		return;
 	if (S_ISCHR(st.st_mode) && !isatty(STDIN_FILENO))
 		return; /* /dev/null and friends: nothing will ever arrive */
-	if (epoll_add(vm, STDIN_FILENO))
+	vm->input_handler = (struct loop_handler){.fn = on_serial_input};
+	if (vm_loop_add(vm, STDIN_FILENO, EPOLLIN, &vm->input_handler))
 		return;
 	vm->serial_in_fd = STDIN_FILENO;
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &vm->term_saved) == 0) {
@@ -61,49 +132,7 @@ static void setup_serial_input(struct vm *vm)
 	}
 }
 
-static void throttle_input(struct vm *vm, bool on)
-{
-	struct itimerspec its = {.it_interval = {0, on ? INPUT_RETRY_NS : 0},
-				 .it_value = {0, on ? INPUT_RETRY_NS : 0}};
-	struct epoll_event ev = {.events = on ? 0 : EPOLLIN, .data.fd = vm->serial_in_fd};
-
-	epoll_ctl(vm->epoll_fd, EPOLL_CTL_MOD, vm->serial_in_fd, &ev);
-	timerfd_settime(vm->input_timer_fd, 0, &its, NULL);
-}
-
-static void handle_serial_input(struct vm *vm)
-{
-	uint8_t buf[UART_FIFO_SIZE];
-	size_t room = uart_rx_space(&vm->uart);
-	ssize_t n;
-
-	if (room == 0) {
-		throttle_input(vm, true);
-		return;
-	}
-	n = read(vm->serial_in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
-	if (n > 0) {
-		uart_input(&vm->uart, buf, (size_t)n);
-		return;
-	}
-	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-		/* EOF or a dead input: the guest keeps running without it. */
-		epoll_ctl(vm->epoll_fd, EPOLL_CTL_DEL, vm->serial_in_fd, NULL);
-		vm->serial_in_fd = -1;
-	}
-}
-
-static void handle_input_timer(struct vm *vm)
-{
-	uint64_t ticks;
-
-	if (read(vm->input_timer_fd, &ticks, sizeof(ticks)) < 0)
-		return;
-	if (vm->serial_in_fd >= 0 && uart_rx_space(&vm->uart) > 0)
-		throttle_input(vm, false);
-}
-
-static int loop_setup(struct vm *vm)
+int vm_loop_setup(struct vm *vm)
 {
 	int ret;
 
@@ -112,55 +141,56 @@ static int loop_setup(struct vm *vm)
 	vm->input_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (vm->epoll_fd < 0 || vm->exit_efd < 0 || vm->input_timer_fd < 0)
 		return -errno;
-	ret = epoll_add(vm, vm->exit_efd);
+	vm->exit_handler = (struct loop_handler){.fn = on_exit_request};
+	vm->input_timer_handler = (struct loop_handler){.fn = on_input_timer};
+	ret = vm_loop_add(vm, vm->exit_efd, EPOLLIN, &vm->exit_handler);
 	if (!ret)
-		ret = epoll_add(vm, vm->input_timer_fd);
+		ret = vm_loop_add(vm, vm->input_timer_fd, EPOLLIN, &vm->input_timer_handler);
 	if (ret)
 		return ret;
 	setup_serial_input(vm);
 	return 0;
 }
 
-static void loop(struct vm *vm)
-{
-	struct epoll_event ev[8];
-	int i, n;
-
-	while (!atomic_load(&vm->exiting)) {
-		n = epoll_wait(vm->epoll_fd, ev, 8, -1);
-		if (n < 0 && errno != EINTR) {
-			log_error(&vm->log, "epoll_wait: %s", strerror(errno));
-			vm_request_exit(vm, EMBER_EXIT_UNEXPECTED);
-			return;
-		}
-		for (i = 0; i < n; i++) {
-			if (ev[i].data.fd == vm->serial_in_fd)
-				handle_serial_input(vm);
-			else if (ev[i].data.fd == vm->input_timer_fd)
-				handle_input_timer(vm);
-		}
-	}
-}
-
-int vm_run(struct vm *vm)
+int vm_start(struct vm *vm)
 {
 	unsigned int i;
 	int ret;
 
-	ret = loop_setup(vm);
-	if (ret) {
-		log_error(&vm->log, "setting up the event loop: %s", strerror(-ret));
-		return EMBER_EXIT_UNEXPECTED;
-	}
+	if (vm->started)
+		return -EALREADY;
+	ret = vm_build(vm);
+	if (ret)
+		return ret;
 	for (i = 0; i < vm->nr_vcpus_created; i++) {
 		ret = vcpu_start(&vm->vcpu[i]);
 		if (ret) {
 			log_error(&vm->log, "starting vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	vm->started = true;
+	return 0;
+}
+
+int vm_loop(struct vm *vm)
+{
+	struct epoll_event ev[LOOP_BATCH];
+	struct loop_handler *h;
+	int i, n, status;
+
+	while (!atomic_load(&vm->exiting)) {
+		n = epoll_wait(vm->epoll_fd, ev, LOOP_BATCH, -1);
+		if (n < 0 && errno != EINTR) {
+			log_error(&vm->log, "epoll_wait: %s", strerror(errno));
 			vm_request_exit(vm, EMBER_EXIT_UNEXPECTED);
 			break;
 		}
+		for (i = 0; i < n && !atomic_load(&vm->exiting); i++) {
+			h = ev[i].data.ptr;
+			h->fn(vm, h->ctx, ev[i].events);
+		}
 	}
-	loop(vm);
-	ret = atomic_load(&vm->exit_status);
-	return ret < 0 ? EMBER_EXIT_OK : ret;
+	status = atomic_load(&vm->exit_status);
+	return status < 0 ? EMBER_EXIT_OK : status;
 }

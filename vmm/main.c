@@ -76,9 +76,14 @@ static int run_vm(struct vm *vm, const struct cli_opts *o)
 		log_error(&vm->log, "installing the vCPU kick signal: %s", strerror(-ret));
 		return EMBER_EXIT_UNEXPECTED;
 	}
-	if (vm_build(vm))
+	ret = vm_loop_setup(vm);
+	if (ret) {
+		log_error(&vm->log, "setting up the event loop: %s", strerror(-ret));
+		return EMBER_EXIT_UNEXPECTED;
+	}
+	if (vm_start(vm))
 		return EMBER_EXIT_GENERIC;
-	ret = vm_run(vm);
+	ret = vm_loop(vm);
 	log_exit_stats(vm);
 	return ret;
 }

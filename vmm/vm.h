@@ -4,16 +4,20 @@
  * One VM per process, but no hidden globals: all state hangs off struct vm
  * and is passed explicitly. Lifecycle:
  *
- *   vm_init()      defaults, logger                         (main thread)
- *   vm_build()     RAM, KVM VM, kernel/initrd, boot data, devices, vCPUs
- *   vm_run()       start vCPU threads, run the event loop until the guest
- *                  ends; returns the process exit status
- *   vm_destroy()   stop threads, free everything, in reverse order
+ *   vm_init()        defaults, logger                       (main thread)
+ *   vm_loop_setup()  epoll, exit eventfd, serial input
+ *   vm_start()       = InstanceStart: vm_build() (RAM, KVM VM, kernel and
+ *                    initrd, boot data, devices, vCPUs), then the vCPU
+ *                    threads; called from the event-loop thread
+ *   vm_loop()        run the event loop until the VM ends; returns the
+ *                    process exit status
+ *   vm_destroy()     stop threads, free everything, in reverse order
  *
- * Threads: the main thread runs the event loop (epoll over serial input,
- * the exit eventfd, and later ioeventfds/tap/timers/API); one thread per
- * vCPU. vCPU threads never block on the event loop; they ask it to stop
- * the VM via vm_request_exit().
+ * Threads: the main thread runs the event loop (epoll over the exit
+ * eventfd, serial input, and whatever devices register: ioeventfds, taps,
+ * timers, the API's request eventfd); one thread per vCPU. vCPU threads
+ * never block on the event loop; they ask it to stop the VM via
+ * vm_request_exit().
  */
 #ifndef EMBER_VM_H
 #define EMBER_VM_H
@@ -43,6 +47,15 @@
 #define EMBER_EXIT_BAD_CONFIG	 152
 #define EMBER_EXIT_ARG_PARSING	 153
 
+struct vm;
+
+/* Something the event loop watches: @fn runs on the event-loop thread with
+ * the epoll @events that fired. The handler must outlive its registration. */
+struct loop_handler {
+	void (*fn)(struct vm *vm, void *ctx, uint32_t events);
+	void *ctx;
+};
+
 struct vm {
 	struct logger log;
 	struct vm_config cfg;
@@ -70,6 +83,7 @@ struct vm {
 	unsigned int nr_vcpus_created;
 	struct cpuid_table cpuid; /* scratch for per-vCPU normalization */
 
+	bool started;		/* vm_start succeeded (InstanceStart) */
 	int epoll_fd;
 	int exit_efd;		/* any thread -> event loop: stop the VM */
 	atomic_bool exiting;	/* set once, before kicking vCPUs */
@@ -77,6 +91,7 @@ struct vm {
 	bool term_raw;		/* stdin was put in raw mode */
 	struct termios term_saved;
 	int input_timer_fd;	/* re-polls stdin while the UART FIFO is full */
+	struct loop_handler exit_handler, input_handler, input_timer_handler;
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
@@ -86,8 +101,23 @@ void vm_init(struct vm *vm, const struct cli_opts *opts);
  * after logging one error line that says what failed. */
 int vm_build(struct vm *vm);
 
-/* vm_run - run until the guest ends; returns the process exit status. */
-int vm_run(struct vm *vm);
+/* vm_loop_setup - create the epoll set and the exit eventfd and wire serial
+ * input. Must precede vm_start and any vm_loop_add. */
+int vm_loop_setup(struct vm *vm);
+
+/* vm_loop_add / vm_loop_mod / vm_loop_del - (un)watch @fd in the event loop.
+ * Return 0 or -errno. */
+int vm_loop_add(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
+int vm_loop_mod(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
+int vm_loop_del(struct vm *vm, int fd);
+
+/* vm_start - InstanceStart: build the VM and start its vCPU threads.
+ * Returns 0 or -errno (logged); -EALREADY if it was started before. */
+int vm_start(struct vm *vm);
+
+/* vm_loop - run the event loop until the VM ends; returns the process exit
+ * status. */
+int vm_loop(struct vm *vm);
 
 /* vm_request_exit - stop the VM with @status; callable from any thread.
  * Only the first call's status counts. */
