@@ -50,6 +50,7 @@ deps:
 
 unit: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash perf/test-vmmstat.sh
 
 guest: $(BUILD)/ember
 	@bash guest-kernel-config/build.sh
@@ -80,7 +81,7 @@ format:
 	clang-format -i vmm/*.[ch] tests/unit/*.[ch]
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/ember
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/ember
 
 .SECONDARY:
 

@@ -1,7 +1,7 @@
 /*
  * guest_mem.h - guest RAM and the one checked accessor for guest addresses.
  *
- * Guest RAM is one anonymous MAP_NORESERVE mapping. When RAM reaches past
+ * Guest RAM is one anonymous MAP_NORESERVE mapping, 2 MiB aligned. When RAM reaches past
  * MMIO_GAP_START it is split in two regions: [0, MMIO_GAP_START) and
  * [4 GiB, 4 GiB + rest), so guest physical addresses in the gap are not RAM.
  *
@@ -20,6 +20,7 @@
 
 #define GM_MAX_REGIONS 2
 #define GM_MAX_RAM     (1ULL << 40) /* 1 TiB: far beyond what a microVM is given */
+#define GM_ALIGN       (2ULL << 20) /* host mapping alignment: one huge page */
 
 struct gm_region {
 	uint64_t gpa;  /* guest physical start */
@@ -41,6 +42,10 @@ struct guest_mem {
  * Returns 0 or -errno with @e filled.
  */
 int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e);
+
+/* gm_advise_hugepages - ask for transparent huge pages behind guest RAM
+ * (machine-config huge_pages "Transparent"). Returns 0 or -errno. */
+int gm_advise_hugepages(struct guest_mem *gm);
 
 /* gm_destroy - unmap guest RAM; safe on a zeroed or destroyed struct. */
 void gm_destroy(struct guest_mem *gm);

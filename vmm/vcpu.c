@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
+#define VCPU_STACK_SIZE (256 * 1024)
 
 /* x86 architectural constants used for the boot state. */
 #define X86_CR0_PE   (1ULL << 0)
@@ -371,7 +372,14 @@ int vcpu_start(struct vcpu *v)
 	char name[16];
 	int ret;
 
-	ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	pthread_attr_t attr;
+
+	/* A small stack: the run loop is shallow, and a stack under 2 MiB can
+	 * never be backed by a transparent huge page (private memory). */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	ret = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
 	if (ret)
 		return -ret;
 	v->thread_started = true;

@@ -222,6 +222,8 @@ int vm_build(struct vm *vm)
 		return -E2BIG;
 	}
 	ret = gm_init(&vm->mem, ram, &e);
+	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT && gm_advise_hugepages(&vm->mem))
+		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
 	if (!ret)
 		ret = kvm_open(&vm->kvm, "/dev/kvm", &e);
 	if (!ret)

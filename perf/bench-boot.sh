@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# bench-boot.sh - boot benchmark, ember against QEMU microvm (make bench-boot).
+#
+# Builds perf/vmmstat.c, packs a payload (vmmstat, ember, the guest bzImage,
+# the guest initramfs with an appended /test.sh that holds the guest up for
+# a few seconds, perf/bench-payload.sh as run.sh) and runs it in ONE nested
+# test host, where both VMMs boot the same guest, interleaved (see
+# perf/README.md). Then it prints medians per VMM and the ratios ember/QEMU
+# and writes them to build/bench/boot.txt (raw lines: build/bench/boot-raw.txt).
+#
+# Needs build/ember and build/guest/{bzImage,initramfs.cpio.gz} (make all
+# guest). Environment: BENCH_RUNS (measured boots per VMM, default 5),
+# BENCH_WARMUP (unmeasured boots per VMM first, default 1), BENCH_HOLD_S
+# (seconds the guest's /test.sh sleeps after the marker, default 3),
+# BENCH_TIMEOUT (seconds for the whole test-host run), BENCH_EMBER (another
+# ember binary to measure instead of build/ember, for A/B experiments).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+out=$root/build/bench
+guest=$root/build/guest
+ember=${BENCH_EMBER:-$root/build/ember}
+runs=${BENCH_RUNS:-5}
+warmup=${BENCH_WARMUP:-1}
+hold=${BENCH_HOLD_S:-3}
+mem_mib=128
+# ember appends pci=off when it is missing; QEMU gets the same line verbatim.
+boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
+cflags=(-std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+	-Wmissing-prototypes)
+
+die() {
+	echo "bench-boot: error: $*" >&2
+	exit 1
+}
+
+# check_number NAME VALUE MIN MAX - VALUE is an integer in [MIN, MAX].
+check_number() {
+	[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
+		die "$1 must be an integer from $3 to $4, not '$2'"
+}
+
+# make_payload DIR - everything the test host needs under DIR.
+make_payload() {
+	local dir=$1 tmp
+
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$out/vmmstat" "$guest/bzImage" "$dir/"
+	cp "$ember" "$dir/ember"
+	install -m 0755 "$here/bench-payload.sh" "$dir/run.sh"
+	# The guest init runs /test.sh after EMBER-GUEST-UP: holding the guest
+	# there keeps the VMM alive and idle while vmmstat samples it. The
+	# kernel unpacks concatenated archives, gzip members included.
+	tmp=$(mktemp -d)
+	printf 'sleep %s\n' "$hold" >"$tmp/test.sh"
+	chmod 0755 "$tmp/test.sh"
+	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
+	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
+	rm -rf "$tmp"
+	cat >"$dir/bench.conf" <<EOF
+RUNS=$runs
+WARMUP=$warmup
+MEM_MIB=$mem_mib
+BOOT_ARGS="$boot_args"
+EOF
+}
+
+# summarize RAW - the results table from the BENCH lines in RAW.
+summarize() {
+	awk -v runs="$runs" -v mem="$mem_mib" '
+	function med(vmm, m,   k, i, j, t, a) {
+		k = cnt[vmm, m]
+		if (!k) return ""
+		for (i = 1; i <= k; i++) a[i] = val[vmm, m, i]
+		for (i = 2; i <= k; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		lo[vmm, m] = a[1]; hi[vmm, m] = a[k]
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	function cell(vmm, m,   x) {
+		x = med(vmm, m)
+		if (x == "") return "NA"
+		return sprintf("%d [%d-%d]", x, lo[vmm, m], hi[vmm, m])
+	}
+	function ratio(m,   a, b) {
+		a = med("ember", m); b = med("qemu", m)
+		return (a == "" || b == "" || b == 0) ? "NA" : sprintf("%.2f", a / b)
+	}
+	function row(label, m) {
+		printf "%-30s %-22s %-22s %s\n", label, cell("ember", m), cell("qemu", m), ratio(m)
+	}
+	/^BENCH vmm=/ {
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		v = f["vmm"]
+		if (f["run"] == 0) next
+		if (!("wall_ms" in f)) { failed[v]++; next }
+		ok[v]++
+		if (v != "floor" && f["guest_maps"] != 1) badmaps[v]++
+		for (k in f)
+			if (f[k] ~ /^[0-9]+$/) val[v, k, ++cnt[v, k]] = f[k] + 0
+	}
+	/^BENCH-NOTE vmm=ember / && /guest_boot_timer_us=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "run") r = kv[2]
+			if (kv[1] == "guest_boot_timer_us" && r > 0 && kv[2] ~ /^[0-9]+$/)
+				val["ember", "timer", ++cnt["ember", "timer"]] = kv[2] / 1000 }
+	}
+	/^BENCH-NOTE testhost / { sub(/^BENCH-NOTE testhost /, ""); env = $0 }
+	END {
+		printf "Boot to EMBER-GUEST-UP: ember vs QEMU microvm; bzImage + initramfs, %d MiB, 1 vCPU\n", mem
+		printf "One nested test host (QEMU TCG + kvm-amd), boots interleaved; median [min-max]\n"
+		printf "of the measured runs (%d asked per VMM). Only the ratios mean anything.\n\n", runs
+		printf "%-30s %-22s %-22s %s\n", "metric", "ember", "qemu microvm", "ember/qemu"
+		row("wall ms to marker", "wall_ms")
+		row("VMM CPU ms (minus guest)", "vmm_cpu_ms")
+		row("KVM exits to marker", "exits")
+		row("private KiB (minus guest RAM)", "priv_kib")
+		row("RSS KiB (guest RAM included)", "rss_kib")
+		printf "%-30s %-22s %-22s\n", "runs ok / failed", (ok["ember"] + 0) " / " (failed["ember"] + 0),
+			(ok["qemu"] + 0) " / " (failed["qemu"] + 0)
+		printf "\nexit kinds (medians)           ember                  qemu microvm\n"
+		n = split("x_io x_mmio x_pf x_halt x_irq x_irqwin x_emul x_signal", xs, " ")
+		for (i = 1; i <= n; i++)
+			printf "  %-28s %-22s %-22s\n", xs[i], cell("ember", xs[i]), cell("qemu", xs[i])
+		printf "  %-28s %-22s %-22s\n", "threads at marker", cell("ember", "threads"), cell("qemu", "threads")
+		printf "  %-28s %-22s %-22s\n", "guest RAM RSS KiB", cell("ember", "guest_rss_kib"),
+			cell("qemu", "guest_rss_kib")
+		printf "  %-28s %-22s %-22s\n", "ms launch to VMM exit", cell("ember", "end_ms"), cell("qemu", "end_ms")
+		if (cnt["ember", "timer"])
+			printf "ember boot timer (guest ms)   %s\n", cell("ember", "timer")
+		if (ok["floor"])
+			printf "exec floor (fork+exec of static busybox echo to marker): %s ms\n",
+				cell("floor", "wall_ms")
+		for (v in badmaps)
+			printf "WARNING: %s: %d run(s) without exactly one guest-RAM mapping: priv_kib is suspect\n",
+				v, badmaps[v]
+		if (env != "") printf "\n%s\n", env
+	}' "$1"
+}
+
+main() {
+	local payload raw txt rc=0 timeout
+
+	check_number BENCH_RUNS "$runs" 1 100
+	check_number BENCH_WARMUP "$warmup" 0 10
+	check_number BENCH_HOLD_S "$hold" 1 60
+	timeout=${BENCH_TIMEOUT:-$((600 + (runs + warmup) * 240))}
+	check_number BENCH_TIMEOUT "$timeout" 60 86400
+	for f in "$ember" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
+		[ -f "$f" ] || die "$f missing (make all guest)"
+	done
+	mkdir -p "$out"
+	gcc -static "${cflags[@]}" -I"$root/vmm" -o "$out/vmmstat" "$here/vmmstat.c" "$here/vmmsample.c" \
+		"$root/vmm/err.c"
+
+	payload=$out/payload
+	raw=$out/boot-raw.txt
+	txt=$out/boot.txt
+	make_payload "$payload"
+	echo "bench-boot: $runs run(s) per VMM (+$warmup warm-up) in one test host; timeout $timeout s" >&2
+	bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
+	[ "$rc" -eq 0 ] || echo "bench-boot: test host run ended with status $rc" >&2
+
+	{
+		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
+		summarize "$raw"
+	} >"$txt"
+	echo
+	cat "$txt"
+	echo "bench-boot: table in $txt, raw lines in $raw" >&2
+	grep -q '^BENCH vmm=ember run=[1-9][0-9]* wall_ms' "$raw" &&
+		grep -q '^BENCH vmm=qemu run=[1-9][0-9]* wall_ms' "$raw" || rc=1
+	return "$rc"
+}
+
+main "$@"
