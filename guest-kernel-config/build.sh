@@ -67,7 +67,7 @@ check_config() {
 		CONFIG_*=*)
 			if ! grep -qxF -- "$line" "$config"; then
 				sym=${line%%=*}
-				echo "guest: config: requested $line, got: $(grep -E "^(# )?$sym[= ]" "$config" || echo 'absent')" >&2
+				echo "guest: config: requested $line, got: $(grep -E "^(# )?${sym}[= ]" "$config" || echo 'absent')" >&2
 				bad=1
 			fi
 			;;
@@ -86,10 +86,12 @@ check_config() {
 
 configure_kernel() {
 	mkdir -p "$obj"
-	"${kmake[@]}" tinyconfig >>"$log" 2>&1
-	# -m: merge only; olddefconfig below resolves the dependencies.
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >>"$log" 2>&1
-	"${kmake[@]}" olddefconfig >>"$log" 2>&1
+	# merge_config.sh -m only merges; olddefconfig resolves the dependencies.
+	{
+		"${kmake[@]}" tinyconfig &&
+			"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" &&
+			"${kmake[@]}" olddefconfig
+	} >>"$log" 2>&1 || die "kernel configuration failed, see $log"
 	check_config "$obj/.config"
 }
 
@@ -179,7 +181,8 @@ build_rootfs() {
 	local dir=$1 img=$out/rootfs.ext4 f
 
 	rm -f "$img.tmp"
-	mke2fs -q -F -t ext4 -b 4096 -L ember-root -E root_owner=0:0 -d "$dir" "$img.tmp" 64M
+	truncate -s 64M "$img.tmp"
+	mke2fs -q -F -t ext4 -b 4096 -L ember-root -E root_owner=0:0 -d "$dir" "$img.tmp"
 	# mke2fs -d copies the builder's uid/gid; make everything root-owned.
 	if [ "$(id -u)" -ne 0 ]; then
 		(cd "$dir" && find . -mindepth 1) | while IFS= read -r f; do
