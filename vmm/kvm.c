@@ -122,6 +122,20 @@ static int set_memslots(struct kvm *k, const struct guest_mem *gm, struct errbuf
 	return 0;
 }
 
+/*
+ * When a vCPU halts, KVM by default spins up to halt_poll_ns in the host
+ * kernel before sleeping. That CPU is charged to ember, not to the guest,
+ * and on a dense host it is taken from other tenants; turn it off for this
+ * VM where KVM lets us (KVM_CAP_HALT_POLL, Linux 5.15+). Best effort.
+ */
+static void disable_halt_polling(struct kvm *k)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_HALT_POLL, .args = {0}};
+
+	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HALT_POLL) > 0)
+		ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
 int kvm_create_vm(struct kvm *k, const struct guest_mem *gm, struct errbuf *e)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -152,6 +166,7 @@ int kvm_create_vm(struct kvm *k, const struct guest_mem *gm, struct errbuf *e)
 	ret = set_memslots(k, gm, e);
 	if (ret)
 		goto err;
+	disable_halt_polling(k);
 	return 0;
 
 err:
