@@ -15,7 +15,7 @@ VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -MMD -MP
-LDLIBS  := -ljansson -lpthread
+LDLIBS  := -ljansson -luring -lpthread
 
 VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
 LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
