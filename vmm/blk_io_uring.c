@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -27,6 +28,14 @@ struct blk_uring {
 	unsigned int inflight; /* submitted or prepared, not yet reaped */
 };
 
+/* Raw io_uring_register(2): Debian's liburing.so does not export
+ * io_uring_register_restrictions / io_uring_enable_rings (only the static
+ * library has them), and unit tests link the shared one. */
+static int ring_register(struct blk_uring *u, unsigned int op, const void *arg, unsigned int nr)
+{
+	return syscall(__NR_io_uring_register, u->ring.ring_fd, op, arg, nr) < 0 ? -errno : 0;
+}
+
 static int restrict_ring(struct blk_uring *u, int fd)
 {
 	struct io_uring_restriction res[] = {
@@ -37,13 +46,15 @@ static int restrict_ring(struct blk_uring *u, int fd)
 	};
 	int ret;
 
+	/* Once enabled, a restricted ring refuses every further registration. */
 	ret = io_uring_register_files(&u->ring, &fd, 1);
 	if (!ret)
-		ret = io_uring_register_restrictions(&u->ring, res, sizeof(res) / sizeof(res[0]));
-	if (!ret)
-		ret = io_uring_enable_rings(&u->ring);
-	if (!ret)
 		ret = io_uring_register_eventfd(&u->ring, u->efd);
+	if (!ret)
+		ret = ring_register(u, IORING_REGISTER_RESTRICTIONS, res,
+				    sizeof(res) / sizeof(res[0]));
+	if (!ret)
+		ret = ring_register(u, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
 	return ret;
 }
 
