@@ -1,6 +1,7 @@
 # boot_bzimage: the compressed bzImage guest kernel (64-bit boot protocol)
 # reaches userspace and ember exits 0 when the guest reboots.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset bzImage
 need_asset initramfs.cpio.gz

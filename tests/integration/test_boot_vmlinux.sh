@@ -2,6 +2,7 @@
 # PVH note) with the guest initramfs reaches userspace, and ember exits 0
 # when the guest reboots.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz
