@@ -47,6 +47,22 @@ stage_assets() {
 		ln -s "$guest/$f" "$assets/$f"
 	done
 	ln -s "$th/vmlinuz" "$assets/debian-vmlinuz"
+	make_linux64_vmlinux "$guest/vmlinux" "$assets/vmlinux-linux64"
+}
+
+# make_linux64_vmlinux IN OUT - a copy of the ELF vmlinux whose PVH note
+# (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY) is renamed to an unknown type,
+# so ember must boot it through the ELF entry and the 64-bit Linux boot
+# protocol instead of PVH. perl-base is an essential Debian package.
+make_linux64_vmlinux() {
+	perl -e '
+		local $/; open(my $in, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+		my $elf = <$in>;
+		# Elf64_Nhdr {namesz 4, descsz 4|8, type 18} then "Xen\0".
+		my $n = ($elf =~ s/\x04\0\0\0([\x04\x08])\0\0\0\x12\0\0\0Xen\0/\x04\0\0\0$1\0\0\0\xff\xff\0\0Xen\0/g);
+		$n == 1 or die "expected one PVH note in $ARGV[0], found $n";
+		open(my $out, ">:raw", $ARGV[1]) or die "$ARGV[1]: $!";
+		print $out $elf;' "$1" "$2" || die "cannot make $2"
 }
 
 # run_in_testhost NAME... - the suite inside the nested test host.

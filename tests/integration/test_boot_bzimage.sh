@@ -8,3 +8,5 @@ need_asset initramfs.cpio.gz
 write_config "$ASSETS/bzImage" "$ASSETS/initramfs.cpio.gz" "$STD_ARGS" 1 128
 boot
 expect_boot_ok
+grep -q 'Linux 64-bit boot protocol (bzImage)' "$TDIR/ember.log" ||
+	fail "ember did not load the kernel as a bzImage"

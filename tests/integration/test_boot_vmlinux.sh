@@ -9,3 +9,5 @@ need_asset initramfs.cpio.gz
 write_config "$ASSETS/vmlinux" "$ASSETS/initramfs.cpio.gz" "$STD_ARGS" 1 128
 boot
 expect_boot_ok
+grep -q 'PVH boot protocol (ELF vmlinux)' "$TDIR/ember.log" ||
+	fail "ember did not boot the vmlinux through its PVH note"
