@@ -332,27 +332,24 @@ static uint64_t net_features(const struct cfg_net *cfg)
 	return f;
 }
 
-int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
-		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
-		      struct errbuf *e)
+int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
+			 const struct guest_mem *mem, struct logger *log, struct vm *vm,
+			 struct errbuf *e)
 {
 	struct virtio_net *n;
-	struct errbuf te = {""};
 	int ret;
 
 	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!n) {
+		close(fd);
 		return errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
+	}
+	n->tap = fd;
 	n->vm = vm;
 	snprintf(n->host_dev, sizeof(n->host_dev), "%s", cfg->host_dev_name);
 	n->frame = malloc(NET_RX_BUF);
 	if (!n->frame) {
 		ret = errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
-		goto err_free;
-	}
-	n->tap = tap_open(cfg->host_dev_name, &te);
-	if (n->tap < 0) {
-		ret = errf(e, n->tap, "network interface \"%s\": %s", cfg->iface_id, te.msg);
 		goto err_free;
 	}
 	memcpy(n->cfg.mac, cfg->guest_mac, sizeof(n->cfg.mac));
@@ -363,7 +360,7 @@ int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
 	if (ret) {
 		errf(e, ret, "network interface \"%s\": cannot initialise the device",
 		     cfg->iface_id);
-		goto err_tap;
+		goto err_free;
 	}
 	snprintf(n->vd.name, sizeof(n->vd.name), "net \"%s\"", cfg->iface_id);
 	n->tap_handler = (struct loop_handler){.fn = on_tap, .ctx = n};
@@ -381,12 +378,23 @@ int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
 
 err_dev:
 	virtio_dev_destroy(&n->vd);
-err_tap:
-	close(n->tap);
 err_free:
+	close(n->tap);
 	free(n->frame);
 	free(n);
 	return ret;
+}
+
+int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
+		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
+		      struct errbuf *e)
+{
+	struct errbuf te = {""};
+	int fd = tap_open(cfg->host_dev_name, &te);
+
+	if (fd < 0)
+		return errf(e, fd, "network interface \"%s\": %s", cfg->iface_id, te.msg);
+	return virtio_net_create_fd(out, fd, cfg, mem, log, vm, e);
 }
 
 struct virtio_dev *virtio_net_dev(struct virtio_net *n)

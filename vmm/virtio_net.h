@@ -49,6 +49,15 @@ int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
 		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
 		      struct errbuf *e);
 
+/*
+ * virtio_net_create_fd - the same on an already open tap-like @fd (taken
+ * over, closed on failure): a tap opened by someone else, or in tests a
+ * SOCK_SEQPACKET socket, which keeps frame boundaries as a tap does.
+ */
+int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
+			 const struct guest_mem *mem, struct logger *log, struct vm *vm,
+			 struct errbuf *e);
+
 struct virtio_dev *virtio_net_dev(struct virtio_net *n);
 
 /* virtio_net_destroy - close the tap and free the device. */
