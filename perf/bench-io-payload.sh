@@ -3,7 +3,7 @@
 # (busybox sh). perf/bench-io.sh copies it to the payload as run.sh, next to
 # ember, the guest bzImage, guest-root.tar.gz (busybox + fio + iperf3 and
 # their libraries, /test.sh = bench-io-guest.sh) and bench.conf:
-#   RUNS=N MEM_MIB=M FIO_S=S IPERF_S=S BOOT_ARGS="..."
+#   RUNS=N MEM_MIB=M FIO_S=S IPERF_S=S VM_TIMEOUT=S BOOT_ARGS="..."
 # It builds the guest's root disk (MBR, one ext4 partition, found by
 # PARTUUID so that device order does not matter), a 512 MiB data disk and a
 # tap with the host end at 169.254.200.1 and an iperf3 server on it. Then,
@@ -85,6 +85,28 @@ ember_json() {
 EOF
 }
 
+# run_vmm CMD... - run one VMM (console to $W/$vmm.con) for at most
+# VM_TIMEOUT s; rc. A heartbeat line every minute tells the test host's
+# watchdog (and whoever watches) that a slow run is not a frozen one.
+run_vmm() {
+	"$@" </dev/null >"$W/$vmm.con" 2>"$W/$vmm.err" &
+	pid=$!
+	t=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		if [ "$t" -ge "$VM_TIMEOUT" ]; then
+			note "vmm=$vmm run=$run timed out after $t s; killed"
+			kill -9 "$pid"
+			break
+		fi
+		[ $((t % 60)) -eq 0 ] && note "vmm=$vmm run=$run running for $t s," \
+			"last: $(tr -d '\r' <"$W/$vmm.con" | grep '^BENCH-GUEST' | tail -n 1)"
+	done
+	wait "$pid"
+	rc=$?
+}
+
 # boot VMM RUN - one guest under VMM (ember, ember-async or qemu).
 boot() {
 	vmm=$1
@@ -110,8 +132,7 @@ boot() {
 			-device virtio-net-device,netdev=n0,mac="$MAC"
 		;;
 	esac
-	timeout -k 10 900 "$@" </dev/null >"$W/$vmm.con" 2>"$W/$vmm.err"
-	rc=$?
+	run_vmm "$@"
 	vals=$(tr -d '\r' <"$W/$vmm.con" | sed -n 's/^BENCH-GUEST //p' | tr '\n' ' ')
 	echo "BENCH vmm=$vmm run=$run rc=$rc $vals"
 	case $vals in

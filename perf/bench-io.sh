@@ -74,6 +74,7 @@ RUNS=$runs
 MEM_MIB=$mem_mib
 FIO_S=$fio_s
 IPERF_S=$iperf_s
+VM_TIMEOUT=$((300 + 6 * (3 * (fio_s + 2) + 2 * iperf_s)))
 BOOT_ARGS="$boot_args"
 EOF
 }
