@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config_dump.h"
@@ -52,14 +51,6 @@ static const struct op_rule {
 	[API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
 	[API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 void controller_init(struct controller *c, struct vm *vm)
 {
@@ -107,7 +98,7 @@ const char *controller_state(const struct controller *c)
 {
 	if (!c->vm->started)
 		return "Not started";
-	return c->paused ? "Paused" : "Running";
+	return c->pause.paused ? "Paused" : "Running";
 }
 
 /* --- metrics ------------------------------------------------------------------ */
@@ -434,69 +425,15 @@ static int instance_start(struct controller *c, struct errbuf *e)
 	return 0;
 }
 
-static int set_clock_ctrl(struct controller *c)
+static int pause_vm(struct controller *c, bool pause)
 {
-	unsigned int i;
-
-	/* Tell a kvm-clock guest it was stopped on purpose, so its watchdogs
-	 * do not see a soft lockup. EINVAL: the guest uses no kvm-clock. */
-	for (i = 0; i < c->vm->nr_vcpus_created; i++)
-		if (ioctl(c->vm->vcpu[i].fd, KVM_KVMCLOCK_CTRL, 0) < 0 && errno != EINVAL)
-			return -errno;
-	return 0;
-}
-
-/*
- * pause_vm - park every vCPU, then freeze the guest's clock: kvm-clock
- * runs on the host's time, so it is read now (KVM_GET_CLOCK) and written
- * back at resume (KVM_SET_CLOCK): the guest sees no time pass while paused.
- */
-static int pause_vm(struct controller *c, struct errbuf *e)
-{
-	struct vm *vm = c->vm;
-	uint64_t t0 = mono_us();
-	unsigned int i;
-
-	if (c->paused)
-		return 0;
-	for (i = 0; i < vm->nr_vcpus_created; i++)
-		vcpu_pause(&vm->vcpu[i]);
-	for (i = 0; i < vm->nr_vcpus_created; i++)
-		vcpu_wait_parked(&vm->vcpu[i]);
-	c->clock_saved = ioctl(vm->kvm.vm_fd, KVM_GET_CLOCK, &c->clock) == 0;
-	if (!c->clock_saved)
-		log_warn(&vm->log, "pause: KVM_GET_CLOCK failed (%s): the guest clock keeps running",
-			 strerror(errno));
-	if (set_clock_ctrl(c))
-		log_warn(&vm->log, "pause: KVM_KVMCLOCK_CTRL failed: %s", strerror(errno));
-	c->paused = true;
-	metrics_set(&c->metrics, MET_PAUSE_VM_US, mono_us() - t0);
-	log_info(&vm->log, "microVM paused");
-	(void)e;
-	return 0;
-}
-
-static int resume_vm(struct controller *c, struct errbuf *e)
-{
-	struct vm *vm = c->vm;
-	uint64_t t0 = mono_us();
-	unsigned int i;
-
-	if (!c->paused)
-		return 0;
-	if (c->clock_saved) {
-		/* flags 0: set the clock to the saved value as is, without
-		 * adding the realtime that passed (KVM_CLOCK_REALTIME). */
-		c->clock.flags = 0;
-		if (ioctl(vm->kvm.vm_fd, KVM_SET_CLOCK, &c->clock) < 0)
-			log_warn(&vm->log, "resume: KVM_SET_CLOCK failed: %s", strerror(errno));
+	if (pause) {
+		vm_pause(c->vm, &c->pause);
+		metrics_set(&c->metrics, MET_PAUSE_VM_US, c->pause.pause_us);
+	} else {
+		vm_resume(c->vm, &c->pause);
+		metrics_set(&c->metrics, MET_RESUME_VM_US, c->pause.resume_us);
 	}
-	for (i = 0; i < vm->nr_vcpus_created; i++)
-		vcpu_resume(&vm->vcpu[i]);
-	c->paused = false;
-	metrics_set(&c->metrics, MET_RESUME_VM_US, mono_us() - t0);
-	log_info(&vm->log, "microVM resumed");
-	(void)e;
 	return 0;
 }
 
@@ -567,7 +504,7 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 	case API_PUT_ACTIONS:
 		return do_action(c, req, e);
 	case API_PATCH_VM:
-		return req->u.pause ? pause_vm(c, e) : resume_vm(c, e);
+		return pause_vm(c, req->u.pause);
 	case API_PUT_LOGGER:
 		return put_logger(c, req, e);
 	case API_PUT_METRICS:

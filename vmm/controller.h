@@ -18,9 +18,8 @@
 
 #include <stdbool.h>
 
-#include <linux/kvm.h>
-
 #include "metrics.h"
+#include "pause.h"
 #include "router.h"
 #include "vm.h"
 
@@ -35,11 +34,7 @@ struct controller {
 	struct metrics metrics;
 	int metrics_timer_fd;
 	struct loop_handler metrics_timer;
-	bool paused;
-	bool clock_saved; /* @clock holds the guest clock at the pause */
-	struct kvm_clock_data clock;
-	uint64_t tsc[MAX_VCPUS]; /* guest TSC of each vCPU at the pause */
-	bool tsc_saved;
+	struct vm_pause pause;
 };
 
 /* controller_init - a controller for @vm (not started, not paused). */
