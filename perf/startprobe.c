@@ -3,38 +3,56 @@
  *
  *   startprobe [-n RUNS] [-q] -s SOCKET -- PROGRAM [ARGS...]
  *
- * For each run: remove SOCKET, fork and exec PROGRAM (stdin /dev/null,
- * stdout and stderr /dev/null), wait for SOCKET to appear (inotify: the
- * program's bind()), then connect() to it in a tight loop (refused until the
- * program's listen()). The moment a connect succeeds the program is stopped
- * (SIGSTOP, so what it does afterwards on another CPU does not count) and
- * sampled:
- *   wall_us   CLOCK_MONOTONIC from just before fork() to the connect
- *   cpu_us    CPU time of all its threads so far, from
- *             /proc/PID/task/TID/schedstat (ns resolution; the exec counts)
- *   priv_kib  Private_Clean + Private_Dirty + Private_Hugetlb (smaps_rollup)
- *   rss_kib   Rss (smaps_rollup)
- * With -q, "GET / HTTP/1.1" is then sent on the connection and the reply
- * awaited (an ember API), and the same numbers are taken again (idle_*):
- * the cost of the whole start-up once the server has answered.
- * The program is then killed (SIGKILL). One line per run on stdout:
- *   run=N wall_us=.. cpu_us=.. priv_kib=.. rss_kib=.. [ready_us=.. idle_cpu_us=.. idle_priv_kib=..]
- * Exit status 1 if a run failed (program died, socket never answered in 5 s).
+ * Each run launches PROGRAM twice (fork + exec, stdin, stdout and stderr
+ * on /dev/null), killing it after each:
  *
+ * 1. Timed, untouched: startprobe connect()s to SOCKET in a loop until one
+ *    succeeds (ENOENT until the program's bind(), refused until its
+ *    listen()), yielding the CPU between tries: a sleeping prober would add
+ *    its wake-up latency (~1 ms in a VM), a spinning one would steal the
+ *    CPU from the program on a single-CPU machine.
+ *      wall_us   CLOCK_MONOTONIC from just before fork() to that connect
+ *    With -q, "GET / HTTP/1.1" is then sent and its reply awaited (an ember
+ *    API): ready_us, from fork() to the reply.
+ * 2. Sampled, stopped the instant its listen() returns: before the exec the
+ *    child installs a seccomp filter that hands listen() to its tracer
+ *    (SECCOMP_RET_TRACE; every other system call runs untraced), and
+ *    startprobe, the tracer, lets the call complete (PTRACE_SYSCALL) and
+ *    samples the stopped program at the syscall exit (the tracing adds
+ *    wall time, hence the separate timed launch, but no CPU time to speak of):
+ *      cpu_us    CPU time of all its threads so far, from
+ *                /proc/PID/task/TID/schedstat (ns resolution; the exec counts)
+ *      priv_kib  Private_Clean + Private_Dirty + Private_Hugetlb (smaps_rollup)
+ *      rss_kib   Rss (smaps_rollup)
+ *    A connect() must then succeed. With -q the program is released, sent
+ *    GET / and stopped (SIGSTOP) once it answered: idle_cpu_us and
+ *    idle_priv_kib, the start-up until it has served a request.
+ *
+ * One line per run on stdout:
+ *   run=N wall_us=.. cpu_us=.. priv_kib=.. rss_kib=.. [ready_us=.. idle_cpu_us=.. idle_priv_kib=..]
+ * Exit status 1 if a run failed (program died, no listen() within 5 s).
+ *
+ * The filter stays in the program after it is released; it only matters
+ * for a second listen(), which the measured programs do not make.
  * Static, no dependencies: it runs in the nested test host as well.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libgen.h>
-#include <poll.h>
-#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,12 +102,13 @@ static uint64_t task_cpu_ns(pid_t pid)
 	return sum;
 }
 
-static void mem_kib(pid_t pid, struct sample *s)
+static void sample(pid_t pid, struct sample *s)
 {
 	char path[64], line[256];
 	unsigned long long v;
 	FILE *f;
 
+	s->cpu_us = task_cpu_ns(pid) / 1000;
 	s->priv_kib = s->rss_kib = 0;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	f = fopen(path, "r");
@@ -106,13 +125,26 @@ static void mem_kib(pid_t pid, struct sample *s)
 	fclose(f);
 }
 
-static void sample(pid_t pid, struct sample *s)
+/* trace_listen - in the child: listen() stops for the tracer, nothing else. */
+static int trace_listen(void)
 {
-	s->cpu_us = task_cpu_ns(pid) / 1000;
-	mem_kib(pid, s);
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_listen, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
-static pid_t launch(char **argv)
+static pid_t launch(char **argv, int traced)
 {
 	pid_t pid = fork();
 	int fd;
@@ -125,21 +157,47 @@ static pid_t launch(char **argv)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
+	if (traced && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) || raise(SIGSTOP) || trace_listen()))
+		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
 }
 
-/* freeze - stop the program now, so that what it does after the sampled
- * moment does not count (it keeps running on another CPU otherwise). */
-static void freeze(pid_t pid)
+/*
+ * until_listened - run the traced child until its listen() has returned;
+ * it is then stopped. 0, or -1 if it exited or the deadline passed.
+ */
+static int until_listened(pid_t pid, uint64_t deadline)
 {
-	int status;
+	int status, sig, in_listen = 0;
 
-	kill(pid, SIGSTOP);
-	waitpid(pid, &status, WUNTRACED);
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		return -1;
+	/* The child's own SIGSTOP: set the options, let it exec. */
+	if (ptrace(PTRACE_SETOPTIONS, pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC)))
+		return -1;
+	ptrace(PTRACE_CONT, pid, NULL, NULL);
+	while (mono_us() < deadline) {
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+			return -1;
+		sig = WSTOPSIG(status);
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+			/* At the entry of listen(): stop again at its exit. */
+			in_listen = 1;
+			ptrace(PTRACE_SYSCALL, pid, NULL, NULL);
+			continue;
+		}
+		if (in_listen && sig == SIGTRAP)
+			return 0;
+		/* exec events and anything else: go on (signals delivered). */
+		ptrace(PTRACE_CONT, pid, NULL,
+		       (void *)(long)(sig == SIGTRAP || sig == SIGSTOP ? 0 : sig));
+	}
+	return -1;
 }
 
-/* get_root - one GET / on @fd, until the end of the reply head (and body). */
+/* get_root - one GET / on @fd, until the end of the reply (a JSON object). */
 static int get_root(int fd)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -155,101 +213,101 @@ static int get_root(int fd)
 			return -1;
 		len += (size_t)n;
 		buf[len] = '\0';
-		/* ember's GET / answer is a small JSON object. */
 		if (strstr(buf, "\r\n\r\n") && buf[len - 1] == '}')
 			return 0;
 	}
 	return -1;
 }
 
-/* wait_created - block until @name appears in the directory @ino watches. */
-static int wait_created(int ino, const char *name, uint64_t deadline)
+static void end(pid_t pid, int fd, const char *sock)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct pollfd p = {.fd = ino, .events = POLLIN};
-	ssize_t n, off;
+	int status;
 
-	while (mono_us() < deadline) {
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		n = read(ino, buf, sizeof(buf));
-		for (off = 0; n > 0 && off < n;) {
-			const struct inotify_event *ev = (const void *)(buf + off);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(fd);
+	unlink(sock);
+}
 
-			if (ev->len && !strcmp(ev->name, name))
-				return 0;
-			off += (ssize_t)sizeof(*ev) + ev->len;
-		}
+/* timed - launch 1: wall time to an accepted connect (and to a reply). */
+static int timed(const struct sockaddr_un *sa, char **argv, int query, uint64_t *wall,
+		 uint64_t *ready)
+{
+	int fd, ok = 0, status;
+	uint64_t t0, deadline;
+	pid_t pid;
+
+	unlink(sa->sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	t0 = mono_us();
+	deadline = t0 + 5000000;
+	pid = launch(argv, 0);
+	if (pid < 0)
+		return -1;
+	while (!ok && mono_us() < deadline && waitpid(pid, &status, WNOHANG) == 0) {
+		ok = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+		if (!ok)
+			sched_yield();
 	}
-	return -1;
+	*wall = mono_us() - t0;
+	if (ok && query) {
+		ok = get_root(fd) == 0;
+		*ready = mono_us() - t0;
+	}
+	end(pid, fd, sa->sun_path);
+	return ok ? 0 : -1;
+}
+
+/* sampled - launch 2: CPU and memory when listen() returned (and after a reply). */
+static int sampled(const struct sockaddr_un *sa, char **argv, int query, struct sample *s,
+		   struct sample *idle)
+{
+	int fd, ok, status;
+	pid_t pid;
+
+	unlink(sa->sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	pid = launch(argv, 1);
+	if (pid < 0)
+		return -1;
+	ok = until_listened(pid, mono_us() + 5000000) == 0;
+	if (ok) {
+		sample(pid, s);
+		ok = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	}
+	if (ok && query) {
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		ok = get_root(fd) == 0;
+		kill(pid, SIGSTOP);
+		waitpid(pid, &status, WUNTRACED);
+		if (ok)
+			sample(pid, idle);
+	}
+	end(pid, fd, sa->sun_path);
+	return ok ? 0 : -1;
 }
 
 static int one_run(int run, const char *sock, char **argv, int query)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct sample s, idle;
-	uint64_t t0, t1, t2 = 0, deadline;
-	pid_t pid;
-	int fd, ok = 0, status;
-
-	char dir[sizeof(sa.sun_path)], base[sizeof(sa.sun_path)];
-	int ino;
+	struct sample s = {0}, idle = {0};
+	uint64_t wall = 0, ready = 0;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	snprintf(dir, sizeof(dir), "%s", sock);
-	snprintf(base, sizeof(base), "%s", sock);
-	unlink(sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ino = inotify_init1(IN_CLOEXEC);
-	if (fd < 0 || ino < 0 || inotify_add_watch(ino, dirname(dir), IN_CREATE) < 0)
-		return -1;
-	t0 = mono_us();
-	pid = launch(argv);
-	if (pid < 0)
-		return -1;
-	deadline = t0 + 5000000;
-	wait_created(ino, basename(base), deadline);
-	close(ino);
-	while (mono_us() < deadline) {
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			ok = 1;
-			break;
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "startprobe: run %d: the program exited\n", run);
-			close(fd);
-			return -1;
-		}
-	}
-	t1 = mono_us();
-	if (ok) {
-		freeze(pid);
-		sample(pid, &s);
-	}
-	if (ok && query) {
-		kill(pid, SIGCONT);
-		ok = get_root(fd) == 0;
-		t2 = mono_us();
-		if (ok) {
-			freeze(pid);
-			sample(pid, &idle);
-		}
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	close(fd);
-	unlink(sock);
-	if (!ok) {
-		fprintf(stderr, "startprobe: run %d: no %s within 5 s\n", run,
-			query ? "answer" : "connection");
+	if (timed(&sa, argv, query, &wall, &ready) || sampled(&sa, argv, query, &s, &idle)) {
+		fprintf(stderr, "startprobe: run %d failed (no listen, connect or answer)\n", run);
 		return -1;
 	}
 	printf("run=%d wall_us=%llu cpu_us=%llu priv_kib=%llu rss_kib=%llu", run,
-	       (unsigned long long)(t1 - t0), (unsigned long long)s.cpu_us,
+	       (unsigned long long)wall, (unsigned long long)s.cpu_us,
 	       (unsigned long long)s.priv_kib, (unsigned long long)s.rss_kib);
 	if (query)
 		printf(" ready_us=%llu idle_cpu_us=%llu idle_priv_kib=%llu",
-		       (unsigned long long)(t2 - t0), (unsigned long long)idle.cpu_us,
+		       (unsigned long long)ready, (unsigned long long)idle.cpu_us,
 		       (unsigned long long)idle.priv_kib);
 	printf("\n");
 	fflush(stdout);
@@ -259,7 +317,7 @@ static int one_run(int run, const char *sock, char **argv, int query)
 int main(int argc, char **argv)
 {
 	const char *sock = NULL;
-	int runs = 20, query = 0, i, failed = 0;
+	int runs = 20, query = 0, i, r, failed = 0;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -275,7 +333,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: startprobe [-n RUNS] [-q] -s SOCKET -- PROGRAM [ARGS...]\n");
 		return 2;
 	}
-	for (int r = 1; r <= runs; r++)
+	for (r = 1; r <= runs; r++)
 		failed |= one_run(r, sock, argv + i + 1, query) != 0;
 	return failed;
 }
