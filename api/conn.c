@@ -139,7 +139,7 @@ int conn_flush(struct api_server *s, struct api_conn *c)
 
 /* conn_respond - queue a whole response with @body (may be NULL). */
 void conn_respond(struct api_conn *c, int status, const char *body, bool keep_alive,
-		    bool deprecated)
+		  bool deprecated)
 {
 	char head[256];
 	size_t blen = body ? strlen(body) : 0;
@@ -152,8 +152,8 @@ void conn_respond(struct api_conn *c, int status, const char *body, bool keep_al
 /* conn_http_error - the parser gave up: answer, then drain and close. */
 void conn_http_error(struct api_conn *c)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", c->parser.err_msg, "fault_message",
-			      c->parser.err_msg);
+	json_t *o =
+	    json_pack("{s:s, s:s}", "error", c->parser.err_msg, "fault_message", c->parser.err_msg);
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	conn_respond(c, c->parser.err_status, body, false, false);
@@ -201,9 +201,9 @@ bool conn_evict(struct api_server *s)
 void conn_reject(int fd)
 {
 	static const char msg[] =
-		"HTTP/1.1 503 Service Unavailable\r\nServer: ember\r\nConnection: close\r\n"
-		"Content-Type: application/json\r\nContent-Length: 77\r\n\r\n"
-		"{\"error\":\"Too many connections.\",\"fault_message\":\"Too many connections.\"}";
+	    "HTTP/1.1 503 Service Unavailable\r\nServer: ember\r\nConnection: close\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 77\r\n\r\n"
+	    "{\"error\":\"Too many connections.\",\"fault_message\":\"Too many connections.\"}";
 
 	if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* Nothing more to do for a client we cannot serve. */
@@ -261,7 +261,8 @@ bool conn_output_pending(const struct api_server *s)
 	int i;
 
 	for (i = 0; i < API_SLOTS; i++)
-		if (s->conns[i] && s->conns[i]->fd >= 0 && s->conns[i]->out_off < s->conns[i]->out_len)
+		if (s->conns[i] && s->conns[i]->fd >= 0 &&
+		    s->conns[i]->out_off < s->conns[i]->out_len)
 			return true;
 	return false;
 }

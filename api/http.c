@@ -23,7 +23,7 @@ struct line {
 };
 
 static int fail(struct http_parser *p, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct http_parser *p, int status, const char *fmt, ...)
 {
@@ -102,7 +102,8 @@ static int next_line(struct http_parser *p, size_t *pos, struct line *l)
 		if (c == '\r')
 			return fail(p, 400, "The request head contains a bare CR.");
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(p, 400, "The request head contains control character 0x%02x.", c);
+			return fail(p, 400, "The request head contains control character 0x%02x.",
+				    c);
 	}
 	return 0;
 }
@@ -166,7 +167,8 @@ static int parse_request_line(struct http_parser *p, struct line *l, bool *v11)
 	p->req.method = l->s;
 	p->req.path = strip_absolute(sp1 + 1);
 	if (p->req.path[0] != '/')
-		return fail(p, 400, "The request target must be an absolute path starting with '/'.");
+		return fail(p, 400,
+			    "The request target must be an absolute path starting with '/'.");
 	return 0;
 }
 
@@ -299,8 +301,7 @@ static int start_body(struct http_parser *p)
 	/* +1: a NUL after the body, for parsers that want a C string. */
 	p->body = malloc(p->body_want + 1);
 	if (!p->body)
-		return fail(p, 500, "Out of memory for a request body of %zu bytes.",
-			    p->body_want);
+		return fail(p, 500, "Out of memory for a request body of %zu bytes.", p->body_want);
 	p->body[0] = '\0';
 	p->state = HS_BODY;
 	return 0;
@@ -373,19 +374,19 @@ const char *http_reason(int status)
 		int status;
 		const char *text;
 	} reasons[] = {
-		{100, "Continue"},
-		{200, "OK"},
-		{204, "No Content"},
-		{400, "Bad Request"},
-		{404, "Not Found"},
-		{408, "Request Timeout"},
-		{411, "Length Required"},
-		{413, "Payload Too Large"},
-		{417, "Expectation Failed"},
-		{431, "Request Header Fields Too Large"},
-		{500, "Internal Server Error"},
-		{503, "Service Unavailable"},
-		{505, "HTTP Version Not Supported"},
+	    {100, "Continue"},
+	    {200, "OK"},
+	    {204, "No Content"},
+	    {400, "Bad Request"},
+	    {404, "Not Found"},
+	    {408, "Request Timeout"},
+	    {411, "Length Required"},
+	    {413, "Payload Too Large"},
+	    {417, "Expectation Failed"},
+	    {431, "Request Header Fields Too Large"},
+	    {500, "Internal Server Error"},
+	    {503, "Service Unavailable"},
+	    {505, "HTTP Version Not Supported"},
 	};
 	size_t i;
 
@@ -402,9 +403,8 @@ int http_format_response(char *buf, size_t cap, int status, size_t body_len, boo
 	int n;
 
 	if (status != 204)
-		snprintf(length, sizeof(length),
-			 "%sContent-Length: %zu\r\n", body_len ? "Content-Type: application/json\r\n" : "",
-			 body_len);
+		snprintf(length, sizeof(length), "%sContent-Length: %zu\r\n",
+			 body_len ? "Content-Type: application/json\r\n" : "", body_len);
 	n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nServer: ember\r\nConnection: %s\r\n%s%s\r\n",
 		     status, http_reason(status), keep_alive ? "keep-alive" : "close",
 		     deprecation ? "Deprecation: true\r\n" : "", length);

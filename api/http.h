@@ -28,15 +28,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_HEAD	 8192 /* request line + headers, terminator included */
-#define HTTP_MAX_METHOD	 16
-#define HTTP_MAX_MSG	 160
+#define HTTP_MAX_HEAD	8192 /* request line + headers, terminator included */
+#define HTTP_MAX_METHOD 16
+#define HTTP_MAX_MSG	160
 
 enum http_result {
-	HTTP_NEED_MORE,	   /* everything consumed; feed more bytes */
-	HTTP_CONTINUE,	   /* head done, client waits for "100 Continue" */
-	HTTP_REQUEST,	   /* a whole request is in p->req */
-	HTTP_ERROR,	   /* p->err_status / p->err_msg say why */
+	HTTP_NEED_MORE, /* everything consumed; feed more bytes */
+	HTTP_CONTINUE,	/* head done, client waits for "100 Continue" */
+	HTTP_REQUEST,	/* a whole request is in p->req */
+	HTTP_ERROR,	/* p->err_status / p->err_msg say why */
 };
 
 struct http_request {
@@ -44,8 +44,8 @@ struct http_request {
 	const char *path;   /* origin-form target, starts with '/' */
 	const char *body;   /* NULL when there is none; NUL-terminated */
 	size_t body_len;
-	bool has_length;    /* a Content-Length header was present */
-	bool keep_alive;    /* the connection stays open after the response */
+	bool has_length; /* a Content-Length header was present */
+	bool keep_alive; /* the connection stays open after the response */
 	bool expect_continue;
 };
 

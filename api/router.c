@@ -25,41 +25,41 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{"GET", "", API_GET_INFO},
-	{"GET", "version", API_GET_VERSION},
-	{"GET", "vm/config", API_GET_VM_CONFIG},
-	{"GET", "machine-config", API_GET_MACHINE},
-	{"PUT", "machine-config", API_PUT_MACHINE},
-	{"PATCH", "machine-config", API_PATCH_MACHINE},
-	{"PUT", "boot-source", API_PUT_BOOT_SOURCE},
-	{"PUT", "drives/*", API_PUT_DRIVE},
-	{"PATCH", "drives/*", API_PATCH_DRIVE},
-	{"PUT", "network-interfaces/*", API_PUT_NET},
-	{"PATCH", "network-interfaces/*", API_PATCH_NET},
-	{"PUT", "actions", API_PUT_ACTIONS},
-	{"PATCH", "vm", API_PATCH_VM},
-	{"PUT", "logger", API_PUT_LOGGER},
-	{"PUT", "metrics", API_PUT_METRICS},
-	{"PUT", "vm", API_PUT_VM},
+    {"GET", "", API_GET_INFO},
+    {"GET", "version", API_GET_VERSION},
+    {"GET", "vm/config", API_GET_VM_CONFIG},
+    {"GET", "machine-config", API_GET_MACHINE},
+    {"PUT", "machine-config", API_PUT_MACHINE},
+    {"PATCH", "machine-config", API_PATCH_MACHINE},
+    {"PUT", "boot-source", API_PUT_BOOT_SOURCE},
+    {"PUT", "drives/*", API_PUT_DRIVE},
+    {"PATCH", "drives/*", API_PATCH_DRIVE},
+    {"PUT", "network-interfaces/*", API_PUT_NET},
+    {"PATCH", "network-interfaces/*", API_PATCH_NET},
+    {"PUT", "actions", API_PUT_ACTIONS},
+    {"PATCH", "vm", API_PATCH_VM},
+    {"PUT", "logger", API_PUT_LOGGER},
+    {"PUT", "metrics", API_PUT_METRICS},
+    {"PUT", "vm", API_PUT_VM},
 };
 
 static const char *const op_names[API_OP_COUNT] = {
-	[API_GET_INFO] = "GET /",
-	[API_GET_VERSION] = "GET /version",
-	[API_GET_VM_CONFIG] = "GET /vm/config",
-	[API_GET_MACHINE] = "GET /machine-config",
-	[API_PUT_MACHINE] = "PUT /machine-config",
-	[API_PATCH_MACHINE] = "PATCH /machine-config",
-	[API_PUT_BOOT_SOURCE] = "PUT /boot-source",
-	[API_PUT_DRIVE] = "PUT /drives",
-	[API_PATCH_DRIVE] = "PATCH /drives",
-	[API_PUT_NET] = "PUT /network-interfaces",
-	[API_PATCH_NET] = "PATCH /network-interfaces",
-	[API_PUT_ACTIONS] = "PUT /actions",
-	[API_PATCH_VM] = "PATCH /vm",
-	[API_PUT_LOGGER] = "PUT /logger",
-	[API_PUT_METRICS] = "PUT /metrics",
-	[API_PUT_VM] = "PUT /vm",
+    [API_GET_INFO] = "GET /",
+    [API_GET_VERSION] = "GET /version",
+    [API_GET_VM_CONFIG] = "GET /vm/config",
+    [API_GET_MACHINE] = "GET /machine-config",
+    [API_PUT_MACHINE] = "PUT /machine-config",
+    [API_PATCH_MACHINE] = "PATCH /machine-config",
+    [API_PUT_BOOT_SOURCE] = "PUT /boot-source",
+    [API_PUT_DRIVE] = "PUT /drives",
+    [API_PATCH_DRIVE] = "PATCH /drives",
+    [API_PUT_NET] = "PUT /network-interfaces",
+    [API_PATCH_NET] = "PATCH /network-interfaces",
+    [API_PUT_ACTIONS] = "PUT /actions",
+    [API_PATCH_VM] = "PATCH /vm",
+    [API_PUT_LOGGER] = "PUT /logger",
+    [API_PUT_METRICS] = "PUT /metrics",
+    [API_PUT_VM] = "PUT /vm",
 };
 
 const char *api_op_name(enum api_op op)
@@ -167,8 +167,9 @@ static int check_id(const char *id, struct errbuf *e)
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_'))
-			return errf(e, -EINVAL, "API Resource IDs can only contain alphanumeric "
-						"characters and underscores.");
+			return errf(e, -EINVAL,
+				    "API Resource IDs can only contain alphanumeric "
+				    "characters and underscores.");
 	}
 	if (i > CFG_ID_MAX)
 		return errf(e, -EINVAL, "API Resource IDs can be at most %d characters long.",
@@ -179,7 +180,8 @@ static int check_id(const char *id, struct errbuf *e)
 static int id_mismatch(const char *path_id, const char *body_id, struct errbuf *e)
 {
 	if (strcmp(path_id, body_id))
-		return errf(e, -EINVAL, "The id from the path does not match the id from the body!");
+		return errf(e, -EINVAL,
+			    "The id from the path does not match the id from the body!");
 	return 0;
 }
 
@@ -217,7 +219,8 @@ static int only_keys(const json_t *o, const char *sect, const char *const *allow
 
 	if (!json_is_object(o))
 		return errf(e, -EINVAL, "%s: must be a JSON object, got %s", sect, json_kind(o));
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		for (i = 0; allowed[i] && strcmp(allowed[i], key); i++)
 			;
 		if (!allowed[i])
@@ -241,7 +244,8 @@ static int get_enum(const json_t *o, const char *sect, const char *key, const ch
 		return errf(e, -EINVAL, "%s: field \"%s\" must be %s, got %s", sect, key, what,
 			    json_kind(v));
 	for (i = 0; names[i]; i++) {
-		if (!strcmp(json_string_value(v), names[i]) && strlen(names[i]) == json_string_length(v)) {
+		if (!strcmp(json_string_value(v), names[i]) &&
+		    strlen(names[i]) == json_string_length(v)) {
 			*out = i;
 			return 0;
 		}
@@ -287,15 +291,16 @@ static int parse_vm_state(const json_t *j, struct api_request *req, struct errbu
  * shared section parser on it: one set of rules for ids, paths and rate
  * limiters. @full holds the placeholders; it is consumed.
  */
-static int parse_via_put(const json_t *j, json_t *full, int (*parse)(const json_t *, void *,
-								      struct errbuf *),
-			 void *out, struct errbuf *e)
+static int parse_via_put(const json_t *j, json_t *full,
+			 int (*parse)(const json_t *, void *, struct errbuf *), void *out,
+			 struct errbuf *e)
 {
 	const char *key;
 	json_t *v;
 	int ret = 0;
 
-	json_object_foreach((json_t *)j, key, v) {
+	json_object_foreach((json_t *)j, key, v)
+	{
 		if (json_is_null(v))
 			continue; /* absent, as serde's Option */
 		if (json_object_set(full, key, v)) {

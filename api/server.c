@@ -53,8 +53,7 @@ static int remove_stale(const struct sockaddr_un *sa)
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe < 0)
 		return -errno;
-	ret = connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ? -EADDRINUSE
-									     : -errno;
+	ret = connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ? -EADDRINUSE : -errno;
 	close(probe);
 	if (ret != -ECONNREFUSED)
 		return ret == -ENOENT ? 0 : -EADDRINUSE;

@@ -36,27 +36,27 @@
 #include "http.h"
 #include "router.h"
 
-#define API_MAX_CONNS	   16
-#define API_SLOTS	   (2 * API_MAX_CONNS) /* closed ones wait one round to be freed */
-#define API_IN_BUF	   16384
-#define API_STACK_SIZE	   (1024 * 1024) /* JSON nesting is bounded by jansson (2048) */
-#define API_DRAIN_MS	   2000		 /* after an HTTP error: read and drop, then close */
-#define API_STOP_FLUSH_MS  500		 /* at exit: time left to deliver last responses */
+#define API_MAX_CONNS	  16
+#define API_SLOTS	  (2 * API_MAX_CONNS) /* closed ones wait one round to be freed */
+#define API_IN_BUF	  16384
+#define API_STACK_SIZE	  (1024 * 1024) /* JSON nesting is bounded by jansson (2048) */
+#define API_DRAIN_MS	  2000		/* after an HTTP error: read and drop, then close */
+#define API_STOP_FLUSH_MS 500		/* at exit: time left to deliver last responses */
 
 struct api_conn {
-	int fd;			/* -1 once closed (the slot may wait for a reply) */
-	uint32_t events;	/* current epoll interest */
+	int fd;		 /* -1 once closed (the slot may wait for a reply) */
+	uint32_t events; /* current epoll interest */
 	struct http_parser parser;
 	char in[API_IN_BUF];
 	size_t in_len, in_off;
 	char *out;
 	size_t out_len, out_off;
-	bool busy;		/* its request is with the VMM */
-	bool keep_alive;	/* of the request in flight */
-	bool peer_closed;	/* read() saw EOF */
-	bool close_after;	/* close once the output is written */
-	bool draining;		/* an HTTP error was answered: drop input */
-	uint64_t last_ms;	/* last activity (CLOCK_MONOTONIC) */
+	bool busy;	  /* its request is with the VMM */
+	bool keep_alive;  /* of the request in flight */
+	bool peer_closed; /* read() saw EOF */
+	bool close_after; /* close once the output is written */
+	bool draining;	  /* an HTTP error was answered: drop input */
+	uint64_t last_ms; /* last activity (CLOCK_MONOTONIC) */
 	uint64_t drain_until_ms;
 };
 
@@ -78,8 +78,8 @@ struct api_server {
 	pthread_mutex_t lock;
 	struct api_request req;
 	struct api_reply reply;
-	bool req_pending;	/* stored, the VMM has not taken it yet */
-	bool reply_ready;	/* the VMM stored the reply */
+	bool req_pending;	    /* stored, the VMM has not taken it yet */
+	bool reply_ready;	    /* the VMM stored the reply */
 	struct api_conn *in_flight; /* API thread only: whose request it is */
 	struct loop_handler loop_handler;
 };

@@ -124,10 +124,11 @@ int main(int argc, char **argv)
 	}
 	printf("statuses=");
 	for (i = 2; i + 2 < argc; i += 3) {
-		hn = snprintf(head, sizeof(head),
-			      "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-			      "Content-Length: %zu\r\n\r\n",
-			      argv[i], argv[i + 1], strlen(argv[i + 2]));
+		hn = snprintf(
+		    head, sizeof(head),
+		    "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n\r\n",
+		    argv[i], argv[i + 1], strlen(argv[i + 2]));
 		if (i == 2)
 			first = real_us();
 		if (hn < 0 || send_all(fd, head, (size_t)hn) ||

@@ -111,8 +111,7 @@ static json_t *mac(const struct cfg_net *n)
 
 	if (!n->has_guest_mac)
 		return json_null();
-	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	return json_string(s);
 }
 

@@ -34,22 +34,22 @@ static const struct op_rule {
 	unsigned int phase;
 	enum metric_id count, fails;
 } rules[API_OP_COUNT] = {
-	[API_GET_INFO] = {ANY, MET_GET_INSTANCE_INFO, MET_GET_INSTANCE_INFO},
-	[API_GET_VERSION] = {ANY, MET_GET_VERSION, MET_GET_VERSION},
-	[API_GET_VM_CONFIG] = {ANY, MET_GET_VM_CONFIG, MET_GET_VM_CONFIG},
-	[API_GET_MACHINE] = {ANY, MET_GET_MACHINE, MET_GET_MACHINE},
-	[API_PUT_MACHINE] = {PRE, MET_PUT_MACHINE, MET_PUT_MACHINE_FAILS},
-	[API_PATCH_MACHINE] = {PRE, MET_PATCH_MACHINE, MET_PATCH_MACHINE_FAILS},
-	[API_PUT_BOOT_SOURCE] = {PRE, MET_PUT_BOOT_SOURCE, MET_PUT_BOOT_SOURCE_FAILS},
-	[API_PUT_DRIVE] = {PRE, MET_PUT_DRIVE, MET_PUT_DRIVE_FAILS},
-	[API_PATCH_DRIVE] = {POST, MET_PATCH_DRIVE, MET_PATCH_DRIVE_FAILS},
-	[API_PUT_NET] = {PRE, MET_PUT_NET, MET_PUT_NET_FAILS},
-	[API_PATCH_NET] = {POST, MET_PATCH_NET, MET_PATCH_NET_FAILS},
-	[API_PUT_ACTIONS] = {ANY, MET_PUT_ACTIONS, MET_PUT_ACTIONS_FAILS},
-	[API_PATCH_VM] = {POST, MET_PATCH_VM, MET_PATCH_VM_FAILS},
-	[API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS},
-	[API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
-	[API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_GET_INFO] = {ANY, MET_GET_INSTANCE_INFO, MET_GET_INSTANCE_INFO},
+    [API_GET_VERSION] = {ANY, MET_GET_VERSION, MET_GET_VERSION},
+    [API_GET_VM_CONFIG] = {ANY, MET_GET_VM_CONFIG, MET_GET_VM_CONFIG},
+    [API_GET_MACHINE] = {ANY, MET_GET_MACHINE, MET_GET_MACHINE},
+    [API_PUT_MACHINE] = {PRE, MET_PUT_MACHINE, MET_PUT_MACHINE_FAILS},
+    [API_PATCH_MACHINE] = {PRE, MET_PATCH_MACHINE, MET_PATCH_MACHINE_FAILS},
+    [API_PUT_BOOT_SOURCE] = {PRE, MET_PUT_BOOT_SOURCE, MET_PUT_BOOT_SOURCE_FAILS},
+    [API_PUT_DRIVE] = {PRE, MET_PUT_DRIVE, MET_PUT_DRIVE_FAILS},
+    [API_PATCH_DRIVE] = {POST, MET_PATCH_DRIVE, MET_PATCH_DRIVE_FAILS},
+    [API_PUT_NET] = {PRE, MET_PUT_NET, MET_PUT_NET_FAILS},
+    [API_PATCH_NET] = {POST, MET_PATCH_NET, MET_PATCH_NET_FAILS},
+    [API_PUT_ACTIONS] = {ANY, MET_PUT_ACTIONS, MET_PUT_ACTIONS_FAILS},
+    [API_PATCH_VM] = {POST, MET_PATCH_VM, MET_PATCH_VM_FAILS},
+    [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS},
+    [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
+    [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -162,7 +162,8 @@ static int apply_logger(struct controller *c, const struct cfg_logger *l, struct
 	if (path) {
 		ret = log_open(log, path);
 		if (ret)
-			return errf(e, ret, "Cannot open the log file %s: %s.", path, strerror(-ret));
+			return errf(e, ret, "Cannot open the log file %s: %s.", path,
+				    strerror(-ret));
 	}
 	if (l->set) {
 		log->level = l->level;
@@ -181,9 +182,9 @@ static int apply_logger(struct controller *c, const struct cfg_logger *l, struct
 int controller_setup(struct controller *c, struct errbuf *e)
 {
 	const struct cli_opts *o = c->vm->opts;
-	const char *mpath = o && o->metrics_path ? o->metrics_path
-						 : (c->vm->cfg.metrics.set ? c->vm->cfg.metrics.metrics_path
-									   : NULL);
+	const char *mpath = o && o->metrics_path
+				? o->metrics_path
+				: (c->vm->cfg.metrics.set ? c->vm->cfg.metrics.metrics_path : NULL);
 	int ret = apply_logger(c, &c->vm->cfg.logger, e);
 
 	if (!ret && mpath)
@@ -313,9 +314,10 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 			continue;
 		}
 		if (!strcmp(o->host_dev_name, n->host_dev_name))
-			return errf(e, -EEXIST,
-				    "The host device %s is already used by network interface \"%s\".",
-				    n->host_dev_name, o->iface_id);
+			return errf(
+			    e, -EEXIST,
+			    "The host device %s is already used by network interface \"%s\".",
+			    n->host_dev_name, o->iface_id);
 		if (n->has_guest_mac && o->has_guest_mac && !memcmp(n->guest_mac, o->guest_mac, 6))
 			return errf(e, -EEXIST,
 				    "The guest MAC address is already in use by network interface "

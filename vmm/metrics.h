@@ -79,7 +79,7 @@ enum metric_id {
 };
 
 struct metrics {
-	int fd; /* -1 until configured */
+	int fd;			     /* -1 until configured */
 	uint64_t val[MET_COUNT];     /* counters: running totals; gauges: current value */
 	uint64_t flushed[MET_COUNT]; /* counter totals at the previous line */
 	uint64_t lines;		     /* lines written */

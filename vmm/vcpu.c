@@ -277,7 +277,8 @@ static void handle_io(struct vcpu *v)
 	    end > (uint64_t)v->vm->kvm.run_size || r->io.size == 0 || r->io.size > 4)
 		return;
 	data = (uint8_t *)r + r->io.data_offset;
-	atomic_fetch_add(r->io.direction == KVM_EXIT_IO_OUT ? &v->stats.io_out : &v->stats.io_in, 1);
+	atomic_fetch_add(r->io.direction == KVM_EXIT_IO_OUT ? &v->stats.io_out : &v->stats.io_in,
+			 1);
 	for (i = 0; i < r->io.count; i++, data += r->io.size) {
 		if (r->io.direction == KVM_EXIT_IO_OUT)
 			bus_write(&v->vm->pio, r->io.port, data, r->io.size);

@@ -35,9 +35,9 @@ struct vcpu_stats {
 	atomic_uint_fast64_t io_exits;
 	atomic_uint_fast64_t mmio_exits;
 	atomic_uint_fast64_t other_exits;
-	atomic_uint_fast64_t io_in, io_out;	  /* io_exits by direction */
+	atomic_uint_fast64_t io_in, io_out;	    /* io_exits by direction */
 	atomic_uint_fast64_t mmio_read, mmio_write; /* mmio_exits by direction */
-	atomic_uint_fast64_t failures;		  /* exits that ended the VM with an error */
+	atomic_uint_fast64_t failures;		    /* exits that ended the VM with an error */
 };
 
 struct vcpu {
@@ -55,8 +55,8 @@ struct vcpu {
 	pthread_cond_t pause_cond;
 	bool pause_sync; /* pause_lock and pause_cond exist */
 	bool pause_req;
-	bool parked;	 /* the thread waits in vcpu_park() */
-	bool finished;	 /* the thread has left its run loop */
+	bool parked;   /* the thread waits in vcpu_park() */
+	bool finished; /* the thread has left its run loop */
 	atomic_bool pause_flag;
 };
 

@@ -27,8 +27,7 @@ static void handle(const struct http_parser *p)
 	char head[256];
 
 	if (!api_route(p->req.method, p->req.path, p->req.body, p->req.body_len, &req, &e)) {
-		http_format_response(head, sizeof(head), 204, 0, p->req.keep_alive,
-				     req.deprecated);
+		http_format_response(head, sizeof(head), 204, 0, p->req.keep_alive, req.deprecated);
 		api_request_free(&req);
 	} else {
 		http_format_response(head, sizeof(head), 400, strlen(e.msg), false, false);

@@ -127,7 +127,8 @@ static void expect(struct fixture *f, int status, const char *msg, const char *m
 		j = json_loads(r.body, 0, NULL);
 		assert_non_null(j);
 		if (strcmp(json_string_value(json_object_get(j, "fault_message")), msg))
-			fail_msg("%s %s:\n got      %s\n expected \"%s\"", method, path, r.body, msg);
+			fail_msg("%s %s:\n got      %s\n expected \"%s\"", method, path, r.body,
+				 msg);
 		json_decref(j);
 	}
 	controller_reply_free(&r);
@@ -170,9 +171,8 @@ static void boot_source_checks_files(void **state)
 	assert_true(f->vm->cfg.has_boot_source);
 	assert_string_equal(f->vm->cfg.boot_source.boot_args, "quiet");
 	/* A second PUT replaces the first. */
-	assert_int_equal(call(f, &r, "PUT", "/boot-source", "{'kernel_image_path':'%s'}",
-			      f->kernel),
-			 204);
+	assert_int_equal(
+	    call(f, &r, "PUT", "/boot-source", "{'kernel_image_path':'%s'}", f->kernel), 204);
 	assert_null(f->vm->cfg.boot_source.initrd_path);
 	assert_null(f->vm->cfg.boot_source.boot_args);
 }
@@ -247,10 +247,11 @@ static void drives_rules(void **state)
 		char path[32];
 
 		snprintf(path, sizeof(path), "/drives/d%d", i);
-		assert_int_equal(call(f, &r, "PUT", path,
-				      "{'drive_id':'d%d','path_on_host':'%s','is_root_device':false}",
-				      i, f->disk),
-				 204);
+		assert_int_equal(
+		    call(f, &r, "PUT", path,
+			 "{'drive_id':'d%d','path_on_host':'%s','is_root_device':false}", i,
+			 f->disk),
+		    204);
 	}
 	assert_int_equal(f->vm->cfg.nr_drives, CFG_MAX_DRIVES);
 	expect(f, 400, "ember supports at most 16 drives.", "PUT", "/drives/one_more",
@@ -268,8 +269,8 @@ static void nets_rules(void **state)
 
 	expect(f, 204, NULL, "PUT", "/network-interfaces/eth0",
 	       "{'iface_id':'eth0','host_dev_name':'tap0','guest_mac':'06:00:00:00:00:01'}");
-	expect(f, 400, "The host device tap0 is already used by network interface \"eth0\".",
-	       "PUT", "/network-interfaces/eth1", "{'iface_id':'eth1','host_dev_name':'tap0'}");
+	expect(f, 400, "The host device tap0 is already used by network interface \"eth0\".", "PUT",
+	       "/network-interfaces/eth1", "{'iface_id':'eth1','host_dev_name':'tap0'}");
 	expect(f, 400, "The guest MAC address is already in use by network interface \"eth0\".",
 	       "PUT", "/network-interfaces/eth1",
 	       "{'iface_id':'eth1','host_dev_name':'tap1','guest_mac':'06:00:00:00:00:01'}");
@@ -298,10 +299,11 @@ static void vm_config_round_trip(void **state)
 	struct api_reply r;
 	struct errbuf e = {""};
 
-	assert_int_equal(call(f, &r, "PUT", "/boot-source",
-			      "{'kernel_image_path':'%s','initrd_path':'%s','boot_args':'a \\'b\\''}",
-			      f->kernel, f->initrd),
-			 204);
+	assert_int_equal(
+	    call(f, &r, "PUT", "/boot-source",
+		 "{'kernel_image_path':'%s','initrd_path':'%s','boot_args':'a \\'b\\''}", f->kernel,
+		 f->initrd),
+	    204);
 	expect(f, 204, NULL, "PUT", "/machine-config",
 	       "{'vcpu_count':2,'mem_size_mib':512,'smt':true,'huge_pages':'Transparent'}");
 	assert_int_equal(call(f, &r, "PUT", "/drives/rootfs",
@@ -389,14 +391,17 @@ static void logger_and_metrics(void **state)
 			json_t *put = json_object_get(j, "put_api_requests");
 			json_t *patch = json_object_get(j, "patch_api_requests");
 
-			assert_int_equal(json_integer_value(json_object_get(put, "metrics_count")), 1);
-			assert_int_equal(json_integer_value(json_object_get(put, "metrics_fails")), 1);
-			assert_int_equal(json_integer_value(json_object_get(put, "actions_count")), 1);
-			assert_int_equal(json_integer_value(json_object_get(patch, "vm_fails")), 1);
-			assert_int_equal(json_integer_value(json_object_get(
-					     json_object_get(j, "get_api_requests"),
-					     "instance_info_count")),
+			assert_int_equal(json_integer_value(json_object_get(put, "metrics_count")),
 					 1);
+			assert_int_equal(json_integer_value(json_object_get(put, "metrics_fails")),
+					 1);
+			assert_int_equal(json_integer_value(json_object_get(put, "actions_count")),
+					 1);
+			assert_int_equal(json_integer_value(json_object_get(patch, "vm_fails")), 1);
+			assert_int_equal(
+			    json_integer_value(json_object_get(
+				json_object_get(j, "get_api_requests"), "instance_info_count")),
+			    1);
 			assert_true(json_integer_value(json_object_get(j, "utc_timestamp_ms")) >
 				    1600000000000LL);
 		}
@@ -532,9 +537,8 @@ static void metrics_lines(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "put_api_requests"),
 							    "drive_count")),
 			 3);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "vmm"),
-							    "boot_time_us")),
-			 1234);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "vmm"), "boot_time_us")), 1234);
 	json_decref(j);
 	/* Counters restart from zero after a line, gauges keep their value. */
 	memcpy(m.flushed, m.val, sizeof(m.val));
@@ -544,9 +548,8 @@ static void metrics_lines(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "put_api_requests"),
 							    "drive_count")),
 			 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "vmm"),
-							    "boot_time_us")),
-			 1234);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "vmm"), "boot_time_us")), 1234);
 	json_decref(j);
 	assert_int_equal(metrics_format(&m, 43, buf, 100), -ENOSPC);
 	assert_string_equal(metrics_name(MET_VCPU_EXIT_IO_IN, name, sizeof(name)),

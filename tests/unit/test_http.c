@@ -207,8 +207,9 @@ static void body_limit(void **state)
 	n = (size_t)snprintf(buf, sizeof(buf), "PUT /x HTTP/1.1\r\nContent-Length: 17\r\n\r\n");
 	assert_int_equal(http_parse(p, buf, n, &used), HTTP_ERROR);
 	assert_int_equal(p->err_status, 400);
-	assert_string_equal(p->err_msg, "Request payload with size 17 is larger than the limit of 16 "
-					"allowed by server.");
+	assert_string_equal(p->err_msg,
+			    "Request payload with size 17 is larger than the limit of 16 "
+			    "allowed by server.");
 	free_parser(p);
 	EXPECT_ERROR("PUT /x HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n", 400,
 		     "size 1048576 is larger than the limit of 51200");
@@ -308,7 +309,8 @@ static void nul_in_body_passes(void **state)
 static void invalid_utf8(void **state)
 {
 	struct http_parser *p = new_parser(LIMIT);
-	const char s[] = "PUT /x HTTP/1.1\r\nContent-Length: 4\r\nX-Name: caf\xc3\xa9\r\n\r\n\"\xff\xfe\"";
+	const char s[] =
+	    "PUT /x HTTP/1.1\r\nContent-Length: 4\r\nX-Name: caf\xc3\xa9\r\n\r\n\"\xff\xfe\"";
 	size_t used;
 
 	/* In the path: not a visible ASCII character. */
@@ -329,13 +331,13 @@ static void keep_alive_rules(void **state)
 		const char *s;
 		bool keep;
 	} cases[] = {
-		{"GET / HTTP/1.1\r\n\r\n", true},
-		{"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false},
-		{"GET / HTTP/1.1\r\nconnection: Keep-Alive, CLOSE\r\n\r\n", false},
-		{"GET / HTTP/1.1\r\nConnection: upgrade , close \r\n\r\n", false},
-		{"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true},
-		{"GET / HTTP/1.0\r\n\r\n", false},
-		{"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
+	    {"GET / HTTP/1.1\r\n\r\n", true},
+	    {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false},
+	    {"GET / HTTP/1.1\r\nconnection: Keep-Alive, CLOSE\r\n\r\n", false},
+	    {"GET / HTTP/1.1\r\nConnection: upgrade , close \r\n\r\n", false},
+	    {"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true},
+	    {"GET / HTTP/1.0\r\n\r\n", false},
+	    {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
 	};
 	struct http_parser *p = new_parser(LIMIT);
 	size_t i, used;
@@ -430,8 +432,8 @@ static void responses(void **state)
 
 	n = http_format_response(buf, sizeof(buf), 204, 0, true, false);
 	assert_int_equal(n, (int)strlen(buf));
-	assert_string_equal(buf,
-			    "HTTP/1.1 204 No Content\r\nServer: ember\r\nConnection: keep-alive\r\n\r\n");
+	assert_string_equal(
+	    buf, "HTTP/1.1 204 No Content\r\nServer: ember\r\nConnection: keep-alive\r\n\r\n");
 	http_format_response(buf, sizeof(buf), 200, 17, false, true);
 	assert_string_equal(buf, "HTTP/1.1 200 OK\r\nServer: ember\r\nConnection: close\r\n"
 				 "Deprecation: true\r\nContent-Type: application/json\r\n"

@@ -82,11 +82,13 @@ static void gets(void **state)
 
 static void bad_paths_and_methods(void **state)
 {
-	fault("PATCH", "/boot-source", "{}", "Invalid request method and/or path: PATCH /boot-source.");
+	fault("PATCH", "/boot-source", "{}",
+	      "Invalid request method and/or path: PATCH /boot-source.");
 	fault("PATCH", "/logger", "{}", "Invalid request method and/or path: PATCH /logger.");
 	fault("GET", "/foo", NULL, "Invalid request method and/or path: GET /foo.");
 	fault("GET", "/vm", NULL, "Invalid request method and/or path: GET /vm.");
-	fault("GET", "/drives/rootfs", NULL, "Invalid request method and/or path: GET /drives/rootfs.");
+	fault("GET", "/drives/rootfs", NULL,
+	      "Invalid request method and/or path: GET /drives/rootfs.");
 	fault("DELETE", "/drives/rootfs", NULL,
 	      "Invalid request method and/or path: DELETE /drives/rootfs.");
 	fault("POST", "/actions", "{}", "Invalid request method and/or path: POST /actions.");
@@ -123,9 +125,8 @@ static void ids(void **state)
 	      "API Resource IDs can only contain alphanumeric characters and underscores.");
 	fault("PUT", "/drives/a%20b", "{}",
 	      "API Resource IDs can only contain alphanumeric characters and underscores.");
-	fault("PUT",
-	      "/drives/a1234567890123456789012345678901234567890123456789012345678901234", "{}",
-	      "API Resource IDs can be at most 64 characters long.");
+	fault("PUT", "/drives/a1234567890123456789012345678901234567890123456789012345678901234",
+	      "{}", "API Resource IDs can be at most 64 characters long.");
 	fault("PUT", "/drives/rootfs",
 	      "{'drive_id':'other','path_on_host':'/x','is_root_device':true}",
 	      "The id from the path does not match the id from the body!");
@@ -136,7 +137,8 @@ static void ids(void **state)
 	fault("PATCH", "/network-interfaces/eth0", "{'iface_id':'eth1'}",
 	      "The id from the path does not match the id from the body!");
 	/* The body is checked before the ids are compared. */
-	fault("PUT", "/drives/rootfs", "{'drive_id':'bad-id','path_on_host':'/x','is_root_device':true}",
+	fault("PUT", "/drives/rootfs",
+	      "{'drive_id':'bad-id','path_on_host':'/x','is_root_device':true}",
 	      DESER "drive: field \"drive_id\" must be 1 to 64 characters of [A-Za-z0-9_], got "
 		    "\"bad-id\".");
 	ok("PUT", "/drives/root_FS_1/",
@@ -166,12 +168,15 @@ static void machine_config(void **state)
 	assert_null(req.patch);
 
 	fault("PUT", "/machine-config", "{'vcpu_count':0,'mem_size_mib':128}",
-	      DESER "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 0.");
+	      DESER
+	      "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 0.");
 	fault("PUT", "/machine-config", "{'vcpu_count':33,'mem_size_mib':128}",
-	      DESER "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 33.");
+	      DESER
+	      "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 33.");
 	fault("PUT", "/machine-config", "{'vcpu_count':'2','mem_size_mib':128}",
-	      DESER "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got a "
-		    "string.");
+	      DESER
+	      "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got a "
+	      "string.");
 	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':0}",
 	      DESER "machine-config: field \"mem_size_mib\" must be an integer between 1 and "
 		    "1048576, got 0.");
@@ -198,14 +203,16 @@ static void machine_config(void **state)
 	      DESER "machine-config: field \"vcpu_count\" must be 1 or even when smt is enabled, "
 		    "got 3.");
 	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'huge_pages':'1G'}",
-	      DESER "machine-config: field \"huge_pages\" must be one of \"None\", \"Transparent\", "
-		    "\"2M\", got \"1G\".");
+	      DESER
+	      "machine-config: field \"huge_pages\" must be one of \"None\", \"Transparent\", "
+	      "\"2M\", got \"1G\".");
 	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'cpu_template':'T2'}",
 	      DESER "machine-config: field \"cpu_template\" must be *");
 	fault("PATCH", "/machine-config", "{}",
 	      DESER "machine-config: an update must set a field.");
 	fault("PATCH", "/machine-config", "{'vcpu_count':64}",
-	      DESER "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 64.");
+	      DESER
+	      "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 64.");
 	fault("PUT", "/machine-config", "[1]",
 	      DESER "machine-config: must be a JSON object, got an array.");
 	fault("PUT", "/machine-config", "{'vcpu_count':1,'vcpu_count':2,'mem_size_mib':1}",
@@ -293,7 +300,8 @@ static void drives(void **state)
 	      "{'drive_id':'rootfs','rate_limiter':{'ops':{'size':-1,'refill_time':1}}}",
 	      DESER "drive: field \"rate_limiter.ops.size\" must be an integer between 0 and "
 		    "9223372036854775807, got -1.");
-	fault("PATCH", "/drives/rootfs", "'x'", DESER "drive: must be a JSON object, got a string.");
+	fault("PATCH", "/drives/rootfs", "'x'",
+	      DESER "drive: must be a JSON object, got a string.");
 }
 
 static void nets(void **state)
@@ -408,11 +416,17 @@ static void not_json(void **state)
 	struct errbuf e = {""};
 	const char bad_utf8[] = "{\"kernel_image_path\": \"/k\xff\xfe\"}";
 	const char with_nul[] = "{\"action_type\": \"InstanceStart\"}\0";
-	const char *ops[][2] = {{"PUT", "/boot-source"}, {"PUT", "/machine-config"},
-				{"PATCH", "/machine-config"}, {"PUT", "/drives/a"},
-				{"PATCH", "/drives/a"}, {"PUT", "/network-interfaces/a"},
-				{"PATCH", "/network-interfaces/a"}, {"PUT", "/actions"},
-				{"PATCH", "/vm"}, {"PUT", "/logger"}, {"PUT", "/metrics"},
+	const char *ops[][2] = {{"PUT", "/boot-source"},
+				{"PUT", "/machine-config"},
+				{"PATCH", "/machine-config"},
+				{"PUT", "/drives/a"},
+				{"PATCH", "/drives/a"},
+				{"PUT", "/network-interfaces/a"},
+				{"PATCH", "/network-interfaces/a"},
+				{"PUT", "/actions"},
+				{"PATCH", "/vm"},
+				{"PUT", "/logger"},
+				{"PUT", "/metrics"},
 				{"PUT", "/vm"}};
 	unsigned int i;
 

@@ -206,8 +206,9 @@ static void request(struct client *c, const char *method, const char *path, cons
 {
 	char head[512];
 
-	snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n\r\n",
-		 method, path, body ? strlen(body) : 0);
+	snprintf(head, sizeof(head),
+		 "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n\r\n", method, path,
+		 body ? strlen(body) : 0);
 	SEND(c, head);
 	if (body)
 		SEND(c, body);
@@ -334,10 +335,11 @@ static void oversized_body(void **state)
 	cl_response(c, &r);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.head, "Connection: close\r\n"));
-	assert_string_equal(r.body, "{\"error\":\"Request payload with size 1048576 is larger "
-				    "than the limit of 51200 allowed by server.\",\"fault_message\":"
-				    "\"Request payload with size 1048576 is larger than the limit "
-				    "of 51200 allowed by server.\"}");
+	assert_string_equal(r.body,
+			    "{\"error\":\"Request payload with size 1048576 is larger "
+			    "than the limit of 51200 allowed by server.\",\"fault_message\":"
+			    "\"Request payload with size 1048576 is larger than the limit "
+			    "of 51200 allowed by server.\"}");
 	cl_send(c, big, 1 << 20);
 	cl_expect_eof(c);
 	cl_close(c);
@@ -354,11 +356,11 @@ static void http_errors(void **state)
 		const char *req;
 		int status;
 	} cases[] = {
-		{"PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411},
-		{"GET / HTTP/2.0\r\n\r\n", 505},
-		{"PUT /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 400},
-		{"GET /\x01 HTTP/1.1\r\n\r\n", 400},
-		{"\x16\x03\x01\x02\x01\x01\x01\x01\xfc\x03\x03 tls hello\r\n\r\n", 400},
+	    {"PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411},
+	    {"GET / HTTP/2.0\r\n\r\n", 505},
+	    {"PUT /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 400},
+	    {"GET /\x01 HTTP/1.1\r\n\r\n", 400},
+	    {"\x16\x03\x01\x02\x01\x01\x01\x01\xfc\x03\x03 tls hello\r\n\r\n", 400},
 	};
 	struct fixture *f = *state;
 	struct response r;
@@ -396,7 +398,8 @@ static void expect_100(void **state)
 	struct response r;
 	char buf[64];
 
-	SEND(c, "PUT /machine-config HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 37\r\n\r\n");
+	SEND(c,
+	     "PUT /machine-config HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 37\r\n\r\n");
 	/* The interim response arrives before the body is sent. */
 	while (c->len < 25)
 		assert_true(cl_fill(c) > 0);
