@@ -16,7 +16,7 @@
 #    See perf/bench-api-payload.sh for the modes.
 #
 # Output: a table in build/bench/api.txt, raw lines in build/bench/api-raw.txt.
-# Environment: START_RUNS_HOST (default 200), START_RUNS_TH (40), BOOT_RUNS
+# Environment: START_RUNS_HOST (default 200), START_RUNS_TH (150), BOOT_RUNS
 # (5), BENCH_API_SKIP_TESTHOST=1 (part 1 on this machine only),
 # BENCH_TIMEOUT (test-host run limit, default 2400 s).
 set -euo pipefail
@@ -28,7 +28,7 @@ payload=$out/api-payload
 raw=$out/api-raw.txt
 table=$out/api.txt
 host_runs=${START_RUNS_HOST:-200}
-th_runs=${START_RUNS_TH:-40}
+th_runs=${START_RUNS_TH:-150}
 boot_runs=${BOOT_RUNS:-5}
 boot_args="console=ttyS0 reboot=k panic=1 pci=off quiet"
 

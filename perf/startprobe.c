@@ -24,12 +24,13 @@
  *                /proc/PID/task/TID/schedstat (ns resolution; the exec counts)
  *      priv_kib  Private_Clean + Private_Dirty + Private_Hugetlb (smaps_rollup)
  *      rss_kib   Rss (smaps_rollup)
+ *      minflt    minor page faults so far (/proc/PID/stat)
  *    A connect() must then succeed. With -q the program is released, sent
  *    GET / and stopped (SIGSTOP) once it answered: idle_cpu_us and
  *    idle_priv_kib, the start-up until it has served a request.
  *
  * One line per run on stdout:
- *   run=N wall_us=.. cpu_us=.. priv_kib=.. rss_kib=.. [ready_us=.. idle_cpu_us=.. idle_priv_kib=..]
+ *   run=N wall_us=.. cpu_us=.. priv_kib=.. rss_kib=.. minflt=.. [ready_us=.. idle_cpu_us=.. idle_priv_kib=..]
  * Exit status 1 if a run failed (program died, no listen() within 5 s).
  *
  * The filter stays in the program after it is released; it only matters
@@ -61,6 +62,7 @@
 struct sample {
 	uint64_t cpu_us;
 	uint64_t priv_kib, rss_kib;
+	uint64_t minflt;
 };
 
 static uint64_t mono_us(void)
@@ -102,6 +104,29 @@ static uint64_t task_cpu_ns(pid_t pid)
 	return sum;
 }
 
+/* minflt - minor page faults of the process (field 10 of /proc/PID/stat). */
+static uint64_t minflt(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name in parentheses: state ppid pgrp session tty
+	 * tpgid flags minflt. */
+	p = strrchr(buf, ')');
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu", &v) != 1)
+		v = 0;
+	return v;
+}
+
 static void sample(pid_t pid, struct sample *s)
 {
 	char path[64], line[256];
@@ -109,6 +134,7 @@ static void sample(pid_t pid, struct sample *s)
 	FILE *f;
 
 	s->cpu_us = task_cpu_ns(pid) / 1000;
+	s->minflt = minflt(pid);
 	s->priv_kib = s->rss_kib = 0;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	f = fopen(path, "r");
@@ -302,9 +328,10 @@ static int one_run(int run, const char *sock, char **argv, int query)
 		fprintf(stderr, "startprobe: run %d failed (no listen, connect or answer)\n", run);
 		return -1;
 	}
-	printf("run=%d wall_us=%llu cpu_us=%llu priv_kib=%llu rss_kib=%llu", run,
+	printf("run=%d wall_us=%llu cpu_us=%llu priv_kib=%llu rss_kib=%llu minflt=%llu", run,
 	       (unsigned long long)wall, (unsigned long long)s.cpu_us,
-	       (unsigned long long)s.priv_kib, (unsigned long long)s.rss_kib);
+	       (unsigned long long)s.priv_kib, (unsigned long long)s.rss_kib,
+	       (unsigned long long)s.minflt);
 	if (query)
 		printf(" ready_us=%llu idle_cpu_us=%llu idle_priv_kib=%llu",
 		       (unsigned long long)ready, (unsigned long long)idle.cpu_us,
