@@ -2,6 +2,7 @@
 # rejected: ember exits non-zero without hanging and says which file (or at
 # least that the kernel image) is at fault.
 # timeout: 60
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset initramfs.cpio.gz
 kernel="$TDIR/garbage-kernel.bin"

@@ -2,6 +2,7 @@
 # /test.sh; the guest init runs it: its output and exit status (as
 # EMBER-TEST-RC) reach the console, proving the whole initrd was loaded.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

@@ -1,6 +1,7 @@
 # boot_timer: with --boot-timer, the guest init's write of 123 to MMIO
 # 0xc0000000 makes ember log the boot time ("Guest-boot-time") on stderr.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

@@ -1,6 +1,7 @@
 # cmdline: boot_args reach the guest kernel unchanged; a custom token shows
 # up in /proc/cmdline (EMBER-CMDLINE).
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

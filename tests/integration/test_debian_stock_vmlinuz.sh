@@ -3,6 +3,7 @@
 # boots to userspace with the guest initramfs. It is much bigger and slower
 # than the guest kernel, hence the longer timeout.
 # timeout: 300
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset debian-vmlinuz
 need_asset initramfs.cpio.gz

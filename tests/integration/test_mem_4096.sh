@@ -2,6 +2,7 @@
 # 4096 MiB (the kernel's own code and reserved areas are not counted): accept
 # 85-100 % of the configured size.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

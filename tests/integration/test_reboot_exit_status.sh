@@ -2,6 +2,7 @@
 # the i8042) makes ember exit with status 0 by itself, promptly: the guest
 # init's last marker before rebooting is printed and ember was not killed.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

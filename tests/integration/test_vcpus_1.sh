@@ -1,5 +1,6 @@
 # vcpus_1: a guest configured with vcpu_count 1 brings up 1 CPUs.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

@@ -1,5 +1,6 @@
 # vcpus_4: a guest configured with vcpu_count 4 brings up 4 CPUs.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
 need_asset vmlinux
 need_asset initramfs.cpio.gz

@@ -208,7 +208,8 @@ main() {
 
 	command -v cpio >/dev/null || die "cpio missing (apt-get install cpio)"
 	[ -x "$busybox" ] || die "$busybox missing (apt-get install busybox-static)"
-	file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	# ldd fails (status 1) on a static binary, hence the || true.
+	{ ldd "$busybox" 2>&1 || true; } | grep -qE 'not a dynamic executable|statically linked' ||
 		die "$busybox is not statically linked (apt-get install busybox-static)"
 	mkdir -p "$out"
 
