@@ -21,6 +21,7 @@
 # timer_ms: ember's own boot timer (InstanceStart -> the write).
 
 cd /payload || exit 125
+# shellcheck source=/dev/null # written by bench-api.sh
 . ./bench.conf
 SOCK=/tmp/bench-api.sock
 

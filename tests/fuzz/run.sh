@@ -41,6 +41,6 @@ if [ "$rc" -ne 0 ]; then
 fi
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
 	"$bin" -merge=1 "$corpus" "$work" >/dev/null 2>&1
-	echo "fuzz: $name: corpus now $(ls "$corpus" | wc -l) inputs"
+	echo "fuzz: $name: corpus now $(find "$corpus" -type f | wc -l) inputs"
 fi
 echo "fuzz: $name passed ($secs s)"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # api-lib.sh - helpers for the API tests (sourced after lib.sh; POSIX sh,
 # busybox ash in the test host). They drive a real ember through its Unix
 # socket with curl, as Firecracker's getting-started guide does.
@@ -23,6 +24,7 @@ API_BODY=
 
 # api_start FLAGS... - start ember; stdout (the guest console) goes to
 # serial.raw, stderr (ember's log) to ember.log.
+# shellcheck disable=SC2120 # FLAGS are optional
 api_start() {
 	"$EMBER" --api-sock "$SOCK" --boot-timer "$@" </dev/null >"$TDIR/serial.raw" \
 		2>"$TDIR/ember.log" &
@@ -91,7 +93,9 @@ api_fault() {
 
 api_alive() {
 	kill -0 "$EMBER_PID" 2>/dev/null || fail "ember is gone ($(last_words))"
-	api GET / && [ "$API_STATUS" = 200 ] || fail "GET / no longer answers ($API_STATUS)"
+	if ! api GET / || [ "$API_STATUS" != 200 ]; then
+		fail "GET / no longer answers ($API_STATUS)"
+	fi
 }
 
 # console_text - the console so far, without CRs.

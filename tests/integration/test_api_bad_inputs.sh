@@ -2,7 +2,9 @@
 # status 400 (or the HTTP-level status) and a fault_message naming the
 # problem, and ember keeps answering GET / afterwards.
 # timeout: 120
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 need_asset vmlinux

@@ -1,7 +1,9 @@
 # api_config_file: --config-file with the API on boots at once and keeps the
 # API up: GET / shows "Running" and post-boot requests are judged as such.
 # timeout: 180
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 need_asset vmlinux

@@ -4,7 +4,9 @@
 # the interface are accepted and stored before boot (the guest runs from
 # its initramfs); GET /vm/config shows them.
 # timeout: 180
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 need_asset vmlinux

@@ -1,7 +1,9 @@
 # api_one_request_boot: ember's PUT /vm takes a whole config document (the
 # config-file schema) and, with "start": true, boots in one round trip.
 # timeout: 180
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 need_asset vmlinux

@@ -4,7 +4,9 @@
 # refused after boot; FlushMetrics writes a metrics line; SendCtrlAltDel
 # shuts the guest down and ember exits 0.
 # timeout: 300
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 need_asset vmlinux

@@ -2,7 +2,9 @@
 # stale socket file (its server killed) is replaced; a file that is not a
 # socket is left alone.
 # timeout: 60
+# shellcheck source=tests/integration/lib.sh
 . "$LIB"
+# shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
 trap api_stop EXIT
 
