@@ -74,7 +74,16 @@ static void reply_json(struct api_reply *r, json_t *o)
 void controller_reply_fault(struct api_reply *r, const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "fault_message", msg);
+	char ascii[sizeof(((struct errbuf *)0)->msg)];
+	size_t i;
 
+	if (!o) {
+		/* Not UTF-8 (a message cut inside a character): ASCII only. */
+		for (i = 0; msg[i] && i + 1 < sizeof(ascii); i++)
+			ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		ascii[i] = '\0';
+		o = json_pack("{s:s}", "fault_message", ascii);
+	}
 	free(r->body);
 	r->status = 400;
 	r->body = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -519,6 +519,20 @@ static void post_boot_rules(void **state)
 	i8042_destroy(&f->vm->i8042);
 }
 
+/* A fault message that is not UTF-8 (cut inside a character) still gives
+ * a JSON body. */
+static void fault_not_utf8(void **state)
+{
+	struct api_reply r = {0};
+
+	controller_reply_fault(&r, "drive \"caf\xc3\" failed");
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.body, "{\"fault_message\":\"drive \\\"caf?\\\" failed\"}");
+	controller_reply_fault(&r, "ok \xc3\xa9");
+	assert_string_equal(r.body, "{\"fault_message\":\"ok \xc3\xa9\"}");
+	controller_reply_free(&r);
+}
+
 static void metrics_lines(void **state)
 {
 	struct metrics m;
@@ -582,6 +596,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(whole_vm_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(instance_start_needs_kernel, setup, teardown),
 	    cmocka_unit_test_setup_teardown(post_boot_rules, setup, teardown),
+	    cmocka_unit_test(fault_not_utf8),
 	    cmocka_unit_test(metrics_lines),
 	};
 
