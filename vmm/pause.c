@@ -28,6 +28,49 @@ static void set_clock_ctrl(struct vm *vm)
 				 strerror(errno));
 }
 
+static int tsc_offset_attr(struct vcpu *v, unsigned long req, uint64_t *ofs)
+{
+	struct kvm_device_attr a = {
+	    .group = KVM_VCPU_TSC_CTRL,
+	    .attr = KVM_VCPU_TSC_OFFSET,
+	    .addr = (uint64_t)(uintptr_t)ofs,
+	};
+
+	return ioctl(v->fd, req, &a) < 0 ? -errno : 0;
+}
+
+/* save_tsc - every vCPU's TSC offset and the host TSC, all vCPUs parked. */
+static void save_tsc(struct vm *vm, struct vm_pause *p)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < vm->nr_vcpus_created; i++)
+		ret = tsc_offset_attr(&vm->vcpu[i], KVM_GET_DEVICE_ATTR, &p->tsc_offset[i]);
+	p->host_tsc = __builtin_ia32_rdtsc();
+	p->tsc_saved = !ret && vm->nr_vcpus_created;
+	if (ret)
+		log_warn(&vm->log, "pause: KVM_VCPU_TSC_OFFSET: %s: the guest TSC runs on",
+			 strerror(-ret));
+}
+
+/* restore_tsc - move every guest TSC back by the cycles the pause lasted. */
+static void restore_tsc(struct vm *vm, struct vm_pause *p)
+{
+	uint64_t elapsed = __builtin_ia32_rdtsc() - p->host_tsc, ofs;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus_created; i++) {
+		/* Unsigned arithmetic: offsets are modulo 2^64. */
+		ofs = p->tsc_offset[i] - elapsed;
+		ret = tsc_offset_attr(&vm->vcpu[i], KVM_SET_DEVICE_ATTR, &ofs);
+		if (ret)
+			log_warn(&vm->log, "resume: KVM_VCPU_TSC_OFFSET on vCPU %u: %s", i,
+				 strerror(-ret));
+	}
+}
+
 int vm_pause(struct vm *vm, struct vm_pause *p)
 {
 	uint64_t t0 = mono_us();
@@ -39,6 +82,7 @@ int vm_pause(struct vm *vm, struct vm_pause *p)
 		vcpu_pause(&vm->vcpu[i]);
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_wait_parked(&vm->vcpu[i]);
+	save_tsc(vm, p);
 	memset(&p->clock, 0, sizeof(p->clock));
 	p->clock_saved = vm->kvm.vm_fd >= 0 && ioctl(vm->kvm.vm_fd, KVM_GET_CLOCK, &p->clock) == 0;
 	if (!p->clock_saved && vm->kvm.vm_fd >= 0)
@@ -58,6 +102,8 @@ int vm_resume(struct vm *vm, struct vm_pause *p)
 
 	if (!p->paused)
 		return 0;
+	if (p->tsc_saved)
+		restore_tsc(vm, p);
 	if (p->clock_saved) {
 		/* flags 0: take the value as is; KVM_CLOCK_REALTIME would add
 		 * the wall time that passed meanwhile. */

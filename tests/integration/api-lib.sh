@@ -16,6 +16,10 @@
 #   api_stop                   kill ember if it still runs (test cleanup)
 #   initrd_with_test FILE      $TDIR/initrd.img: the guest initramfs + FILE
 #                              as /test.sh (run by the guest's /init)
+#   uptime_guest [CLOCKSOURCE] $TDIR/initrd.img whose guest prints its uptime
+#                              every second (on CLOCKSOURCE) until stopped
+#   expect_clock_frozen        pause 10 s: no guest output, and the guest's
+#                              uptime does not advance across the pause
 
 SOCK=$TDIR/api.sock
 EMBER_PID=
@@ -145,4 +149,66 @@ initrd_with_test() {
 	(cd "$TDIR/extra" && echo test.sh | cpio -o -H newc -R 0:0 2>/dev/null | gzip) \
 		>"$TDIR/test.cpio.gz" || fail "cannot pack the guest test script"
 	cat "$ASSETS/initramfs.cpio.gz" "$TDIR/test.cpio.gz" >"$TDIR/initrd.img"
+}
+
+# shellcheck disable=SC2120 # CLOCKSOURCE is optional
+uptime_guest() {
+	{
+		if [ -n "${1:-}" ]; then
+			# The TSC clocksource registers a while after boot (once
+			# its calibration is refined): wait up to 20 s for it.
+			echo "cs=/sys/devices/system/clocksource/clocksource0"
+			echo "i=0; while [ \$i -lt 40 ] && ! grep -qw $1 \$cs/available_clocksource; do sleep 0.5; i=\$((i + 1)); done"
+			echo "echo $1 >/sys/devices/system/clocksource/clocksource0/current_clocksource"
+			# shellcheck disable=SC2016 # expanded in the guest
+			echo 'echo "EMBER-CLOCKSOURCE $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"'
+		fi
+		cat <<'GUEST'
+while :; do
+	read -r up _ </proc/uptime
+	echo "EMBER-UPTIME $up"
+	sleep 1
+done
+GUEST
+	} >"$TDIR/uptime.sh"
+	initrd_with_test "$TDIR/uptime.sh"
+}
+
+# expect_clock_frozen - needs a guest from uptime_guest, printing already.
+# The guest's loop takes about a second (a few under TCG); had its clock run
+# on during the pause, its uptime would advance by more than the 10 s pause.
+expect_clock_frozen() {
+	api_ok PATCH /vm '{"state": "Paused"}'
+	p0=$(uptime_cs)
+	api_ok GET /
+	case $API_BODY in
+	*'"state":"Paused"'*) ;;
+	*) fail "GET / while paused: $API_BODY" ;;
+	esac
+	sleep 1
+	before=$(console_text | grep -c '^EMBER-UPTIME')
+	last=$(console_text | sed -n 's/^EMBER-UPTIME //p' | tail -n 1)
+	sleep 9
+	during=$(console_text | grep -c '^EMBER-UPTIME')
+	[ "$during" -eq "$before" ] || fail "the guest printed $((during - before)) lines while paused"
+	api_ok PATCH /vm '{"state": "Resumed"}'
+	p1=$(uptime_cs)
+	i=0
+	while [ "$(console_text | grep -c '^EMBER-UPTIME')" -lt $((before + 2)) ]; do
+		[ $i -ge 600 ] && fail "no guest output within 60 s of resuming"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	next=$(console_text | sed -n 's/^EMBER-UPTIME //p' | sed -n "$((before + 1))p")
+	gap=$(awk -v a="$last" -v b="$next" 'BEGIN { printf "%.2f", b - a }')
+	paused=$(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.2f", (b - a) / 100 }')
+	echo "paused for $paused s (host); guest uptime advanced $gap s across the pause" \
+		>>"$TDIR/pause-summary"
+	awk -v g="$gap" -v p="$paused" 'BEGIN { exit !(p >= 9.5 && g < p - 4) }' ||
+		fail "guest uptime advanced $gap s across a $paused s pause (its clock kept running)"
+	api_ok GET /
+	case $API_BODY in
+	*'"state":"Running"'*) ;;
+	*) fail "GET / after resume: $API_BODY" ;;
+	esac
 }
