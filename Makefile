@@ -6,6 +6,8 @@
 #   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
 #   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
 #   make bench-boot boot benchmark: ember against QEMU microvm
+#   make bench-api  API benchmark: start-up to a listening socket, one-request boot
+#   make fuzz       libFuzzer run over the API parser (FUZZ_SECONDS, default 30)
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -26,7 +28,14 @@ ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all run test unit integration guest testhost install clean deps bench-boot format
+# libFuzzer target: the HTTP parser, the router and the config parsers.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api
+
+.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
+	fuzz format
 
 all: $(BUILD)/ember
 
@@ -45,6 +54,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
 
+$(FUZZ_BIN): tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
+		tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(LDLIBS)
+
 deps:
 	@bash .ci/install-deps.sh
 
@@ -61,9 +76,13 @@ testhost:
 integration: $(BUILD)/ember guest
 	@bash tests/run-integration.sh
 
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh $(FUZZ_BIN) tests/fuzz/corpus/api $(FUZZ_SECONDS)
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
 
 run: deps
@@ -74,14 +93,18 @@ bench-boot: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-boot.sh
 
+bench-api: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-api.sh
+
 install: $(BUILD)/ember
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
 
 format:
-	clang-format -i vmm/*.[ch] tests/unit/*.[ch]
+	clang-format -i vmm/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/ember
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember
 
 .SECONDARY:
 
