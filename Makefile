@@ -2,12 +2,14 @@
 #
 #   make            build build/ember (static)
 #   make run        boot a demo microVM (inside the test host when /dev/kvm is unusable)
-#   make test       unit tests (ASan/UBSan) + fuzzing + integration tests booting real guests
-#   make fuzz       libFuzzer targets, FUZZ_SECONDS (default 60) each
+#   make test       unit tests (ASan/UBSan) + integration tests booting real guests
 #   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
 #   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
 #   make bench-boot boot benchmark: ember against QEMU microvm
+#   make bench-api  API benchmark: start-up to a listening socket, one-request boot
 #   make bench-io   block and network benchmark: ember against QEMU microvm
+#   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
+#                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -28,16 +30,19 @@ ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-# libFuzzer targets: clang, each linked with only the code it exercises.
+# libFuzzer targets: the HTTP parser, the router and the config parsers;
+# virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
 FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -Ivmm \
+FUZZ_SECONDS ?= 30
+FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
+FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_BIN     := $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
-FUZZ_COMMON  := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/guest_mem.c vmm/err.c
+FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
+		vmm/guest_mem.h vmm/err.c
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
 
-.PHONY: all run test unit fuzz integration guest testhost install clean deps bench-boot bench-io \
-	format
+.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
+	bench-io fuzz format
 
 all: $(BUILD)/ember
 
@@ -56,11 +61,15 @@ $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c $(FUZZ_COMMON)
-$(BUILD)/fuzz/fuzz_blk_req: tests/fuzz/fuzz_blk_req.c vmm/blk_req.c $(FUZZ_COMMON)
-$(BUILD)/fuzz/%:
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c $(FUZZ_VQ)
+$(BUILD)/fuzz/fuzz_blk_req: tests/fuzz/fuzz_blk_req.c vmm/blk_req.c vmm/blk_req.h $(FUZZ_VQ)
+$(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
 deps:
 	@bash .ci/install-deps.sh
@@ -68,9 +77,6 @@ deps:
 unit: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
 	@bash perf/test-vmmstat.sh
-
-fuzz: $(FUZZ_BIN)
-	@bash tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 guest: $(BUILD)/ember
 	@bash guest-kernel-config/build.sh
@@ -80,6 +86,11 @@ testhost:
 
 integration: $(BUILD)/ember guest
 	@bash tests/run-integration.sh
+
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -95,6 +106,10 @@ bench-boot: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-boot.sh
 
+bench-api: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-api.sh
+
 bench-io: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-io.sh
@@ -103,10 +118,10 @@ install: $(BUILD)/ember
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
 
 format:
-	clang-format -i vmm/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	clang-format -i vmm/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/bench $(BUILD)/ember
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember
 
 .SECONDARY:
 

@@ -36,7 +36,7 @@
 #define VIRTIO_BLK_F_RO	     5
 #define VIRTIO_BLK_F_FLUSH   9
 
-#define BLK_SEG_MAX	128 /* data segments per request offered to the driver */
+#define BLK_SEG_MAX	254 /* data segments per request: header and status take 2 of 256 */
 #define BLK_URING_DEPTH 128
 
 struct virtio_blk;
