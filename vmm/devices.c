@@ -86,6 +86,11 @@ static int add_mmio(struct vm *vm, struct devices *d, struct virtio_dev *vd, str
 	return 0;
 }
 
+static bool limited(const struct cfg_rate_limiter *rl)
+{
+	return rl->bandwidth.set || rl->ops.set;
+}
+
 static void on_blk_io(struct vm *vm, void *ctx, uint32_t events)
 {
 	virtio_blk_io_ready(ctx);
@@ -110,6 +115,9 @@ static int attach_drive(struct vm *vm, struct devices *d, const struct cfg_drive
 	if (ret)
 		return errf(e, ret, "drive \"%s\": watching I/O completions: %s", cd->drive_id,
 			    strerror(-ret));
+	if (limited(&cd->rate_limiter))
+		log_warn(&vm->log, "drive \"%s\": rate limiters are not implemented; ignored",
+			 cd->drive_id);
 	log_info(&vm->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
 		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
 		 cd->is_read_only ? "read-only" : "read-write",
@@ -127,6 +135,10 @@ static int attach_net(struct vm *vm, struct devices *d, const struct cfg_net *cn
 	if (ret)
 		return ret;
 	d->net[d->nr_net++] = n;
+	if (limited(&cn->rx_rate_limiter) || limited(&cn->tx_rate_limiter))
+		log_warn(&vm->log,
+			 "network interface \"%s\": rate limiters are not implemented; ignored",
+			 cn->iface_id);
 	return add_mmio(vm, d, virtio_net_dev(n), e);
 }
 
