@@ -1,11 +1,12 @@
 # ember - a minimal KVM microVM monitor.
 #
-#   make            build build/ember (static)
+#   make            build build/ember and build/ember-jailer (static)
 #   make run        boot a demo microVM (inside the test host when /dev/kvm is unusable)
 #   make test       unit tests (ASan/UBSan) + integration tests booting real guests
 #   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
 #   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
 #   make bench-boot boot benchmark: ember against QEMU microvm
+#   make bench-jailer  what the jailer adds to ember's start-up
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -26,12 +27,23 @@ ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all run test unit integration guest testhost install clean deps bench-boot format
+# The jailer: its own sources plus the errbuf helper; its unit tests
+# (tests/unit/test_jailer_*.c) link the jailer's objects, not the VMM's.
+JAILER_SRC      := $(wildcard jailer/*.c)
+JAILER_OBJ      := $(JAILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/err.o
+JAILER_ASAN_OBJ := $(filter-out $(BUILD)/asan/jailer/main.o,$(JAILER_SRC:%.c=$(BUILD)/asan/%.o)) \
+		   $(BUILD)/asan/vmm/err.o
 
-all: $(BUILD)/ember
+.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-jailer \
+	format
+
+all: $(BUILD)/ember $(BUILD)/ember-jailer
 
 $(BUILD)/ember: $(OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ember-jailer: $(JAILER_OBJ)
+	$(CC) -static -o $@ $^
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -44,6 +56,11 @@ $(BUILD)/asan/%.o: %.c
 $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
+
+# More specific than the rule above (shorter stem), so it wins for these.
+$(BUILD)/unit/test_jailer%: tests/unit/test_jailer%.c $(JAILER_ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Ijailer -Itests/unit -o $@ $< $(JAILER_ASAN_OBJ) -lcmocka
 
 deps:
 	@bash .ci/install-deps.sh
@@ -58,7 +75,7 @@ guest: $(BUILD)/ember
 testhost:
 	@bash tests/testhost/build.sh
 
-integration: $(BUILD)/ember guest
+integration: $(BUILD)/ember $(BUILD)/ember-jailer guest
 	@bash tests/run-integration.sh
 
 test: deps
@@ -74,15 +91,20 @@ bench-boot: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-boot.sh
 
-install: $(BUILD)/ember
+bench-jailer: $(BUILD)/ember $(BUILD)/ember-jailer
+	@bash perf/bench-jailer.sh
+
+install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
+	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
 
 format:
-	clang-format -i vmm/*.[ch] tests/unit/*.[ch]
+	clang-format -i vmm/*.[ch] jailer/*.[ch] tests/unit/*.[ch]
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/ember
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/ember \
+		$(BUILD)/ember-jailer
 
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)
