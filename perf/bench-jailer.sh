@@ -114,7 +114,8 @@ wait_dead() {
 
 	p=$(cat "$base/ember/$1/root/ember.pid" 2>/dev/null) || return 0
 	for i in $(seq 100); do
-		grep -qs '^State:[[:space:]]*[^Z]' "/proc/$p/status" || return 0
+		[ -e "/proc/$p" ] || return 0
+		grep -qs '^State:[[:space:]]*Z' "/proc/$p/status" && return 0
 		sleep 0.01
 	done
 }

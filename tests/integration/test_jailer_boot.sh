@@ -5,8 +5,9 @@
 # /proc/<pid>/root is the jail, mount/PID namespaces differ from the host's
 # and the netns is the requested one, uid/gid, CapEff 0, NoNewPrivs 1, the
 # cgroup with memory.max and pids.max (a fork loop in that cgroup stops at
-# pids.max), only /dev/kvm and /dev/net/tun in the jail's /dev, the rlimits.
-# Then the guest finishes and ember exits 0.
+# pids.max), only /dev/kvm and /dev/net/tun in the jail's /dev, the rlimits,
+# no inherited fd or environment variable. Then the guest finishes and ember
+# exits 0.
 # timeout: 300
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
@@ -50,12 +51,14 @@ jail_config "$root" 1 128
 mkdir -p "$HOSTROOT/run/netns" && touch "$nsfile" && unshare --net="$nsfile" true ||
 	fail "cannot create a network namespace"
 
-$JRUN "$JAILER" --id "$id" --exec-file "$EMBER" --uid $JAIL_UID --gid $JAIL_GID \
+# An inherited fd (9) and an environment variable that must not reach ember.
+echo secret >"$TDIR/secret"
+EMBER_IT_SECRET=1 $JRUN "$JAILER" --id "$id" --exec-file "$EMBER" --uid $JAIL_UID --gid $JAIL_GID \
 	--netns "/run/netns/$ns" --daemonize --new-pid-ns --cgroup-version 2 \
 	--cgroup memory.max=200M --cgroup pids.max=10 --parent-cgroup ember-it \
 	--resource-limit no-file=512 --resource-limit fsize=67108864 -- \
 	--no-api --boot-timer --config-file /vm.json --serial-out /run/serial.log \
-	--log-path /run/ember.log >"$TDIR/jailer.out" 2>&1
+	--log-path /run/ember.log >"$TDIR/jailer.out" 2>&1 9<"$TDIR/secret"
 rc=$?
 [ "$rc" -eq 0 ] || fail "ember-jailer exited with $rc: $(head -c 300 "$TDIR/jailer.out")"
 pid=$(cat "$root/ember.pid" 2>/dev/null)
@@ -106,6 +109,13 @@ for fd in 0 1 2; do
 done
 [ "$(awk '{ print $6 }' "/proc/$pid/stat")" != "$(awk '{ print $6 }' /proc/self/stat)" ] ||
 	fail "ember is in the test's session"
+# Nothing inherited: not the file behind fd 9, no environment.
+for f in /proc/$pid/fd/*; do
+	case $(readlink "$f") in
+	*secret*) fail "ember holds $(readlink "$f")" ;;
+	esac
+done
+[ ! -s "/proc/$pid/environ" ] || fail "ember's environment: $(tr '\0' ' ' <"/proc/$pid/environ")"
 # Device nodes: exactly kvm and net/tun, owned by the jailed ids, 0600.
 [ "$(ls -A "$root/dev" | tr '\n' ' ')" = "kvm net " ] || fail "jail /dev: $(ls -A "$root/dev")"
 [ "$(ls -A "$root/dev/net")" = tun ] || fail "jail /dev/net: $(ls -A "$root/dev/net")"
