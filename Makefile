@@ -6,7 +6,9 @@
 #   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
 #   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
 #   make bench-boot boot benchmark: ember against QEMU microvm
-#   make bench-jailer  what the jailer adds to ember's start-up
+#   make bench-api  API benchmark: start-up to a listening socket, one-request boot
+#   make bench-jailer  what the jailer adds to ember's start-up (root)
+#   make fuzz       libFuzzer run over the API parser (FUZZ_SECONDS, default 30)
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -34,8 +36,14 @@ JAILER_OBJ      := $(JAILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/err.o
 JAILER_ASAN_OBJ := $(filter-out $(BUILD)/asan/jailer/main.o,$(JAILER_SRC:%.c=$(BUILD)/asan/%.o)) \
 		   $(BUILD)/asan/vmm/err.o
 
-.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-jailer \
-	format
+# libFuzzer target: the HTTP parser, the router and the config parsers.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api
+
+.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
+	bench-jailer fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -62,6 +70,12 @@ $(BUILD)/unit/test_jailer%: tests/unit/test_jailer%.c $(JAILER_ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Ijailer -Itests/unit -o $@ $< $(JAILER_ASAN_OBJ) -lcmocka
 
+$(FUZZ_BIN): tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
+		tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(LDLIBS)
+
 deps:
 	@bash .ci/install-deps.sh
 
@@ -78,9 +92,13 @@ testhost:
 integration: $(BUILD)/ember $(BUILD)/ember-jailer guest
 	@bash tests/run-integration.sh
 
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh $(FUZZ_BIN) tests/fuzz/corpus/api $(FUZZ_SECONDS)
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
 
 run: deps
@@ -91,7 +109,12 @@ bench-boot: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-boot.sh
 
-bench-jailer: $(BUILD)/ember $(BUILD)/ember-jailer
+bench-api: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-api.sh
+
+bench-jailer: deps
+	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-jailer.sh
 
 install: $(BUILD)/ember $(BUILD)/ember-jailer
@@ -99,10 +122,10 @@ install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
 
 format:
-	clang-format -i vmm/*.[ch] jailer/*.[ch] tests/unit/*.[ch]
+	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/ember \
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
 		$(BUILD)/ember-jailer
 
 .SECONDARY:

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(gcc make libc6-dev linux-libc-dev libjansson-dev libseccomp-dev libcmocka-dev liburing-dev
       linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils zstd kmod
-      busybox-static e2fsprogs qemu-system-x86 curl)
+      busybox-static e2fsprogs qemu-system-x86 curl clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -21,6 +21,11 @@ root=$(cd "$here/.." && pwd)
 out=$root/build/bench
 guest=$root/build/guest
 ember=${BENCH_EMBER:-$root/build/ember}
+# BENCH_KERNEL: the guest kernel both VMMs boot (default: ember's minimal
+# guest bzImage; build/testhost/vmlinuz is Debian's stock kernel). BENCH_NAME
+# names the result files (build/bench/<name>.txt, <name>-raw.txt).
+kernel=${BENCH_KERNEL:-$guest/bzImage}
+name=${BENCH_NAME:-boot}
 runs=${BENCH_RUNS:-5}
 warmup=${BENCH_WARMUP:-1}
 hold=${BENCH_HOLD_S:-3}
@@ -47,7 +52,8 @@ make_payload() {
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp "$out/vmmstat" "$guest/bzImage" "$dir/"
+	cp "$out/vmmstat" "$dir/"
+	cp "$kernel" "$dir/bzImage"
 	cp "$ember" "$dir/ember"
 	install -m 0755 "$here/bench-payload.sh" "$dir/run.sh"
 	# The guest init runs /test.sh after EMBER-GUEST-UP: holding the guest
@@ -69,7 +75,7 @@ EOF
 
 # summarize RAW - the results table from the BENCH lines in RAW.
 summarize() {
-	awk -v runs="$runs" -v mem="$mem_mib" '
+	awk -v runs="$runs" -v mem="$mem_mib" -v kname="$(basename "$kernel")" '
 	function med(vmm, m,   k, i, j, t, a) {
 		k = cnt[vmm, m]
 		if (!k) return ""
@@ -109,7 +115,7 @@ summarize() {
 	}
 	/^BENCH-NOTE testhost / { sub(/^BENCH-NOTE testhost /, ""); env = $0 }
 	END {
-		printf "Boot to EMBER-GUEST-UP: ember vs QEMU microvm; bzImage + initramfs, %d MiB, 1 vCPU\n", mem
+		printf "Boot to EMBER-GUEST-UP: ember vs QEMU microvm; kernel %s + initramfs, %d MiB, 1 vCPU\n", kname, mem
 		printf "One nested test host (QEMU TCG + kvm-amd), boots interleaved; median [min-max]\n"
 		printf "of the measured runs (%d asked per VMM). Only the ratios mean anything.\n\n", runs
 		printf "%-30s %-22s %-22s %s\n", "metric", "ember", "qemu microvm", "ember/qemu"
@@ -148,7 +154,7 @@ main() {
 	check_number BENCH_HOLD_S "$hold" 1 60
 	timeout=${BENCH_TIMEOUT:-$((600 + (runs + warmup) * 240))}
 	check_number BENCH_TIMEOUT "$timeout" 60 86400
-	for f in "$ember" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
+	for f in "$ember" "$kernel" "$guest/initramfs.cpio.gz"; do
 		[ -f "$f" ] || die "$f missing (make all guest)"
 	done
 	mkdir -p "$out"
@@ -156,8 +162,8 @@ main() {
 		"$root/vmm/err.c"
 
 	payload=$out/payload
-	raw=$out/boot-raw.txt
-	txt=$out/boot.txt
+	raw=$out/$name-raw.txt
+	txt=$out/$name.txt
 	make_payload "$payload"
 	echo "bench-boot: $runs run(s) per VMM (+$warmup warm-up) in one test host; timeout $timeout s" >&2
 	bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?

@@ -1,16 +1,36 @@
 /*
- * main.c - ember's entry point: flags, config, build, run, exit status.
+ * main.c - ember's entry point: flags, API socket, config, run, exit status.
  *
  * The only place that decides the process exit status; everything below
  * returns -errno and reports through the logger or an errbuf.
+ *
+ * Start-up order matters for how fast a client can talk to ember: the API
+ * socket is bound and listening right after the flags are parsed, before
+ * any other work (a client's connect() succeeds from then on and its first
+ * request waits in the socket until the API thread reads it).
+ *   - without --config-file: wait for the API (InstanceStart or PUT /vm);
+ *   - with --config-file: boot at once, the API stays up (unless --no-api).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "controller.h"
+#include "server.h"
 #include "vm.h"
+
+/* Everything one ember process runs, in one allocation. */
+struct ember {
+	struct vm vm;
+	struct controller ctl;
+	struct api_server api;
+	int listen_fd;		 /* -1 with --no-api */
+	uint64_t startup_cpu_us; /* CPU time until the socket listened */
+};
 
 static void log_exit_stats(struct vm *vm)
 {
@@ -32,44 +52,32 @@ static void log_exit_stats(struct vm *vm)
 		 (unsigned long long)atomic_load(&vm->mmio.unknown_writes));
 }
 
-static int setup_logger(struct vm *vm, const struct cli_opts *o)
+static uint64_t process_cpu_us(void)
 {
-	const struct cfg_logger *cl = &vm->cfg.logger;
-	const char *path = o->log_path ? o->log_path : (cl->set ? cl->log_path : NULL);
-	int ret;
+	struct timespec ts;
 
-	if (cl->set) {
-		vm->log.level = cl->level;
-		vm->log.show_level = cl->show_level;
-		vm->log.show_origin = cl->show_log_origin;
-	}
-	if (o->level_set)
-		vm->log.level = o->level;
-	if (o->show_level)
-		vm->log.show_level = true;
-	if (o->show_log_origin)
-		vm->log.show_origin = true;
-	if (!path)
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
 		return 0;
-	ret = log_open(&vm->log, path);
-	if (ret)
-		fprintf(stderr, "ember: cannot open log file %s: %s\n", path, strerror(-ret));
-	return ret;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int run_vm(struct vm *vm, const struct cli_opts *o)
+/* setup - everything between the socket and the event loop. Returns 0 or
+ * the exit status to end with. */
+static int setup(struct ember *m, const struct cli_opts *o)
 {
+	struct vm *vm = &m->vm;
 	struct errbuf e = {""};
 	int ret;
 
-	ret = config_load_file(&vm->cfg, o->config_file, &e);
-	if (ret) {
-		log_error(&vm->log, "Configuration for VMM from one single json failed: %s", e.msg);
-		return EMBER_EXIT_BAD_CONFIG;
+	if (o->config_file) {
+		ret = config_load_file(&vm->cfg, o->config_file, &e);
+		if (ret) {
+			log_error(&vm->log, "Configuration for VMM from one single json failed: %s",
+				  e.msg);
+			return EMBER_EXIT_BAD_CONFIG;
+		}
 	}
-	if (setup_logger(vm, o))
-		return EMBER_EXIT_BAD_CONFIG;
-	/* A console reader that went away must not kill the VMM. */
+	/* A console reader or API client that went away must not kill the VMM. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = vcpu_signal_setup();
 	if (ret) {
@@ -81,19 +89,47 @@ static int run_vm(struct vm *vm, const struct cli_opts *o)
 		log_error(&vm->log, "setting up the event loop: %s", strerror(-ret));
 		return EMBER_EXIT_UNEXPECTED;
 	}
-	if (vm_start(vm))
-		return EMBER_EXIT_GENERIC;
-	ret = vm_loop(vm);
-	log_exit_stats(vm);
-	return ret;
+	if (controller_setup(&m->ctl, &e)) {
+		log_error(&vm->log, "%s", e.msg);
+		return EMBER_EXIT_BAD_CONFIG;
+	}
+	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
+	if (m->listen_fd >= 0) {
+		ret = api_server_start(&m->api, m->listen_fd, o->api_sock, vm, &m->ctl,
+				       o->max_payload, &e);
+		m->listen_fd = -1; /* the server owns it now */
+		if (ret) {
+			log_error(&vm->log, "%s", e.msg);
+			return EMBER_EXIT_GENERIC;
+		}
+		log_info(&vm->log, "API server listening on %s", o->api_sock);
+	}
+	return 0;
+}
+
+static int run(struct ember *m, const struct cli_opts *o)
+{
+	struct vm *vm = &m->vm;
+	int status = setup(m, o);
+
+	/* With a config file the VM boots now; else InstanceStart boots it. */
+	if (!status && o->config_file && vm_start(vm))
+		status = EMBER_EXIT_GENERIC;
+	else if (!status)
+		status = vm_loop(vm);
+	api_server_stop(&m->api);
+	controller_shutdown(&m->ctl);
+	if (vm->started)
+		log_exit_stats(vm);
+	return status;
 }
 
 int main(int argc, char *argv[])
 {
 	struct cli_opts opts;
 	struct errbuf e = {""};
-	struct vm *vm;
-	int status;
+	struct ember *m;
+	int fd = -1, status;
 
 	if (cli_parse(argc, argv, &opts, &e)) {
 		fprintf(stderr, "ember: %s\nTry 'ember --help'.\n", e.msg);
@@ -107,23 +143,32 @@ int main(int argc, char *argv[])
 		printf("ember v%s\n", EMBER_VERSION);
 		return EMBER_EXIT_OK;
 	}
-	if (!opts.config_file) {
-		fprintf(stderr, "ember: this build has no API server yet; start the microVM with "
-				"--no-api --config-file FILE\n");
-		return EMBER_EXIT_ARG_PARSING;
+	if (!opts.no_api) {
+		fd = api_listen(opts.api_sock, &e);
+		if (fd < 0) {
+			fprintf(stderr, "ember: %s\n", e.msg);
+			return EMBER_EXIT_GENERIC;
+		}
 	}
-	vm = malloc(sizeof(*vm));
-	if (!vm) {
+	m = calloc(1, sizeof(*m));
+	if (!m) {
 		fprintf(stderr, "ember: out of memory\n");
-		return EMBER_EXIT_UNEXPECTED;
+		status = EMBER_EXIT_UNEXPECTED;
+		goto out_socket;
 	}
-	vm_init(vm, &opts);
-	if (!opts.no_api)
-		log_warn(&vm->log, "the API server is not available in this version; running the "
-				   "config file without it");
-	status = run_vm(vm, &opts);
-	log_info(&vm->log, "ember exiting with status %d", status);
-	vm_destroy(vm);
-	free(vm);
+	m->listen_fd = fd;
+	m->startup_cpu_us = fd >= 0 ? process_cpu_us() : 0;
+	vm_init(&m->vm, &opts);
+	controller_init(&m->ctl, &m->vm);
+	status = run(m, &opts);
+	log_info(&m->vm.log, "ember exiting with status %d", status);
+	fd = m->listen_fd; /* still ours if the API server never started */
+	vm_destroy(&m->vm);
+	free(m);
+out_socket:
+	if (fd >= 0) {
+		close(fd);
+		unlink(opts.api_sock);
+	}
 	return status;
 }

@@ -230,11 +230,14 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->index = index;
+	pthread_mutex_init(&v->pause_lock, NULL);
+	pthread_cond_init(&v->pause_cond, NULL);
+	v->pause_sync = true;
 	v->fd = ioctl(vm->kvm.vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0) {
 		ret = -errno;
 		log_error(&vm->log, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
-		return ret;
+		goto err_sync;
 	}
 	run = mmap(NULL, vm->kvm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (run == MAP_FAILED) {
@@ -254,6 +257,10 @@ err_unmap:
 err_close:
 	close(v->fd);
 	v->fd = -1;
+err_sync:
+	pthread_cond_destroy(&v->pause_cond);
+	pthread_mutex_destroy(&v->pause_lock);
+	v->pause_sync = false;
 	return ret;
 }
 
@@ -270,6 +277,8 @@ static void handle_io(struct vcpu *v)
 	    end > (uint64_t)v->vm->kvm.run_size || r->io.size == 0 || r->io.size > 4)
 		return;
 	data = (uint8_t *)r + r->io.data_offset;
+	atomic_fetch_add(r->io.direction == KVM_EXIT_IO_OUT ? &v->stats.io_out : &v->stats.io_in,
+			 1);
 	for (i = 0; i < r->io.count; i++, data += r->io.size) {
 		if (r->io.direction == KVM_EXIT_IO_OUT)
 			bus_write(&v->vm->pio, r->io.port, data, r->io.size);
@@ -284,6 +293,7 @@ static void handle_mmio(struct vcpu *v)
 
 	if (r->mmio.len == 0 || r->mmio.len > sizeof(r->mmio.data))
 		return;
+	atomic_fetch_add(r->mmio.is_write ? &v->stats.mmio_write : &v->stats.mmio_read, 1);
 	if (r->mmio.is_write)
 		bus_write(&v->vm->mmio, r->mmio.phys_addr, r->mmio.data, r->mmio.len);
 	else
@@ -345,12 +355,54 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
+/* vcpu_park - wait outside the guest while a pause is requested. */
+static void vcpu_park(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->pause_lock);
+	v->parked = true;
+	pthread_cond_broadcast(&v->pause_cond);
+	while (v->pause_req && !atomic_load(&v->vm->exiting))
+		pthread_cond_wait(&v->pause_cond, &v->pause_lock);
+	v->parked = false;
+	pthread_mutex_unlock(&v->pause_lock);
+}
+
+/* The exits that end the VM with an error (not a guest reset). */
+static void count_failure(struct vcpu *v)
+{
+	switch (v->run->exit_reason) {
+	case KVM_EXIT_IO:
+	case KVM_EXIT_MMIO:
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (v->run->system_event.type == KVM_SYSTEM_EVENT_RESET ||
+		    v->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+			break;
+		/* fallthrough */
+	default:
+		atomic_fetch_add(&v->stats.failures, 1);
+	}
+}
+
+/*
+ * The run loop. A pause request is seen at the top of the loop: the kick's
+ * immediate_exit makes a KVM_RUN that starts after the request return at
+ * once (EINTR), and the signal interrupts one already running, so the
+ * thread always comes back here to notice it.
+ */
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
 	while (!atomic_load(&vm->exiting)) {
+		if (atomic_load(&v->pause_flag)) {
+			vcpu_park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -358,12 +410,19 @@ static void *vcpu_thread(void *arg)
 			}
 			log_error(&vm->log, "vCPU %u: KVM_RUN failed: %s", v->index,
 				  strerror(errno));
+			atomic_fetch_add(&v->stats.failures, 1);
 			vm_request_exit(vm, EMBER_EXIT_GENERIC);
 			break;
 		}
-		if (!handle_exit(v))
+		if (!handle_exit(v)) {
+			count_failure(v);
 			break;
+		}
 	}
+	pthread_mutex_lock(&v->pause_lock);
+	v->finished = true;
+	pthread_cond_broadcast(&v->pause_cond);
+	pthread_mutex_unlock(&v->pause_lock);
 	return NULL;
 }
 
@@ -394,6 +453,43 @@ void vcpu_kick(struct vcpu *v)
 		return;
 	v->run->immediate_exit = 1;
 	pthread_kill(v->thread, KICK_SIGNAL);
+	/* A parked thread sleeps on the condition variable, not in KVM_RUN. */
+	pthread_mutex_lock(&v->pause_lock);
+	pthread_cond_broadcast(&v->pause_cond);
+	pthread_mutex_unlock(&v->pause_lock);
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+	if (!v->thread_started)
+		return;
+	pthread_mutex_lock(&v->pause_lock);
+	v->pause_req = true;
+	atomic_store(&v->pause_flag, true);
+	pthread_mutex_unlock(&v->pause_lock);
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, KICK_SIGNAL);
+}
+
+void vcpu_wait_parked(struct vcpu *v)
+{
+	if (!v->thread_started)
+		return;
+	pthread_mutex_lock(&v->pause_lock);
+	while (v->pause_req && !v->parked && !v->finished)
+		pthread_cond_wait(&v->pause_cond, &v->pause_lock);
+	pthread_mutex_unlock(&v->pause_lock);
+}
+
+void vcpu_resume(struct vcpu *v)
+{
+	if (!v->pause_sync)
+		return;
+	pthread_mutex_lock(&v->pause_lock);
+	v->pause_req = false;
+	atomic_store(&v->pause_flag, false);
+	pthread_cond_broadcast(&v->pause_cond);
+	pthread_mutex_unlock(&v->pause_lock);
 }
 
 void vcpu_join_destroy(struct vcpu *v)
@@ -408,4 +504,9 @@ void vcpu_join_destroy(struct vcpu *v)
 		close(v->fd);
 	v->run = NULL;
 	v->fd = -1;
+	if (v->pause_sync) {
+		pthread_cond_destroy(&v->pause_cond);
+		pthread_mutex_destroy(&v->pause_lock);
+		v->pause_sync = false;
+	}
 }

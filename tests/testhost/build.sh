@@ -7,7 +7,7 @@
 #
 # Outputs:
 #   build/testhost/vmlinuz          Debian's kernel (compressed bzImage, KASLR)
-#   build/testhost/base.cpio.gz     busybox + kvm modules + /init + QEMU microvm
+#   build/testhost/base.cpio.gz     busybox + kvm modules + /init + QEMU microvm + curl
 #   build/testhost/kernel-release   e.g. 6.1.0-56-amd64
 #
 # The package choice is pinned below; if the pinned package has left the
@@ -29,6 +29,8 @@ stage=$out/rootfs
 stamp=$out/base.stamp
 busybox=${BUSYBOX:-/bin/busybox}
 qemu_uvm=/usr/bin/qemu-system-x86_64-microvm
+# curl, for black-box tests of ember's API (curl --unix-socket).
+curl_bin=/usr/bin/curl
 # QEMU microvm's firmware: qboot (bios-microvm.bin, a symlink to qboot.rom),
 # and the option ROMs it loads for -kernel (linuxboot_dma.bin for a bzImage,
 # pvh.bin for an ELF vmlinux with a PVH note).
@@ -149,6 +151,28 @@ EOF
 	chmod 0755 "$dir/bin/qemu-microvm"
 }
 
+# install_curl DIR - Debian's curl and its shared libraries under DIR
+# (/opt/curl in the image), started through the bundled loader by a
+# /usr/bin/curl wrapper, as QEMU is.
+install_curl() {
+	local dir=$1 lib
+
+	[ -x "$curl_bin" ] || die "$curl_bin missing (apt-get install curl)"
+	mkdir -p "$dir/bin" "$dir/lib" "$stage/usr/bin"
+	cp "$curl_bin" "$dir/bin/curl"
+	for lib in $(ldd "$curl_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		cp -L "$lib" "$dir/lib/"
+	done
+	[ -f "$dir/lib/ld-linux-x86-64.so.2" ] || die "ldd did not report the dynamic loader of $curl_bin"
+	rm -f "$stage/usr/bin/curl"
+	cat >"$stage/usr/bin/curl" <<'EOF'
+#!/bin/sh
+# Debian's curl, run through the bundled loader and libraries.
+exec /opt/curl/lib/ld-linux-x86-64.so.2 --library-path /opt/curl/lib /opt/curl/bin/curl "$@"
+EOF
+	chmod 0755 "$stage/usr/bin/curl"
+}
+
 # populate_stage KROOT KREL - lay out the base image's tree in $stage.
 populate_stage() {
 	local kroot=$1 krel=$2 rel applet
@@ -171,6 +195,7 @@ populate_stage() {
 	done
 
 	install_qemu_microvm "$stage/opt/qemu"
+	install_curl "$stage/opt/curl"
 
 	# The kernel opens /dev/console for init before /init can mount devtmpfs.
 	# The kernel's built-in initramfs normally provides it; add it too when
@@ -193,7 +218,7 @@ main() {
 	key=$(cat "$deb.sha256" 2>/dev/null || sha256sum "$deb" | tee "$deb.sha256")
 	# Contents only (not paths): the script may be called by any path.
 	key=$( (printf '%s\n' "${key%% *}" "$pkg"
-		cat "$here/build.sh" "$here/init" "$busybox" "$qemu_uvm") | sha256sum | cut -c1-64)
+		cat "$here/build.sh" "$here/init" "$busybox" "$qemu_uvm" "$curl_bin") | sha256sum | cut -c1-64)
 	if [ -z "${TESTHOST_FORCE:-}" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
 		[ -f "$out/base.cpio.gz" ] && [ -f "$out/vmlinuz" ]; then
 		echo "testhost: up to date ($(cat "$out/kernel-release"))"

@@ -4,7 +4,8 @@
 # microvm (on the test host's /dev/kvm) standing in for ember
 # (ember-qemu-shim.sh). QEMU has no boot-timer device and does not reject a
 # garbage kernel the way the test wants, so exactly boot_timer and
-# bad_kernel must fail; every other test must pass. Exit 0 if so.
+# bad_kernel must fail, and the api_* tests, which need ember's HTTP API;
+# every other test must pass. Exit 0 if so.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -13,7 +14,8 @@ trap 'rm -f "$out"' EXIT
 
 EMBER_BIN=$root/tests/testhost/ember-qemu-shim.sh EMBER_TESTHOST=always \
 	bash "$root/tests/run-integration.sh" "$@" | tee "$out"
-failed=$(sed -n 's/^TEST \([^ ]*\) FAIL.*/\1/p' "$out" | sort | tr '\n' ' ')
+# The API tests need ember's API, which the shim does not have.
+failed=$(sed -n 's/^TEST \([^ ]*\) FAIL.*/\1/p' "$out" | grep -v '^api_' | sort | tr '\n' ' ')
 passed=$(grep -c '^TEST [^ ]* PASS' "$out")
 if [ "$failed" = "bad_kernel boot_timer " ] && [ "$passed" -gt 0 ]; then
 	echo "validate: OK: harness and test host work ($passed passed; boot_timer and bad_kernel fail as expected with QEMU)"

@@ -1,0 +1,268 @@
+/*
+ * conn.c - one API connection: its buffers, socket I/O and lifetime. See
+ * server.h for the model and conn.h for the contract; only server.c uses
+ * these.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+uint64_t api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void conn_set_events(struct api_server *s, struct api_conn *c)
+{
+	uint32_t ev = 0;
+	struct epoll_event e;
+
+	if (c->fd < 0)
+		return;
+	if (!c->peer_closed && c->in_len < sizeof(c->in))
+		ev |= EPOLLIN;
+	if (c->out_off < c->out_len)
+		ev |= EPOLLOUT;
+	if (ev == c->events)
+		return;
+	e.events = ev;
+	e.data.ptr = c;
+	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &e) == 0)
+		c->events = ev;
+}
+
+static int conn_slot(const struct api_server *s, const struct api_conn *c)
+{
+	int i;
+
+	for (i = 0; i < API_SLOTS; i++)
+		if (s->conns[i] == c)
+			return i;
+	return -1;
+}
+
+/*
+ * conn_close - close the socket. The struct lives on until conn_sweep(), before
+ * the next epoll_wait: events of the current batch may still point to it,
+ * and the VMM may still hold its request.
+ */
+void conn_close(struct api_server *s, struct api_conn *c)
+{
+	if (c->fd >= 0) {
+		epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+void conn_free(struct api_server *s, struct api_conn *c)
+{
+	int i = conn_slot(s, c);
+
+	if (i >= 0)
+		s->conns[i] = NULL;
+	http_parser_free(&c->parser);
+	free(c->out);
+	free(c);
+}
+
+/* conn_sweep - free closed connections the VMM no longer needs. */
+void conn_sweep(struct api_server *s)
+{
+	int i;
+
+	for (i = 0; i < API_SLOTS; i++)
+		if (s->conns[i] && s->conns[i]->fd < 0 && s->in_flight != s->conns[i])
+			conn_free(s, s->conns[i]);
+}
+
+/* conn_queue - append @len bytes to the connection's output. */
+int conn_queue(struct api_conn *c, const char *data, size_t len)
+{
+	size_t need;
+	char *n;
+
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (__builtin_add_overflow(c->out_len, len, &need))
+		return -ENOMEM;
+	n = realloc(c->out, need ? need : 1);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n + c->out_len, data, len);
+	c->out = n;
+	c->out_len = need;
+	return 0;
+}
+
+/* conn_flush - write what the socket takes. Returns -1 if the connection
+ * was closed. */
+int conn_flush(struct api_server *s, struct api_conn *c)
+{
+	ssize_t n;
+
+	while (c->fd >= 0 && c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(s, c);
+			return -1;
+		}
+		c->out_off += (size_t)n;
+		c->last_ms = api_now_ms();
+	}
+	if (c->out_off == c->out_len && c->close_after) {
+		if (!c->draining) {
+			conn_close(s, c);
+			return -1;
+		}
+		/* Tell the client we are done, but keep reading what it still
+		 * sends, so it does not fail on a write before reading us. */
+		shutdown(c->fd, SHUT_WR);
+	}
+	conn_set_events(s, c);
+	return 0;
+}
+
+/* conn_respond - queue a whole response with @body (may be NULL). */
+void conn_respond(struct api_conn *c, int status, const char *body, bool keep_alive,
+		  bool deprecated)
+{
+	char head[256];
+	size_t blen = body ? strlen(body) : 0;
+	int n = http_format_response(head, sizeof(head), status, blen, keep_alive, deprecated);
+
+	if (n < 0 || conn_queue(c, head, (size_t)n) || (blen && conn_queue(c, body, blen)))
+		c->close_after = true;
+}
+
+/* conn_http_error - the parser gave up: answer, then drain and close. */
+void conn_http_error(struct api_conn *c)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s}", "error", c->parser.err_msg, "fault_message", c->parser.err_msg);
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	conn_respond(c, c->parser.err_status, body, false, false);
+	free(body);
+	json_decref(o);
+	c->close_after = true;
+	c->draining = true;
+	c->drain_until_ms = api_now_ms() + API_DRAIN_MS;
+	c->in_len = c->in_off = 0;
+}
+
+int conn_live(const struct api_server *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < API_SLOTS; i++)
+		n += s->conns[i] && s->conns[i]->fd >= 0;
+	return n;
+}
+
+/* conn_evict - make room for a new connection: close the least recently active
+ * idle one. Returns false if every connection is busy. */
+bool conn_evict(struct api_server *s)
+{
+	struct api_conn *best = NULL;
+	int i;
+
+	for (i = 0; i < API_SLOTS; i++) {
+		struct api_conn *c = s->conns[i];
+
+		if (!c || c->fd < 0 || c->busy || c->out_off < c->out_len)
+			continue;
+		if (!best || c->last_ms < best->last_ms)
+			best = c;
+	}
+	if (!best)
+		return false;
+	log_warn(s->log, "API: %d connections open, closing the least recently active one",
+		 API_MAX_CONNS);
+	conn_close(s, best);
+	return true;
+}
+
+/* conn_reject - no room at all: say so (best effort) and hang up. */
+void conn_reject(int fd)
+{
+	static const char msg[] =
+	    "HTTP/1.1 503 Service Unavailable\r\nServer: ember\r\nConnection: close\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 77\r\n\r\n"
+	    "{\"error\":\"Too many connections.\",\"fault_message\":\"Too many connections.\"}";
+
+	if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* Nothing more to do for a client we cannot serve. */
+	}
+	close(fd);
+}
+
+struct api_conn *conn_new(struct api_server *s, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct api_conn *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	/* Only the header fields: the buffers are filled as data arrives. */
+	memset(c, 0, offsetof(struct api_conn, parser));
+	c->fd = fd;
+	c->events = EPOLLIN;
+	c->last_ms = api_now_ms();
+	http_parser_init(&c->parser, s->max_payload);
+	c->in_len = c->in_off = 0;
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	c->busy = c->keep_alive = c->peer_closed = c->close_after = c->draining = false;
+	ev.data.ptr = c;
+	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* conn_expire - close draining connections whose time is up; returns the
+ * epoll timeout until the next deadline (-1: none). */
+int conn_expire(struct api_server *s)
+{
+	uint64_t now = api_now_ms(), next = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < API_SLOTS; i++) {
+		struct api_conn *c = s->conns[i];
+
+		if (!c || c->fd < 0 || !c->draining)
+			continue;
+		if (c->drain_until_ms <= now)
+			conn_close(s, c);
+		else if (c->drain_until_ms < next)
+			next = c->drain_until_ms;
+	}
+	return next == UINT64_MAX ? -1 : (int)(next - now);
+}
+
+bool conn_output_pending(const struct api_server *s)
+{
+	int i;
+
+	for (i = 0; i < API_SLOTS; i++)
+		if (s->conns[i] && s->conns[i]->fd >= 0 &&
+		    s->conns[i]->out_off < s->conns[i]->out_len)
+			return true;
+	return false;
+}

@@ -1,0 +1,64 @@
+/*
+ * conn.h - the connections of the API server (private to api/server.c).
+ *
+ * A connection is closed (socket gone, fd -1) by conn_close() but freed
+ * only by conn_sweep(), between two epoll rounds: an event of the current
+ * round may still point to it, and the VMM may still hold its request.
+ */
+#ifndef EMBER_CONN_H
+#define EMBER_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+/* api_now_ms - CLOCK_MONOTONIC in milliseconds. */
+uint64_t api_now_ms(void);
+
+/* conn_new - a connection for the accepted @fd, watched by the server's
+ * epoll; NULL on failure (the caller closes @fd). */
+struct api_conn *conn_new(struct api_server *s, int fd);
+
+/* conn_set_events - epoll interest from the buffers' state: input while
+ * there is room and the peer has not closed, output while some is queued. */
+void conn_set_events(struct api_server *s, struct api_conn *c);
+
+void conn_close(struct api_server *s, struct api_conn *c);
+void conn_free(struct api_server *s, struct api_conn *c);
+
+/* conn_sweep - free closed connections the VMM no longer needs. */
+void conn_sweep(struct api_server *s);
+
+/* conn_queue - append @len bytes to the output; -ENOMEM. */
+int conn_queue(struct api_conn *c, const char *data, size_t len);
+
+/* conn_flush - write what the socket takes; -1 if the connection closed. */
+int conn_flush(struct api_server *s, struct api_conn *c);
+
+/* conn_respond - queue a whole response with JSON @body (may be NULL). */
+void conn_respond(struct api_conn *c, int status, const char *body, bool keep_alive,
+		  bool deprecated);
+
+/* conn_http_error - answer the parser's error, then drain and close. */
+void conn_http_error(struct api_conn *c);
+
+/* conn_live - connections with an open socket. */
+int conn_live(const struct api_server *s);
+
+/* conn_evict - close the least recently active idle connection; false if
+ * every one is busy. */
+bool conn_evict(struct api_server *s);
+
+/* conn_reject - answer 503 (best effort) and close @fd. */
+void conn_reject(int fd);
+
+/* conn_expire - close draining connections whose time is up; returns the
+ * epoll timeout until the next deadline (-1: none). */
+int conn_expire(struct api_server *s);
+
+/* conn_output_pending - some open connection still has output queued. */
+bool conn_output_pending(const struct api_server *s);
+
+#endif

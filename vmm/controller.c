@@ -1,0 +1,553 @@
+/*
+ * controller.c - see controller.h.
+ *
+ * Runs on the event-loop thread only, so vm->cfg and the VM's lifecycle
+ * need no locks: requests are applied one at a time, in arrival order.
+ * Each handler validates everything first and changes the VM last, so a
+ * refused request leaves no trace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config_dump.h"
+#include "controller.h"
+
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "unknown"
+#endif
+
+#define PRE_BOOT_ONLY  "The requested operation is not supported after starting the microVM."
+#define POST_BOOT_ONLY "The requested operation is not supported before starting the microVM."
+
+enum phase { PRE = 1, POST = 2, ANY = PRE | POST };
+
+/* Per operation: when it is allowed, and its metrics (count, fails). */
+static const struct op_rule {
+	unsigned int phase;
+	enum metric_id count, fails;
+} rules[API_OP_COUNT] = {
+    [API_GET_INFO] = {ANY, MET_GET_INSTANCE_INFO, MET_GET_INSTANCE_INFO},
+    [API_GET_VERSION] = {ANY, MET_GET_VERSION, MET_GET_VERSION},
+    [API_GET_VM_CONFIG] = {ANY, MET_GET_VM_CONFIG, MET_GET_VM_CONFIG},
+    [API_GET_MACHINE] = {ANY, MET_GET_MACHINE, MET_GET_MACHINE},
+    [API_PUT_MACHINE] = {PRE, MET_PUT_MACHINE, MET_PUT_MACHINE_FAILS},
+    [API_PATCH_MACHINE] = {PRE, MET_PATCH_MACHINE, MET_PATCH_MACHINE_FAILS},
+    [API_PUT_BOOT_SOURCE] = {PRE, MET_PUT_BOOT_SOURCE, MET_PUT_BOOT_SOURCE_FAILS},
+    [API_PUT_DRIVE] = {PRE, MET_PUT_DRIVE, MET_PUT_DRIVE_FAILS},
+    [API_PATCH_DRIVE] = {POST, MET_PATCH_DRIVE, MET_PATCH_DRIVE_FAILS},
+    [API_PUT_NET] = {PRE, MET_PUT_NET, MET_PUT_NET_FAILS},
+    [API_PATCH_NET] = {POST, MET_PATCH_NET, MET_PATCH_NET_FAILS},
+    [API_PUT_ACTIONS] = {ANY, MET_PUT_ACTIONS, MET_PUT_ACTIONS_FAILS},
+    [API_PATCH_VM] = {POST, MET_PATCH_VM, MET_PATCH_VM_FAILS},
+    [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS},
+    [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
+    [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+};
+
+void controller_init(struct controller *c, struct vm *vm)
+{
+	memset(c, 0, sizeof(*c));
+	c->vm = vm;
+	metrics_init(&c->metrics);
+	c->metrics_timer_fd = -1;
+}
+
+/* --- replies ---------------------------------------------------------------- */
+
+static void reply_json(struct api_reply *r, json_t *o)
+{
+	r->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	r->status = r->body ? 200 : 400;
+	if (!r->body)
+		controller_reply_fault(r, "Out of memory while building the response.");
+}
+
+void controller_reply_fault(struct api_reply *r, const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "fault_message", msg);
+	char ascii[sizeof(((struct errbuf *)0)->msg)];
+	size_t i;
+
+	if (!o) {
+		/* Not UTF-8 (a message cut inside a character): ASCII only. */
+		for (i = 0; msg[i] && i + 1 < sizeof(ascii); i++)
+			ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		ascii[i] = '\0';
+		o = json_pack("{s:s}", "fault_message", ascii);
+	}
+	free(r->body);
+	r->status = 400;
+	r->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+}
+
+void controller_reply_free(struct api_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+/* fault - the common failure: @e holds the message. Returns -EINVAL. */
+static int fault(struct api_reply *r, const struct errbuf *e)
+{
+	controller_reply_fault(r, e->msg);
+	return -EINVAL;
+}
+
+const char *controller_state(const struct controller *c)
+{
+	if (!c->vm->started)
+		return "Not started";
+	return c->pause.paused ? "Paused" : "Running";
+}
+
+/* --- metrics ------------------------------------------------------------------ */
+
+static void on_metrics_timer(struct vm *vm, void *ctx, uint32_t events)
+{
+	struct controller *c = ctx;
+	uint64_t ticks;
+
+	if (read(c->metrics_timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (metrics_flush(&c->metrics, vm))
+		log_warn(&vm->log, "metrics: a line could not be written whole (%llu lost so far)",
+			 (unsigned long long)c->metrics.lost);
+}
+
+/* open_metrics - start writing metrics to @path, a line now and every 60 s. */
+static int open_metrics(struct controller *c, const char *path, struct errbuf *e)
+{
+	struct itimerspec its = {.it_interval = {METRICS_PERIOD_S, 0},
+				 .it_value = {METRICS_PERIOD_S, 0}};
+	int ret = metrics_open(&c->metrics, path);
+
+	if (ret == -EALREADY)
+		return errf(e, ret, "Reinitialization of metrics not allowed.");
+	if (ret)
+		return errf(e, ret, "Cannot open the metrics file %s: %s.", path, strerror(-ret));
+	c->metrics_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->metrics_timer_fd >= 0) {
+		c->metrics_timer = (struct loop_handler){.fn = on_metrics_timer, .ctx = c};
+		if (timerfd_settime(c->metrics_timer_fd, 0, &its, NULL) ||
+		    vm_loop_add(c->vm, c->metrics_timer_fd, EPOLLIN, &c->metrics_timer))
+			log_warn(&c->vm->log, "metrics: no periodic flush: %s", strerror(errno));
+	}
+	metrics_flush(&c->metrics, c->vm);
+	return 0;
+}
+
+void controller_shutdown(struct controller *c)
+{
+	metrics_flush(&c->metrics, c->vm);
+	metrics_close(&c->metrics);
+	if (c->metrics_timer_fd >= 0) {
+		vm_loop_del(c->vm, c->metrics_timer_fd);
+		close(c->metrics_timer_fd);
+	}
+	c->metrics_timer_fd = -1;
+}
+
+/* --- logger -------------------------------------------------------------------- */
+
+/* apply_logger - @l (from the API or the config file) to the logger, then
+ * the command-line flags, which win. */
+static int apply_logger(struct controller *c, const struct cfg_logger *l, struct errbuf *e)
+{
+	struct logger *log = &c->vm->log;
+	const struct cli_opts *o = c->vm->opts;
+	const char *path = o && o->log_path ? o->log_path : (l->set ? l->log_path : NULL);
+	int ret;
+
+	if (path) {
+		ret = log_open(log, path);
+		if (ret)
+			return errf(e, ret, "Cannot open the log file %s: %s.", path,
+				    strerror(-ret));
+	}
+	if (l->set) {
+		log->level = l->level;
+		log->show_level = l->show_level;
+		log->show_origin = l->show_log_origin;
+	}
+	if (o && o->level_set)
+		log->level = o->level;
+	if (o && o->show_level)
+		log->show_level = true;
+	if (o && o->show_log_origin)
+		log->show_origin = true;
+	return 0;
+}
+
+int controller_setup(struct controller *c, struct errbuf *e)
+{
+	const struct cli_opts *o = c->vm->opts;
+	const char *mpath = o && o->metrics_path
+				? o->metrics_path
+				: (c->vm->cfg.metrics.set ? c->vm->cfg.metrics.metrics_path : NULL);
+	int ret = apply_logger(c, &c->vm->cfg.logger, e);
+
+	if (!ret && mpath)
+		ret = open_metrics(c, mpath, e);
+	return ret;
+}
+
+/* --- checks against the host -------------------------------------------------- */
+
+/* check_file - @path can be opened with @flags and is a regular file (or a
+ * block device when @blk). */
+static int check_file(const char *what, const char *path, int flags, bool blk, struct errbuf *e)
+{
+	struct stat st;
+	int fd = open(path, flags | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
+	if (fstat(fd, &st))
+		ret = errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
+	else if (!S_ISREG(st.st_mode) && !(blk && S_ISBLK(st.st_mode)))
+		ret = errf(e, -EINVAL, "The %s %s is not a regular file.", what, path);
+	close(fd);
+	return ret;
+}
+
+static int check_boot_source(const struct cfg_boot_source *b, struct errbuf *e)
+{
+	int ret = check_file("kernel file", b->kernel_image_path, O_RDONLY, false, e);
+
+	if (!ret && b->initrd_path)
+		ret = check_file("initrd file", b->initrd_path, O_RDONLY, false, e);
+	return ret;
+}
+
+static int check_drive_file(const struct cfg_drive *d, struct errbuf *e)
+{
+	struct errbuf inner;
+	int ret = check_file("backing file", d->path_on_host, d->is_read_only ? O_RDONLY : O_RDWR,
+			     true, &inner);
+
+	if (ret)
+		return errf(e, ret, "Unable to use the backing file %s of drive \"%s\": %s",
+			    d->path_on_host, d->drive_id, inner.msg);
+	return 0;
+}
+
+/* check_config_files - every file a whole config names (PUT /vm). */
+static int check_config_files(const struct vm_config *cfg, struct errbuf *e)
+{
+	unsigned int i;
+	int ret = check_boot_source(&cfg->boot_source, e);
+
+	for (i = 0; !ret && i < cfg->nr_drives; i++)
+		ret = check_drive_file(&cfg->drive[i], e);
+	return ret;
+}
+
+/* --- pre-boot configuration ---------------------------------------------------- */
+
+static int put_boot_source(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct cfg_boot_source *cur = &c->vm->cfg.boot_source;
+	int ret = check_boot_source(&req->u.boot, e);
+
+	if (ret)
+		return ret;
+	free(cur->kernel_image_path);
+	free(cur->initrd_path);
+	free(cur->boot_args);
+	*cur = req->u.boot;
+	memset(&req->u.boot, 0, sizeof(req->u.boot));
+	c->vm->cfg.has_boot_source = true;
+	return 0;
+}
+
+static int patch_machine(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct cfg_machine m = c->vm->cfg.machine;
+	int ret = config_parse_machine(req->patch, &m, true, e);
+
+	if (!ret)
+		c->vm->cfg.machine = m;
+	return ret;
+}
+
+static int put_drive(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct vm_config *cfg = &c->vm->cfg;
+	struct cfg_drive *d = &req->u.drive;
+	unsigned int i, slot = cfg->nr_drives;
+	int ret;
+
+	for (i = 0; i < cfg->nr_drives; i++) {
+		if (!strcmp(cfg->drive[i].drive_id, d->drive_id))
+			slot = i;
+		else if (d->is_root_device && cfg->drive[i].is_root_device)
+			return errf(e, -EEXIST, "A root block device already exists!");
+	}
+	if (slot == CFG_MAX_DRIVES)
+		return errf(e, -ENOSPC, "ember supports at most %d drives.", CFG_MAX_DRIVES);
+	ret = check_drive_file(d, e);
+	if (ret)
+		return ret;
+	if (slot < cfg->nr_drives) {
+		free(cfg->drive[slot].path_on_host);
+		free(cfg->drive[slot].partuuid);
+	} else {
+		cfg->nr_drives++;
+	}
+	cfg->drive[slot] = *d;
+	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
+static int put_net(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct vm_config *cfg = &c->vm->cfg;
+	const struct cfg_net *n = &req->u.net;
+	unsigned int i, slot = cfg->nr_nets;
+
+	for (i = 0; i < cfg->nr_nets; i++) {
+		const struct cfg_net *o = &cfg->net[i];
+
+		if (!strcmp(o->iface_id, n->iface_id)) {
+			slot = i;
+			continue;
+		}
+		if (!strcmp(o->host_dev_name, n->host_dev_name))
+			return errf(
+			    e, -EEXIST,
+			    "The host device %s is already used by network interface \"%s\".",
+			    n->host_dev_name, o->iface_id);
+		if (n->has_guest_mac && o->has_guest_mac && !memcmp(n->guest_mac, o->guest_mac, 6))
+			return errf(e, -EEXIST,
+				    "The guest MAC address is already in use by network interface "
+				    "\"%s\".",
+				    o->iface_id);
+	}
+	if (slot == CFG_MAX_NETS)
+		return errf(e, -ENOSPC, "ember supports at most %d network interfaces.",
+			    CFG_MAX_NETS);
+	if (slot == cfg->nr_nets)
+		cfg->nr_nets++;
+	cfg->net[slot] = *n;
+	return 0;
+}
+
+/* PATCH of a device after boot: the devices come with virtio. */
+static int patch_device(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	const struct vm_config *cfg = &c->vm->cfg;
+	bool drive = req->op == API_PATCH_DRIVE;
+	const char *id = drive ? req->u.drive_update.drive_id : req->u.net_update.iface_id;
+	unsigned int i, n = drive ? cfg->nr_drives : cfg->nr_nets;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(drive ? cfg->drive[i].drive_id : cfg->net[i].iface_id, id))
+			break;
+	if (i == n)
+		return errf(e, -ENOENT, "No %s with id \"%s\" is configured.",
+			    drive ? "drive" : "network interface", id);
+	return errf(e, -EOPNOTSUPP,
+		    "Updating %s \"%s\" after boot needs the virtio-%s device, which this build "
+		    "of ember does not have yet.",
+		    drive ? "drive" : "network interface", id, drive ? "blk" : "net");
+}
+
+static int put_logger(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct cfg_logger *cur = &c->vm->cfg.logger;
+	int ret = apply_logger(c, &req->u.logger, e);
+
+	if (ret)
+		return ret;
+	free(cur->log_path);
+	free(cur->module);
+	*cur = req->u.logger;
+	memset(&req->u.logger, 0, sizeof(req->u.logger));
+	return 0;
+}
+
+static int put_metrics(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct cfg_metrics *cur = &c->vm->cfg.metrics;
+	int ret = open_metrics(c, req->u.metrics.metrics_path, e);
+
+	if (ret)
+		return ret;
+	free(cur->metrics_path);
+	*cur = req->u.metrics;
+	memset(&req->u.metrics, 0, sizeof(req->u.metrics));
+	return 0;
+}
+
+static int instance_start(struct controller *c, struct errbuf *e);
+
+/* PUT /vm: replace the whole configuration, optionally boot. */
+static int put_vm(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct vm_config *doc = req->u.vm.cfg;
+	int ret = check_config_files(doc, e);
+
+	if (!ret && doc->metrics.set && c->metrics.fd >= 0)
+		ret = errf(e, -EALREADY, "Reinitialization of metrics not allowed.");
+	if (!ret)
+		ret = apply_logger(c, &doc->logger, e);
+	if (!ret && doc->metrics.set)
+		ret = open_metrics(c, doc->metrics.metrics_path, e);
+	if (ret)
+		return ret;
+	config_free(&c->vm->cfg);
+	c->vm->cfg = *doc;
+	config_init(doc);
+	return req->u.vm.start ? instance_start(c, e) : 0;
+}
+
+/* --- lifecycle ----------------------------------------------------------------- */
+
+static int instance_start(struct controller *c, struct errbuf *e)
+{
+	struct vm *vm = c->vm;
+	int ret;
+
+	if (!vm->cfg.has_boot_source || !vm->cfg.boot_source.kernel_image_path)
+		return errf(e, -EINVAL, "Cannot start microvm without kernel configuration.");
+	ret = config_check(&vm->cfg, e);
+	if (ret)
+		return ret;
+	log_info(&vm->log, "InstanceStart: building the microVM");
+	ret = vm_start(vm);
+	if (ret) {
+		/* A half-built VM cannot be built again: end this instance. */
+		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		return errf(e, ret,
+			    "Failed to start the microVM: %s. ember's log has the details; this "
+			    "instance exits.",
+			    strerror(-ret));
+	}
+	return 0;
+}
+
+static int pause_vm(struct controller *c, bool pause)
+{
+	if (pause) {
+		vm_pause(c->vm, &c->pause);
+		metrics_set(&c->metrics, MET_PAUSE_VM_US, c->pause.pause_us);
+	} else {
+		vm_resume(c->vm, &c->pause);
+		metrics_set(&c->metrics, MET_RESUME_VM_US, c->pause.resume_us);
+	}
+	return 0;
+}
+
+static int do_action(struct controller *c, struct api_request *req, struct errbuf *e)
+{
+	struct vm *vm = c->vm;
+	int ret;
+
+	switch (req->u.action) {
+	case ACTION_INSTANCE_START:
+		if (vm->started)
+			return errf(e, -EALREADY, PRE_BOOT_ONLY);
+		return instance_start(c, e);
+	case ACTION_SEND_CTRL_ALT_DEL:
+		if (!vm->started)
+			return errf(e, -EINVAL, POST_BOOT_ONLY);
+		ret = i8042_send_ctrl_alt_del(&vm->i8042);
+		if (ret)
+			return errf(e, ret, "The keyboard controller's buffer is full; try again.");
+		return 0;
+	default:
+		ret = metrics_flush(&c->metrics, vm);
+		if (ret)
+			return errf(e, ret, "Failed to write the metrics: %s.", strerror(-ret));
+		return 0;
+	}
+}
+
+/* --- dispatch ------------------------------------------------------------------ */
+
+static json_t *instance_info(const struct controller *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", c->vm->log.id, "state", controller_state(c),
+			 "vmm_version", EMBER_VERSION, "app_name", "ember");
+}
+
+/* dispatch - 1 when @r got a JSON body, 0 for 204, -errno with @e set. */
+static int dispatch(struct controller *c, struct api_request *req, struct api_reply *r,
+		    struct errbuf *e)
+{
+	switch (req->op) {
+	case API_GET_INFO:
+		reply_json(r, instance_info(c));
+		return 1;
+	case API_GET_VERSION:
+		reply_json(r, json_pack("{s:s}", "firecracker_version", EMBER_VERSION));
+		return 1;
+	case API_GET_VM_CONFIG:
+		reply_json(r, config_dump(&c->vm->cfg));
+		return 1;
+	case API_GET_MACHINE:
+		reply_json(r, config_dump_machine(&c->vm->cfg.machine));
+		return 1;
+	case API_PUT_MACHINE:
+		c->vm->cfg.machine = req->u.machine;
+		return 0;
+	case API_PATCH_MACHINE:
+		return patch_machine(c, req, e);
+	case API_PUT_BOOT_SOURCE:
+		return put_boot_source(c, req, e);
+	case API_PUT_DRIVE:
+		return put_drive(c, req, e);
+	case API_PUT_NET:
+		return put_net(c, req, e);
+	case API_PATCH_DRIVE:
+	case API_PATCH_NET:
+		return patch_device(c, req, e);
+	case API_PUT_ACTIONS:
+		return do_action(c, req, e);
+	case API_PATCH_VM:
+		return pause_vm(c, req->u.pause);
+	case API_PUT_LOGGER:
+		return put_logger(c, req, e);
+	case API_PUT_METRICS:
+		return put_metrics(c, req, e);
+	case API_PUT_VM:
+		return put_vm(c, req, e);
+	default:
+		return errf(e, -EINVAL, "Unknown request.");
+	}
+}
+
+void controller_handle(struct controller *c, struct api_request *req, struct api_reply *r)
+{
+	const struct op_rule *rule = &rules[req->op < API_OP_COUNT ? req->op : 0];
+	struct errbuf e = {""};
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	metrics_inc(&c->metrics, rule->count, 1);
+	if (!(rule->phase & (c->vm->started ? POST : PRE)))
+		ret = errf(&e, -EINVAL, "%s", c->vm->started ? PRE_BOOT_ONLY : POST_BOOT_ONLY);
+	else
+		ret = dispatch(c, req, r, &e);
+	if (ret < 0) {
+		fault(r, &e);
+		if (rule->fails != rule->count)
+			metrics_inc(&c->metrics, rule->fails, 1);
+		log_info(&c->vm->log, "API request %s refused: %s", api_op_name(req->op), e.msg);
+		return;
+	}
+	if (ret == 0)
+		r->status = 204;
+	r->deprecated = req->deprecated;
+	log_debug(&c->vm->log, "API request %s: %d", api_op_name(req->op), r->status);
+}

@@ -1,0 +1,207 @@
+/*
+ * metrics.c - see metrics.h.
+ *
+ * The line is built by hand from a constant table: every name is a literal,
+ * every value a number, so nothing needs escaping. Groups appear in table
+ * order; rows of one group must be adjacent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "vm.h"
+
+enum metric_kind { COUNTER, GAUGE };
+
+struct metric_def {
+	const char *group;
+	const char *name;
+	enum metric_kind kind;
+};
+
+static const struct metric_def defs[MET_COUNT] = {
+    [MET_PROCESS_STARTUP_CPU_US] = {"api_server", "process_startup_time_cpu_us", GAUGE},
+    [MET_GET_INSTANCE_INFO] = {"get_api_requests", "instance_info_count", COUNTER},
+    [MET_GET_VERSION] = {"get_api_requests", "vmm_version_count", COUNTER},
+    [MET_GET_MACHINE] = {"get_api_requests", "machine_cfg_count", COUNTER},
+    [MET_GET_VM_CONFIG] = {"get_api_requests", "vm_config_count", COUNTER},
+    [MET_PUT_ACTIONS] = {"put_api_requests", "actions_count", COUNTER},
+    [MET_PUT_ACTIONS_FAILS] = {"put_api_requests", "actions_fails", COUNTER},
+    [MET_PUT_BOOT_SOURCE] = {"put_api_requests", "boot_source_count", COUNTER},
+    [MET_PUT_BOOT_SOURCE_FAILS] = {"put_api_requests", "boot_source_fails", COUNTER},
+    [MET_PUT_DRIVE] = {"put_api_requests", "drive_count", COUNTER},
+    [MET_PUT_DRIVE_FAILS] = {"put_api_requests", "drive_fails", COUNTER},
+    [MET_PUT_LOGGER] = {"put_api_requests", "logger_count", COUNTER},
+    [MET_PUT_LOGGER_FAILS] = {"put_api_requests", "logger_fails", COUNTER},
+    [MET_PUT_MACHINE] = {"put_api_requests", "machine_cfg_count", COUNTER},
+    [MET_PUT_MACHINE_FAILS] = {"put_api_requests", "machine_cfg_fails", COUNTER},
+    [MET_PUT_METRICS] = {"put_api_requests", "metrics_count", COUNTER},
+    [MET_PUT_METRICS_FAILS] = {"put_api_requests", "metrics_fails", COUNTER},
+    [MET_PUT_NET] = {"put_api_requests", "network_count", COUNTER},
+    [MET_PUT_NET_FAILS] = {"put_api_requests", "network_fails", COUNTER},
+    [MET_PUT_VM] = {"put_api_requests", "vm_count", COUNTER},
+    [MET_PUT_VM_FAILS] = {"put_api_requests", "vm_fails", COUNTER},
+    [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
+    [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
+    [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
+    [MET_PATCH_MACHINE_FAILS] = {"patch_api_requests", "machine_cfg_fails", COUNTER},
+    [MET_PATCH_NET] = {"patch_api_requests", "network_count", COUNTER},
+    [MET_PATCH_NET_FAILS] = {"patch_api_requests", "network_fails", COUNTER},
+    [MET_PATCH_VM] = {"patch_api_requests", "vm_count", COUNTER},
+    [MET_PATCH_VM_FAILS] = {"patch_api_requests", "vm_fails", COUNTER},
+    [MET_VCPU_EXIT_IO_IN] = {"vcpu", "exit_io_in", COUNTER},
+    [MET_VCPU_EXIT_IO_OUT] = {"vcpu", "exit_io_out", COUNTER},
+    [MET_VCPU_EXIT_MMIO_READ] = {"vcpu", "exit_mmio_read", COUNTER},
+    [MET_VCPU_EXIT_MMIO_WRITE] = {"vcpu", "exit_mmio_write", COUNTER},
+    [MET_VCPU_EXIT_OTHER] = {"vcpu", "exit_other", COUNTER},
+    [MET_VCPU_FAILURES] = {"vcpu", "failures", COUNTER},
+    [MET_BOOT_TIME_US] = {"vmm", "boot_time_us", GAUGE},
+    [MET_BOOT_CPU_TIME_US] = {"vmm", "boot_cpu_time_us", GAUGE},
+    [MET_UNCLAIMED_PIO] = {"vmm", "unclaimed_pio_accesses", COUNTER},
+    [MET_UNCLAIMED_MMIO] = {"vmm", "unclaimed_mmio_accesses", COUNTER},
+    [MET_PAUSE_VM_US] = {"latencies_us", "pause_vm", GAUGE},
+    [MET_RESUME_VM_US] = {"latencies_us", "resume_vm", GAUGE},
+};
+
+void metrics_init(struct metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}
+
+int metrics_open(struct metrics *m, const char *path)
+{
+	int fd;
+
+	if (m->fd >= 0)
+		return -EALREADY;
+	/* O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of
+	 * hanging, and a full one drops a line instead of stalling the VMM. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -errno;
+	m->fd = fd;
+	return 0;
+}
+
+void metrics_gather(struct metrics *m, struct vm *vm)
+{
+	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus_created; i++) {
+		const struct vcpu_stats *s = &vm->vcpu[i].stats;
+
+		in += atomic_load(&s->io_in);
+		out += atomic_load(&s->io_out);
+		rd += atomic_load(&s->mmio_read);
+		wr += atomic_load(&s->mmio_write);
+		other += atomic_load(&s->other_exits);
+		fail += atomic_load(&s->failures);
+	}
+	/* vCPUs are freed only at teardown, after the last flush: the totals
+	 * never shrink. */
+	metrics_set(m, MET_VCPU_EXIT_IO_IN, in);
+	metrics_set(m, MET_VCPU_EXIT_IO_OUT, out);
+	metrics_set(m, MET_VCPU_EXIT_MMIO_READ, rd);
+	metrics_set(m, MET_VCPU_EXIT_MMIO_WRITE, wr);
+	metrics_set(m, MET_VCPU_EXIT_OTHER, other);
+	metrics_set(m, MET_VCPU_FAILURES, fail);
+	metrics_set(m, MET_UNCLAIMED_PIO,
+		    atomic_load(&vm->pio.unknown_reads) + atomic_load(&vm->pio.unknown_writes));
+	metrics_set(m, MET_UNCLAIMED_MMIO,
+		    atomic_load(&vm->mmio.unknown_reads) + atomic_load(&vm->mmio.unknown_writes));
+	metrics_set(m, MET_BOOT_TIME_US, atomic_load(&vm->boot_timer.boot_wall_us));
+	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
+}
+
+static uint64_t value_now(const struct metrics *m, unsigned int i)
+{
+	if (defs[i].kind == GAUGE || m->val[i] < m->flushed[i])
+		return m->val[i];
+	return m->val[i] - m->flushed[i];
+}
+
+int metrics_format(const struct metrics *m, uint64_t utc_ms, char *buf, size_t cap)
+{
+	const char *group = NULL;
+	size_t n = 0;
+	unsigned int i;
+	int w;
+
+	w = snprintf(buf, cap, "{\"utc_timestamp_ms\":%llu", (unsigned long long)utc_ms);
+	if (w < 0 || (size_t)w >= cap)
+		return -ENOSPC;
+	n = (size_t)w;
+	for (i = 0; i < MET_COUNT; i++) {
+		bool first = !group || strcmp(group, defs[i].group);
+
+		w = snprintf(buf + n, cap - n, "%s%s%s%s\"%s\":%llu", first && group ? "}" : "",
+			     first ? ",\"" : ",", first ? defs[i].group : "", first ? "\":{" : "",
+			     defs[i].name, (unsigned long long)value_now(m, i));
+		if (w < 0 || (size_t)w >= cap - n)
+			return -ENOSPC;
+		n += (size_t)w;
+		group = defs[i].group;
+	}
+	w = snprintf(buf + n, cap - n, "}}\n");
+	if (w < 0 || (size_t)w >= cap - n)
+		return -ENOSPC;
+	return (int)(n + (size_t)w);
+}
+
+static uint64_t utc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int metrics_flush(struct metrics *m, struct vm *vm)
+{
+	char buf[4096];
+	ssize_t w;
+	int len, ret = 0;
+	unsigned int i;
+
+	if (m->fd < 0)
+		return 0;
+	if (vm)
+		metrics_gather(m, vm);
+	len = metrics_format(m, utc_now_ms(), buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	/* One write: the line reaches a pipe reader whole or not at all
+	 * (writes up to PIPE_BUF are atomic; the line is shorter). */
+	w = write(m->fd, buf, (size_t)len);
+	if (w != len) {
+		ret = w < 0 ? -errno : -EIO;
+		m->lost++;
+	} else {
+		m->lines++;
+	}
+	for (i = 0; i < MET_COUNT; i++)
+		m->flushed[i] = m->val[i];
+	return ret;
+}
+
+const char *metrics_name(enum metric_id id, char *buf, size_t cap)
+{
+	if ((unsigned int)id >= MET_COUNT)
+		snprintf(buf, cap, "?");
+	else
+		snprintf(buf, cap, "%s.%s", defs[id].group, defs[id].name);
+	return buf;
+}
+
+void metrics_close(struct metrics *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}

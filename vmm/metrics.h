@@ -1,0 +1,129 @@
+/*
+ * metrics.h - Firecracker-style metrics: one JSON object per line.
+ *
+ * Each flush appends a line such as
+ *   {"utc_timestamp_ms":1700000000000,"api_server":{...},"get_api_requests":
+ *    {"instance_info_count":1,...},"put_api_requests":{...},"vcpu":{...},...}
+ * to the metrics file (a regular file or a named pipe, set by
+ * --metrics-path, the config file or PUT /metrics). As in Firecracker,
+ * counters report what happened since the previous line, gauges their
+ * current value. Lines are flushed on the FlushMetrics action, every 60 s,
+ * and when ember exits.
+ *
+ * The metrics live in struct metrics and are only touched from the VMM
+ * (event-loop) thread; counters kept elsewhere (vCPU exits, device I/O) are
+ * gathered into it by metrics_gather() just before a line is written. To
+ * add a metric: a MET_ entry below, a row in metrics.c's table (same
+ * order), and a line in metrics_gather() if the value lives elsewhere.
+ */
+#ifndef EMBER_METRICS_H
+#define EMBER_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define METRICS_PERIOD_S 60
+
+struct vm;
+
+enum metric_id {
+	/* api_server (gauges) */
+	MET_PROCESS_STARTUP_CPU_US,
+	/* get_api_requests */
+	MET_GET_INSTANCE_INFO,
+	MET_GET_VERSION,
+	MET_GET_MACHINE,
+	MET_GET_VM_CONFIG,
+	/* put_api_requests */
+	MET_PUT_ACTIONS,
+	MET_PUT_ACTIONS_FAILS,
+	MET_PUT_BOOT_SOURCE,
+	MET_PUT_BOOT_SOURCE_FAILS,
+	MET_PUT_DRIVE,
+	MET_PUT_DRIVE_FAILS,
+	MET_PUT_LOGGER,
+	MET_PUT_LOGGER_FAILS,
+	MET_PUT_MACHINE,
+	MET_PUT_MACHINE_FAILS,
+	MET_PUT_METRICS,
+	MET_PUT_METRICS_FAILS,
+	MET_PUT_NET,
+	MET_PUT_NET_FAILS,
+	MET_PUT_VM,
+	MET_PUT_VM_FAILS,
+	/* patch_api_requests */
+	MET_PATCH_DRIVE,
+	MET_PATCH_DRIVE_FAILS,
+	MET_PATCH_MACHINE,
+	MET_PATCH_MACHINE_FAILS,
+	MET_PATCH_NET,
+	MET_PATCH_NET_FAILS,
+	MET_PATCH_VM,
+	MET_PATCH_VM_FAILS,
+	/* vcpu (counters gathered from every vCPU's stats) */
+	MET_VCPU_EXIT_IO_IN,
+	MET_VCPU_EXIT_IO_OUT,
+	MET_VCPU_EXIT_MMIO_READ,
+	MET_VCPU_EXIT_MMIO_WRITE,
+	MET_VCPU_EXIT_OTHER,
+	MET_VCPU_FAILURES,
+	/* vmm */
+	MET_BOOT_TIME_US,     /* gauge: InstanceStart -> boot-timer write */
+	MET_BOOT_CPU_TIME_US, /* gauge */
+	MET_UNCLAIMED_PIO,    /* counter: port accesses no device claimed */
+	MET_UNCLAIMED_MMIO,
+	/* latencies_us (gauges: the last one) */
+	MET_PAUSE_VM_US,
+	MET_RESUME_VM_US,
+	MET_COUNT
+};
+
+struct metrics {
+	int fd;			     /* -1 until configured */
+	uint64_t val[MET_COUNT];     /* counters: running totals; gauges: current value */
+	uint64_t flushed[MET_COUNT]; /* counter totals at the previous line */
+	uint64_t lines;		     /* lines written */
+	uint64_t lost;		     /* lines that could not be written whole */
+};
+
+/* metrics_init - nothing configured, all values 0. */
+void metrics_init(struct metrics *m);
+
+/* metrics_open - append lines to @path from now on (O_APPEND, created 0600;
+ * a FIFO must have a reader). -EALREADY if already open, else -errno. */
+int metrics_open(struct metrics *m, const char *path);
+
+/* metrics_inc - add @n to counter @id. */
+static inline void metrics_inc(struct metrics *m, enum metric_id id, uint64_t n)
+{
+	m->val[id] += n;
+}
+
+/* metrics_set - set gauge (or counter total) @id. */
+static inline void metrics_set(struct metrics *m, enum metric_id id, uint64_t v)
+{
+	m->val[id] = v;
+}
+
+/* metrics_gather - copy the counters kept by vCPUs and devices into @m. */
+void metrics_gather(struct metrics *m, struct vm *vm);
+
+/*
+ * metrics_format - the JSON line (with its '\n') for the values now, into
+ * @buf; counters are given as deltas against the previous line. Returns the
+ * length, or -ENOSPC. Does not change @m.
+ */
+int metrics_format(const struct metrics *m, uint64_t utc_ms, char *buf, size_t cap);
+
+/* metrics_flush - gather (if @vm), format and append a line; 0 when not
+ * configured. Returns 0 or -errno; a line that cannot be written whole is
+ * counted as lost and the deltas still advance. */
+int metrics_flush(struct metrics *m, struct vm *vm);
+
+/* metrics_name - "group.name" of @id, for tests and messages. */
+const char *metrics_name(enum metric_id id, char *buf, size_t cap);
+
+/* metrics_close - close the file (no final flush). */
+void metrics_close(struct metrics *m);
+
+#endif
