@@ -153,6 +153,8 @@ int jail_check_exec_file(struct jail *j, struct errbuf *e)
 /*
  * probe_dir - does @name exist in @dirfd as a real directory? A symlink or
  * anything else there is an error: the jail path must not lead elsewhere.
+ * A directory prepared by the caller must be root's alone, like the base:
+ * whoever else could write there could plant files in the jail.
  */
 static int probe_dir(int dirfd, const char *name, const char *path, bool *exists, struct errbuf *e)
 {
@@ -166,6 +168,8 @@ static int probe_dir(int dirfd, const char *name, const char *path, bool *exists
 	}
 	if (!S_ISDIR(st.st_mode))
 		return errf(e, -ENOTDIR, "%s exists and is not a directory", path);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return errf(e, -EPERM, "%s must be owned by root and writable by root only", path);
 	*exists = true;
 	return 0;
 }

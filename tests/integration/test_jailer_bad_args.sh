@@ -15,8 +15,9 @@ cgp=ember-it-bad
 jail_base "$base"
 # An existing jail: a root already holding the ember binary.
 mkdir -p "$base/ember/taken/root" && cp "$EMBER" "$base/ember/taken/root/ember"
-# A world-writable base directory.
+# A world-writable base directory, and a prepared jail root others can write.
 mkdir -p "$base/open" && chmod 0777 "$base/open"
+mkdir -p "$base/ember/loose/root" && chmod 0777 "$base/ember/loose/root"
 # A dynamically linked executable (QEMU in the test host, ls elsewhere).
 dyn=/opt/qemu/bin/qemu-system-x86_64-microvm
 [ -f "$dyn" ] || dyn=$(readlink -f "$(command -v ls)")
@@ -68,6 +69,7 @@ long=$(printf '%065d' 0)
 	try 2 "dynamically linked" --id a --exec-file "$dyn" --uid 1 --gid 1 \
 		--chroot-base-dir "$base"
 	try 2 "jail taken already exists" --id taken $ok
+	try 2 "loose/root must be owned by root and writable by root only" --id loose $ok
 	try 2 "--uid: must be a number" --id a --uid x $ok
 	try 2 "--uid: given more than once" --id a $ok --uid 5
 	try 2 "--uid: 0 would leave ember" --id a --exec-file "$EMBER" --uid 0 --gid 1

@@ -301,6 +301,14 @@ static void taken_checks(void **state)
 	assert_int_equal(mkdir(p, 0755), 0);
 	write_file(path(f, "base/ember/vm1/root/vmlinux", q, sizeof(q)), "k", 1, 0644);
 	assert_int_equal(jail_check_taken(&f->j, &e), 0);
+	/* prepared directories are root's alone */
+	assert_int_equal(chmod(p, 0777), 0);
+	expect(jail_check_taken(&f->j, &e), -EPERM, &e, "writable by root only");
+	assert_int_equal(chmod(p, 0755), 0);
+	assert_int_equal(chown(path(f, "base/ember/vm1", q, sizeof(q)), 10123, 0), 0);
+	expect(jail_check_taken(&f->j, &e), -EPERM, &e, "owned by root");
+	assert_int_equal(chown(q, 0, 0), 0);
+	assert_int_equal(jail_check_taken(&f->j, &e), 0);
 	/* anything the jailer creates means the jail was set up before */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(q, sizeof(q), "%s/%s", p, names[i]);
