@@ -8,7 +8,9 @@
 #   make bench-boot boot benchmark: ember against QEMU microvm
 #   make bench-api  API benchmark: start-up to a listening socket, one-request boot
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
-#   make fuzz       libFuzzer run over the API parser (FUZZ_SECONDS, default 30)
+#   make bench-io   block and network benchmark: ember against QEMU microvm
+#   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
+#                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -18,7 +20,7 @@ VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -MMD -MP
-LDLIBS  := -ljansson -lpthread
+LDLIBS  := -ljansson -luring -lpthread
 
 VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
 LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
@@ -36,14 +38,19 @@ JAILER_OBJ      := $(JAILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/err.o
 JAILER_ASAN_OBJ := $(filter-out $(BUILD)/asan/jailer/main.o,$(JAILER_SRC:%.c=$(BUILD)/asan/%.o)) \
 		   $(BUILD)/asan/vmm/err.o
 
-# libFuzzer target: the HTTP parser, the router and the config parsers.
+# libFuzzer targets: the HTTP parser, the router and the config parsers;
+# virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
-FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api
+FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
+		vmm/guest_mem.h vmm/err.c
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
 
 .PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer fuzz format
+	bench-jailer bench-io fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -70,11 +77,15 @@ $(BUILD)/unit/test_jailer%: tests/unit/test_jailer%.c $(JAILER_ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Ijailer -Itests/unit -o $@ $< $(JAILER_ASAN_OBJ) -lcmocka
 
-$(FUZZ_BIN): tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
-		tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c $(FUZZ_VQ)
+$(BUILD)/fuzz/fuzz_blk_req: tests/fuzz/fuzz_blk_req.c vmm/blk_req.c vmm/blk_req.h $(FUZZ_VQ)
+$(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
 deps:
 	@bash .ci/install-deps.sh
@@ -93,7 +104,9 @@ integration: $(BUILD)/ember $(BUILD)/ember-jailer guest
 	@bash tests/run-integration.sh
 
 fuzz: $(FUZZ_BIN)
-	@bash tests/fuzz/run.sh $(FUZZ_BIN) tests/fuzz/corpus/api $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -117,12 +130,16 @@ bench-jailer: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-jailer.sh
 
+bench-io: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-io.sh
+
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
 	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
 
 format:
-	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bootparams.h"
+#include "devices.h"
 #include "mptable.h"
 #include "vm.h"
 
@@ -75,14 +76,15 @@ static void unmap_file(struct file_map *m)
 }
 
 /* The kernel command line: the user's (or Firecracker's default) plus what
- * ember's platform requires. */
+ * ember's platform requires, then the devices (root=, virtio_mmio.device=). */
 static int build_cmdline(struct vm *vm, struct errbuf *e)
 {
 	const char *base = vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args
 							 : CFG_DEFAULT_CMDLINE;
 	/* There is no PCI bus: spare the guest 256 buses of config-space probes. */
 	const char *extra = strstr(base, "pci=off") ? "" : " pci=off";
-	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s", base, extra);
+	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s%s", base, extra,
+			 devices_cmdline(vm));
 
 	if (n < 0 || (size_t)n >= sizeof(vm->cmdline))
 		return errf(e, -E2BIG, "kernel command line is longer than %zu bytes",
@@ -229,6 +231,8 @@ int vm_build(struct vm *vm)
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
 	if (!ret)
+		ret = devices_attach(vm, &e);
+	if (!ret)
 		ret = load_images(vm, &e);
 	if (!ret)
 		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
@@ -263,6 +267,7 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_join_destroy(&vm->vcpu[i]);
 	vm->nr_vcpus_created = 0;
+	devices_destroy(vm);
 	if (vm->term_raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &vm->term_saved);
 	vm->term_raw = false;

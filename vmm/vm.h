@@ -48,6 +48,7 @@
 #define EMBER_EXIT_ARG_PARSING	 153
 
 struct vm;
+struct devices;
 
 /* Something the event loop watches: @fn runs on the event-loop thread with
  * the epoll @events that fired. The handler must outlive its registration. */
@@ -72,6 +73,7 @@ struct vm {
 	struct i8042 i8042;
 	struct legacy_ports legacy;
 	struct boot_timer boot_timer;
+	struct devices *devices; /* virtio devices (devices.h), NULL until built */
 	bool legacy_ready; /* uart and i8042 initialised */
 	int uart_irqfd;
 	int i8042_irqfd;

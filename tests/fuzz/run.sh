@@ -23,13 +23,16 @@ work=$out/new-$name
 rm -rf "$work"
 mkdir -p "$work"
 cp "$corpus"/* "$work"/
+# A dictionary named after the target (fuzz_api -> api.dict), if there is one.
+dict=()
+[ -f "$here/${name#fuzz_}.dict" ] && dict=(-dict="$here/${name#fuzz_}.dict")
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=64
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -malloc_limit_mb: the target allocates at most one request body (the
 # limit is 51200 bytes) and its JSON tree at a time; a single allocation of
 # 64 MiB is a bug. The RSS is mostly ASan's quarantine and the corpus.
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=64 -max_len=70000 \
-	-dict="$here/api.dict" -artifact_prefix="$out/" -print_final_stats=1 \
+	"${dict[@]}" -artifact_prefix="$out/" -print_final_stats=1 \
 	"$work" >"$out/$name.log" 2>&1
 rc=$?
 grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$out/$name.log" |

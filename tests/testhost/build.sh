@@ -7,7 +7,8 @@
 #
 # Outputs:
 #   build/testhost/vmlinuz          Debian's kernel (compressed bzImage, KASLR)
-#   build/testhost/base.cpio.gz     busybox + kvm modules + /init + QEMU microvm + curl
+#   build/testhost/base.cpio.gz     busybox + kvm and tun modules + /init + QEMU
+#                                   microvm + curl + host tools (e2fsprogs, iperf3)
 #   build/testhost/kernel-release   e.g. 6.1.0-56-amd64
 #
 # The package choice is pinned below; if the pinned package has left the
@@ -35,8 +36,14 @@ curl_bin=/usr/bin/curl
 # and the option ROMs it loads for -kernel (linuxboot_dma.bin for a bzImage,
 # pvh.bin for an ELF vmlinux with a PVH note).
 qemu_fw=(bios-microvm.bin linuxboot_dma.bin pvh.bin)
-# kvm-amd and, through modules.dep, everything it needs.
-want_modules=(kvm-amd)
+# kvm-amd and, through modules.dep, everything it needs; tun for the taps
+# of the virtio-net tests.
+want_modules=(kvm-amd tun)
+# Host-side tools the integration tests and benchmarks run in the test host
+# (checking and editing ext4 images, the host end of iperf3), copied with
+# their libraries under /opt/tools; wrappers of the same name go in /usr/sbin
+# (replacing busybox applets of that name).
+host_tools=(/sbin/e2fsck /sbin/debugfs /sbin/resize2fs /sbin/mke2fs /usr/bin/iperf3)
 
 die() {
 	echo "testhost: error: $*" >&2
@@ -151,6 +158,28 @@ EOF
 	chmod 0755 "$dir/bin/qemu-microvm"
 }
 
+# install_host_tools DIR - the host_tools binaries and their libraries under
+# DIR (/opt/tools in the image), each started by a wrapper in /usr/sbin
+# through the copied dynamic loader.
+install_host_tools() {
+	local dir=$1 bin lib name
+
+	mkdir -p "$dir/bin" "$dir/lib"
+	for bin in "${host_tools[@]}"; do
+		[ -x "$bin" ] || die "$bin missing (apt-get install e2fsprogs iperf3)"
+		name=$(basename "$bin")
+		cp -L "$bin" "$dir/bin/"
+		for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+			cp -L "$lib" "$dir/lib/"
+		done
+		rm -f "$stage/bin/$name" "$stage/sbin/$name" "$stage/usr/bin/$name" "$stage/usr/sbin/$name"
+		printf '#!/bin/sh\nexec /opt/tools/lib/ld-linux-x86-64.so.2 --library-path /opt/tools/lib /opt/tools/bin/%s "$@"\n' \
+			"$name" >"$stage/usr/sbin/$name"
+		chmod 0755 "$stage/usr/sbin/$name"
+	done
+	[ -f "$dir/lib/ld-linux-x86-64.so.2" ] || die "ldd did not report the dynamic loader of the host tools"
+}
+
 # install_curl DIR - Debian's curl and its shared libraries under DIR
 # (/opt/curl in the image), started through the bundled loader by a
 # /usr/bin/curl wrapper, as QEMU is.
@@ -195,6 +224,7 @@ populate_stage() {
 	done
 
 	install_qemu_microvm "$stage/opt/qemu"
+	install_host_tools "$stage/opt/tools"
 	install_curl "$stage/opt/curl"
 
 	# The kernel opens /dev/console for init before /init can mount devtmpfs.
@@ -218,7 +248,8 @@ main() {
 	key=$(cat "$deb.sha256" 2>/dev/null || sha256sum "$deb" | tee "$deb.sha256")
 	# Contents only (not paths): the script may be called by any path.
 	key=$( (printf '%s\n' "${key%% *}" "$pkg"
-		cat "$here/build.sh" "$here/init" "$busybox" "$qemu_uvm" "$curl_bin") | sha256sum | cut -c1-64)
+		cat "$here/build.sh" "$here/init" "$busybox" "$qemu_uvm" "$curl_bin" "${host_tools[@]}") |
+		sha256sum | cut -c1-64)
 	if [ -z "${TESTHOST_FORCE:-}" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
 		[ -f "$out/base.cpio.gz" ] && [ -f "$out/vmlinuz" ]; then
 		echo "testhost: up to date ($(cat "$out/kernel-release"))"

@@ -1,0 +1,198 @@
+/* devices.c - the device manager; see devices.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "devices.h"
+#include "virtio_blk.h"
+#include "virtio_mmio.h"
+#include "virtio_net.h"
+#include "vm.h"
+
+#define DEVICES_CMDLINE_MAX 2048
+
+struct devices {
+	struct virtio_mmio mmio[DEVICES_MAX];
+	unsigned int nr;
+	struct virtio_blk *blk[CFG_MAX_DRIVES];
+	struct loop_handler blk_io[CFG_MAX_DRIVES];
+	unsigned int nr_blk;
+	struct virtio_net *net[CFG_MAX_NETS];
+	unsigned int nr_net;
+	char cmdline[DEVICES_CMDLINE_MAX];
+};
+
+unsigned int devices_drive_order(const struct vm_config *cfg, unsigned int order[CFG_MAX_DRIVES])
+{
+	unsigned int i, n = 0,
+			nr = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
+
+	for (i = 0; i < nr; i++)
+		if (cfg->drive[i].is_root_device)
+			order[n++] = i;
+	for (i = 0; i < nr; i++)
+		if (!cfg->drive[i].is_root_device)
+			order[n++] = i;
+	return n;
+}
+
+int devices_root_args(const struct vm_config *cfg, char *buf, size_t len)
+{
+	const struct cfg_drive *root = NULL;
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < cfg->nr_drives && i < CFG_MAX_DRIVES && !root; i++)
+		if (cfg->drive[i].is_root_device)
+			root = &cfg->drive[i];
+	if (!root) {
+		n = snprintf(buf, len, "%s", "");
+	} else if (root->partuuid) {
+		n = snprintf(buf, len, " root=PARTUUID=%s %s", root->partuuid,
+			     root->is_read_only ? "ro" : "rw");
+	} else {
+		/* The root drive is attached first, so it is the first disk. */
+		n = snprintf(buf, len, " root=/dev/vda %s", root->is_read_only ? "ro" : "rw");
+	}
+	return n < 0 || (size_t)n >= len ? -E2BIG : 0;
+}
+
+/* Give @vd the next MMIO window and GSI and announce it on the cmdline. */
+static int add_mmio(struct vm *vm, struct devices *d, struct virtio_dev *vd, struct errbuf *e)
+{
+	struct virtio_mmio *m = &d->mmio[d->nr];
+	size_t used = strlen(d->cmdline);
+	int ret;
+
+	if (d->nr == DEVICES_MAX)
+		return errf(e, -ENOSPC, "%s: no free interrupt line (at most %d devices)", vd->name,
+			    DEVICES_MAX);
+	virtio_mmio_init(m, vd, VIRTIO_MMIO_BASE + d->nr * VIRTIO_MMIO_SIZE,
+			 IRQ_FIRST_FREE + d->nr);
+	d->nr++;
+	ret = virtio_mmio_attach(m, vm, e);
+	if (ret)
+		return ret;
+	if (used + 1 >= sizeof(d->cmdline))
+		return errf(e, -E2BIG, "too many devices for the kernel command line");
+	d->cmdline[used] = ' ';
+	ret = virtio_mmio_cmdline(m, d->cmdline + used + 1, sizeof(d->cmdline) - used - 1);
+	if (ret)
+		return errf(e, ret, "too many devices for the kernel command line");
+	log_info(&vm->log, "%s: virtio-mmio at 0x%llx, GSI %u", vd->name,
+		 (unsigned long long)m->base, m->gsi);
+	return 0;
+}
+
+static bool limited(const struct cfg_rate_limiter *rl)
+{
+	return rl->bandwidth.set || rl->ops.set;
+}
+
+static void on_blk_io(struct vm *vm, void *ctx, uint32_t events)
+{
+	virtio_blk_io_ready(ctx);
+}
+
+static int attach_drive(struct vm *vm, struct devices *d, const struct cfg_drive *cd,
+			struct errbuf *e)
+{
+	struct virtio_blk *b;
+	int fd, ret;
+
+	ret = virtio_blk_create(&b, cd, &vm->mem, &vm->log, e);
+	if (ret)
+		return ret;
+	d->blk[d->nr_blk] = b;
+	fd = virtio_blk_io_fd(b);
+	if (fd >= 0) {
+		d->blk_io[d->nr_blk] = (struct loop_handler){.fn = on_blk_io, .ctx = b};
+		ret = vm_loop_add(vm, fd, EPOLLIN, &d->blk_io[d->nr_blk]);
+	}
+	d->nr_blk++;
+	if (ret)
+		return errf(e, ret, "drive \"%s\": watching I/O completions: %s", cd->drive_id,
+			    strerror(-ret));
+	if (limited(&cd->rate_limiter))
+		log_warn(&vm->log, "drive \"%s\": rate limiters are not implemented; ignored",
+			 cd->drive_id);
+	log_info(&vm->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
+		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
+		 cd->is_read_only ? "read-only" : "read-write",
+		 cd->io_engine == IO_ENGINE_ASYNC ? "Async" : "Sync",
+		 cd->cache_type == CACHE_WRITEBACK ? "Writeback" : "Unsafe");
+	return add_mmio(vm, d, virtio_blk_dev(b), e);
+}
+
+static int attach_net(struct vm *vm, struct devices *d, const struct cfg_net *cn, struct errbuf *e)
+{
+	struct virtio_net *n;
+	int ret;
+
+	ret = virtio_net_create(&n, cn, &vm->mem, &vm->log, vm, e);
+	if (ret)
+		return ret;
+	d->net[d->nr_net++] = n;
+	if (limited(&cn->rx_rate_limiter) || limited(&cn->tx_rate_limiter))
+		log_warn(&vm->log,
+			 "network interface \"%s\": rate limiters are not implemented; ignored",
+			 cn->iface_id);
+	return add_mmio(vm, d, virtio_net_dev(n), e);
+}
+
+int devices_attach(struct vm *vm, struct errbuf *e)
+{
+	const struct vm_config *cfg = &vm->cfg;
+	unsigned int order[CFG_MAX_DRIVES], n, i;
+	struct devices *d;
+	int ret;
+
+	if (cfg->nr_drives > CFG_MAX_DRIVES || cfg->nr_nets > CFG_MAX_NETS ||
+	    cfg->nr_drives + cfg->nr_nets > DEVICES_MAX)
+		return errf(e, -ENOSPC,
+			    "%u drives and %u network interfaces: at most %d devices in total",
+			    cfg->nr_drives, cfg->nr_nets, DEVICES_MAX);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return errf(e, -ENOMEM, "devices: out of memory");
+	vm->devices = d;
+	ret = devices_root_args(cfg, d->cmdline, sizeof(d->cmdline));
+	if (ret)
+		return errf(e, ret, "root drive: the partuuid is too long");
+	n = devices_drive_order(cfg, order);
+	for (i = 0; i < n; i++) {
+		ret = attach_drive(vm, d, &cfg->drive[order[i]], e);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < cfg->nr_nets; i++) {
+		ret = attach_net(vm, d, &cfg->net[i], e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const char *devices_cmdline(const struct vm *vm)
+{
+	return vm->devices ? vm->devices->cmdline : "";
+}
+
+void devices_destroy(struct vm *vm)
+{
+	struct devices *d = vm->devices;
+	unsigned int i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nr; i++)
+		virtio_mmio_detach(&d->mmio[i]);
+	for (i = 0; i < d->nr_blk; i++)
+		virtio_blk_destroy(d->blk[i]);
+	for (i = 0; i < d->nr_net; i++)
+		virtio_net_destroy(d->net[i]);
+	free(d);
+	vm->devices = NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * virtio.h - the transport-independent half of a virtio device.
+ *
+ * A device (virtio_blk.c, virtio_net.c) embeds a struct virtio_dev and fills
+ * in its ops, offered features, config size and queue count. A transport
+ * (virtio_mmio.c today, PCI later) maps its registers onto the calls below:
+ * the device status state machine, feature negotiation, queue setup and
+ * activation, the interrupt status, and reset all live here, so a second
+ * transport needs no change in any device.
+ *
+ * Threads and locking: transport register accesses arrive on vCPU threads,
+ * the data path (queue notifications, tap and io_uring completions) runs on
+ * the event-loop thread. Both hold vd->lock while they touch device state.
+ * The interrupt status is an atomic so that the guest's interrupt handler
+ * (read status, write ack) never waits for a queue being processed.
+ *
+ * Spec: Virtual I/O Device (VIRTIO) Version 1.2, sections 2 (basic
+ * facilities), 4.2 (MMIO transport), 5.1 (net) and 5.2 (block).
+ */
+#ifndef EMBER_VIRTIO_H
+#define EMBER_VIRTIO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "irq.h"
+#include "log.h"
+#include "virtqueue.h"
+
+/* Device IDs (spec 5). */
+#define VIRTIO_ID_NET	 1
+#define VIRTIO_ID_BLOCK	 2
+#define VIRTIO_VENDOR_ID 0 /* no vendor: Firecracker reports 0 as well */
+
+/* Device status bits (spec 2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER	  2
+#define VIRTIO_STATUS_DRIVER_OK	  4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED	  128
+
+/* Interrupt status bits (spec 4.2.2, InterruptStatus). */
+#define VIRTIO_ISR_VRING  1 /* a used ring was updated */
+#define VIRTIO_ISR_CONFIG 2 /* the configuration (or NEEDS_RESET) changed */
+
+/* Device-independent feature bits (spec 6). */
+#define VIRTIO_F_INDIRECT_DESC 28
+#define VIRTIO_F_EVENT_IDX     29
+#define VIRTIO_F_VERSION_1     32
+
+#define VIRTIO_BIT(b)	  (1ULL << (b))
+#define VIRTIO_MAX_QUEUES 2
+#define VIRTIO_QUEUE_MAX  256 /* QueueNumMax of every queue ember offers */
+
+struct virtio_dev;
+
+/*
+ * What a device implements. Every callback runs with vd->lock held.
+ *  config_read/write - device config space, @off relative to its start;
+ *	the caller has checked that [off, off+len) lies inside config_size.
+ *  activate - the driver set DRIVER_OK; the ready queues are validated and
+ *	mapped. Return 0, or -errno to mark the device NEEDS_RESET.
+ *  reset - the driver wrote 0 to the status: stop all work and forget the
+ *	queues (in-flight I/O must be finished or abandoned before returning).
+ *  notify - queue @q may have new buffers (event-loop thread).
+ */
+struct virtio_dev_ops {
+	void (*config_read)(struct virtio_dev *vd, uint32_t off, uint8_t *data, uint32_t len);
+	void (*config_write)(struct virtio_dev *vd, uint32_t off, const uint8_t *data,
+			     uint32_t len);
+	int (*activate)(struct virtio_dev *vd);
+	void (*reset)(struct virtio_dev *vd);
+	void (*notify)(struct virtio_dev *vd, unsigned int q);
+};
+
+/* What a transport provides to the common code. */
+struct virtio_transport {
+	struct irq_line irq; /* pulse the device's interrupt */
+	/* kick - make the event loop look at queue @q soon (may be NULL). */
+	void (*kick)(void *ctx, unsigned int q);
+	void *ctx;
+};
+
+struct virtio_dev {
+	pthread_mutex_t lock;
+	const struct virtio_dev_ops *ops;
+	struct logger *log; /* may be NULL (unit tests) */
+	char name[80];	    /* "block rootfs", for log lines */
+	uint32_t device_id;
+	uint64_t features; /* offered */
+	uint64_t acked;	   /* written by the driver */
+	bool acked_beyond; /* driver set a bit past 63 */
+	uint32_t config_size;
+	unsigned int nr_queues;
+	struct virtqueue vq[VIRTIO_MAX_QUEUES];
+	const struct guest_mem *mem;
+	uint8_t status;
+	bool active; /* DRIVER_OK accepted, device running */
+	atomic_uint isr;
+	uint32_t config_generation;
+	struct virtio_transport transport;
+	uint64_t bad_status_writes; /* transitions refused */
+};
+
+/*
+ * virtio_dev_init - common part of a device: @features must include
+ * VIRTIO_F_VERSION_1. Returns 0 or -errno (mutex).
+ */
+int virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops, uint32_t device_id,
+		    uint64_t features, uint32_t config_size, unsigned int nr_queues,
+		    const struct guest_mem *mem, struct logger *log);
+void virtio_dev_destroy(struct virtio_dev *vd);
+
+/*
+ * Register-level operations for transports. Caller holds vd->lock.
+ *  virtio_set_status - apply the driver's status write: 0 resets; FAILED is
+ *	always accepted; otherwise only the next step of ACKNOWLEDGE → DRIVER
+ *	→ FEATURES_OK → DRIVER_OK is. FEATURES_OK is withheld (the driver sees
+ *	it missing on read-back) unless the acked features are a subset of the
+ *	offered ones and include VERSION_1. DRIVER_OK activates the device.
+ *  virtio_features_page / virtio_set_driver_features - 32-bit windows of
+ *	the offered / acked feature words; writes count only while the status
+ *	is DRIVER without FEATURES_OK.
+ *  virtio_queue_writable - queue registers may change: FEATURES_OK is set,
+ *	DRIVER_OK is not, and the queue is not ready.
+ */
+void virtio_set_status(struct virtio_dev *vd, uint8_t val);
+uint32_t virtio_features_page(const struct virtio_dev *vd, uint32_t sel);
+void virtio_set_driver_features(struct virtio_dev *vd, uint32_t sel, uint32_t val);
+bool virtio_queue_writable(const struct virtio_dev *vd, unsigned int q);
+
+/* virtio_isr_read / virtio_isr_ack - lock-free interrupt status access. */
+uint32_t virtio_isr_read(struct virtio_dev *vd);
+void virtio_isr_ack(struct virtio_dev *vd, uint32_t bits);
+
+/*
+ * virtio_queue_notify - the event loop saw a notification for queue @q:
+ * takes the lock and calls ops->notify if the device is running, the queue
+ * is ready and not broken.
+ */
+void virtio_queue_notify(struct virtio_dev *vd, unsigned int q);
+
+/*
+ * virtio_signal_used - after pushing used buffers on @vq: raise the
+ * interrupt unless the driver suppressed it (EVENT_IDX or NO_INTERRUPT).
+ */
+void virtio_signal_used(struct virtio_dev *vd, struct virtqueue *vq);
+
+/*
+ * virtio_fail - the device cannot go on (a broken queue, a failed
+ * activation): set DEVICE_NEEDS_RESET, stop processing, and tell the driver
+ * with a configuration-change interrupt. @why goes to the log once.
+ */
+void virtio_fail(struct virtio_dev *vd, const char *why);
+
+/* virtio_has - the driver acked feature bit @bit. */
+static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit)
+{
+	return vd->acked & VIRTIO_BIT(bit);
+}
+
+/* Little-endian config-space helper: copy the [off, off+len) window of a
+ * device config struct (already in guest byte order) into @data. */
+void virtio_config_copy(const void *cfg, uint32_t cfg_size, uint32_t off, uint8_t *data,
+			uint32_t len);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * virtio_blk.h - virtio-blk device (spec 5.2) on a raw image file.
+ *
+ * Features offered: VERSION_1, RING_EVENT_IDX, RING_INDIRECT_DESC, SEG_MAX
+ * (so Linux sends requests of many segments), RO for read-only drives, and
+ * FLUSH only with cache_type "Writeback" (Firecracker's meaning):
+ *
+ *   Unsafe (default)  FLUSH is not offered. Linux then treats the disk as a
+ *		       write-through cache and never flushes. Every completed
+ *		       write is in the host page cache: it survives the VMM
+ *		       being killed, but not a host crash or power loss.
+ *   Writeback	       FLUSH is offered and runs fdatasync on the image; a
+ *		       flush completes only once the data it covers is on
+ *		       stable storage. A guest's fsync/sync is then durable
+ *		       against host crashes too.
+ *
+ * In both modes a request is completed (used ring, interrupt) only after
+ * its I/O has finished on the host, so nothing the guest saw acknowledged
+ * is ever held only in ember's memory. Host I/O errors become
+ * VIRTIO_BLK_S_IOERR for that request.
+ *
+ * One request queue of 256 entries. Engines: "Sync" runs each request with
+ * blocking I/O on the event-loop thread; "Async" submits them to io_uring
+ * (up to BLK_URING_DEPTH in flight) and completes them when the event loop
+ * sees the ring's eventfd.
+ */
+#ifndef EMBER_VIRTIO_BLK_H
+#define EMBER_VIRTIO_BLK_H
+
+#include "blk_req.h"
+#include "config.h"
+#include "virtio.h"
+
+/* Device feature bits (spec 5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO	     5
+#define VIRTIO_BLK_F_FLUSH   9
+
+#define BLK_SEG_MAX	254 /* data segments per request: header and status take 2 of 256 */
+#define BLK_URING_DEPTH 128
+
+struct virtio_blk;
+
+/*
+ * virtio_blk_create - open the drive's image (read-only drives O_RDONLY) and
+ * build the device. Returns 0 or -errno with @e naming the drive and the
+ * problem.
+ */
+int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d,
+		      const struct guest_mem *mem, struct logger *log, struct errbuf *e);
+
+/*
+ * virtio_blk_io_fd / virtio_blk_io_ready - the Async engine's completion
+ * eventfd (-1 with the Sync engine), and what the event loop calls when it
+ * becomes readable.
+ */
+int virtio_blk_io_fd(const struct virtio_blk *b);
+void virtio_blk_io_ready(struct virtio_blk *b);
+
+/* virtio_blk_dev - the common virtio part, for the transport. */
+struct virtio_dev *virtio_blk_dev(struct virtio_blk *b);
+
+/* virtio_blk_nsectors - capacity in 512-byte sectors. */
+uint64_t virtio_blk_nsectors(const struct virtio_blk *b);
+
+/* virtio_blk_destroy - wait for in-flight I/O, close the image, free. */
+void virtio_blk_destroy(struct virtio_blk *b);
+
+#endif

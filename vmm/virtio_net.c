@@ -1,0 +1,420 @@
+/*
+ * virtio_net.c - virtio-net device; see virtio_net.h.
+ *
+ * Everything here runs with the device lock held: queue notifications and
+ * tap readiness on the event-loop thread, activation and reset on the vCPU
+ * thread that wrote the status register.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+
+#include "tap.h"
+#include "virtio_net.h"
+#include "vm.h"
+
+/* Largest frame the guest may transmit: the vnet header plus a 64 KiB GSO
+ * frame (Firecracker's MAX_BUFFER_SIZE). The receive bounce buffer also
+ * holds the largest GSO frame the host can build. */
+#define NET_TX_MAX   (TAP_VNET_HDR_LEN + 65550)
+#define NET_RX_BUF   (TAP_VNET_HDR_LEN + 65536 + 512)
+#define NET_RX_BATCH 64	 /* frames per tap wake-up, then back to the loop */
+#define NET_TX_BATCH 256 /* frames per notification before yielding */
+/* Offset of num_buffers in struct virtio_net_hdr_v1. */
+#define NET_HDR_NUM_BUFFERS 10
+
+/* struct virtio_net_config (spec 5.1.4) up to mtu. */
+struct net_config {
+	uint8_t mac[6];
+	uint16_t status;
+	uint16_t max_virtqueue_pairs;
+	uint16_t mtu;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct net_config) == 12, "virtio_net_config layout");
+
+struct virtio_net {
+	struct virtio_dev vd;
+	struct vm *vm;
+	int tap;
+	char host_dev[16];
+	struct net_config cfg;
+	struct loop_handler tap_handler;
+	uint32_t tap_events; /* what epoll watches the tap for */
+	bool tap_dead;
+	uint8_t *frame; /* received frame waiting for guest buffers */
+	uint32_t frame_len;
+	bool frame_pending;
+	struct vq_chain chain;
+	uint16_t rx_head[VIRTIO_QUEUE_MAX];
+	uint32_t rx_len[VIRTIO_QUEUE_MAX];
+	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, tx_errors;
+};
+
+static struct virtio_net *to_net(struct virtio_dev *vd)
+{
+	return (struct virtio_net *)vd; /* vd is the first member */
+}
+
+/* Poll the tap for input, or stop polling it (back-pressure). */
+static void tap_arm(struct virtio_net *n, bool on)
+{
+	uint32_t ev = on ? EPOLLIN : 0;
+
+	if (n->tap_dead || n->tap_events == ev || !n->vm)
+		return;
+	if (vm_loop_mod(n->vm, n->tap, ev, &n->tap_handler) == 0)
+		n->tap_events = ev;
+}
+
+/* Return @k gathered receive chains unused, with length 0. */
+static void rx_return(struct virtqueue *vq, struct virtio_net *n, uint16_t k)
+{
+	uint16_t i;
+
+	for (i = 0; i < k; i++)
+		vq_push(vq, n->rx_head[i], 0);
+}
+
+/*
+ * Copy the pending frame into receive buffers. Returns 1 when the frame is
+ * gone (delivered, or dropped because it cannot fit or a receive chain is
+ * malformed), 0 when there are not enough buffers yet (frame kept), -EIO
+ * when the queue is corrupt.
+ */
+static int rx_deliver(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->vd.vq[NET_RXQ];
+	bool mrg = n->vd.acked & VIRTIO_NET_F_MRG_RXBUF;
+	uint64_t bad = vq->bad_chains;
+	uint8_t *nb[2] = {NULL, NULL};
+	uint32_t got = 0, take;
+	uint16_t k = 0, i, num;
+	int ret;
+
+	while (got < n->frame_len) {
+		if (k == VIRTIO_QUEUE_MAX || (k && !mrg))
+			goto drop; /* larger than every buffer the guest offers */
+		ret = vq_pop(vq, &n->chain);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			if (vq_unpop(vq, k, bad))
+				return 0;
+			goto drop_return;
+		}
+		n->rx_head[k] = n->chain.head;
+		n->rx_len[k++] = 0;
+		/* Receive buffers are device-writable, the first holds the header. */
+		if (n->chain.nr_out || (k == 1 && n->chain.in_len < TAP_VNET_HDR_LEN))
+			goto drop_return;
+		if (k == 1) {
+			nb[0] = vq_in_byte(&n->chain, NET_HDR_NUM_BUFFERS);
+			nb[1] = vq_in_byte(&n->chain, NET_HDR_NUM_BUFFERS + 1);
+		}
+		take = n->chain.in_len < n->frame_len - got ? n->chain.in_len : n->frame_len - got;
+		vq_copy_to_in(&n->chain, 0, n->frame + got, take);
+		n->rx_len[k - 1] = take;
+		got += take;
+	}
+	/* num_buffers, little-endian; 1 without mergeable buffers. */
+	num = mrg ? k : 1;
+	*nb[0] = (uint8_t)num;
+	*nb[1] = (uint8_t)(num >> 8);
+	for (i = 0; i < k; i++)
+		vq_push(vq, n->rx_head[i], n->rx_len[i]);
+	n->rx_frames++;
+	return 1;
+
+drop:
+	n->rx_dropped++;
+	if (!vq_unpop(vq, k, bad))
+		rx_return(vq, n, k);
+	return 1;
+drop_return:
+	n->rx_dropped++;
+	rx_return(vq, n, k);
+	return 1;
+}
+
+static void rx_process(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->vd.vq[NET_RXQ];
+	unsigned int i;
+	ssize_t len;
+	int ret;
+
+	for (i = 0; i < NET_RX_BATCH; i++) {
+		if (!n->frame_pending) {
+			len = read(n->tap, n->frame, NET_RX_BUF);
+			if (len < 0 && errno == EINTR)
+				continue;
+			if (len < 0)
+				break; /* EAGAIN: drained (or the tap is down) */
+			if (len < TAP_VNET_HDR_LEN) {
+				n->rx_dropped++;
+				continue;
+			}
+			n->frame_len = (uint32_t)len;
+			n->frame_pending = true;
+		}
+		ret = rx_deliver(n);
+		if (ret < 0) {
+			virtio_fail(&n->vd, "the receive queue is corrupt");
+			tap_arm(n, false);
+			break;
+		}
+		if (ret == 0) {
+			if (vq_enable_notify(vq))
+				continue; /* buffers arrived meanwhile */
+			tap_arm(n, false);
+			break;
+		}
+		n->frame_pending = false;
+	}
+	virtio_signal_used(&n->vd, vq);
+}
+
+static void tx_one(struct virtio_net *n, struct virtqueue *vq)
+{
+	const struct vq_chain *c = &n->chain;
+	ssize_t w;
+
+	if (c->nr_in || c->out_len < TAP_VNET_HDR_LEN || c->out_len > NET_TX_MAX) {
+		n->tx_dropped++;
+	} else {
+		do
+			w = writev(n->tap, c->iov, c->nr_out);
+		while (w < 0 && errno == EINTR);
+		/* A full or downed tap drops the frame, as a wire would. */
+		if (w < 0)
+			n->tx_errors++;
+		else
+			n->tx_frames++;
+	}
+	vq_push(vq, c->head, 0);
+}
+
+static void tx_process(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->vd.vq[NET_TXQ];
+	unsigned int budget = NET_TX_BATCH;
+	int ret;
+
+	do {
+		vq_disable_notify(vq);
+		for (; budget; budget--) {
+			ret = vq_pop(vq, &n->chain);
+			if (ret < 0) {
+				virtio_fail(&n->vd, "the transmit queue is corrupt");
+				return;
+			}
+			if (ret == 0)
+				break;
+			tx_one(n, vq);
+		}
+		if (!budget) {
+			/* Let receive and other devices run; come back soon. */
+			if (n->vd.transport.kick)
+				n->vd.transport.kick(n->vd.transport.ctx, NET_TXQ);
+			break;
+		}
+	} while (vq_enable_notify(vq));
+	virtio_signal_used(&n->vd, vq);
+}
+
+static void on_tap(struct vm *vm, void *ctx, uint32_t events)
+{
+	struct virtio_net *n = ctx;
+
+	pthread_mutex_lock(&n->vd.lock);
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		/* The tap went away under us: stop watching it for good. */
+		if (!n->tap_dead && n->vd.log)
+			log_error(n->vd.log, "%s: tap \"%s\" failed; no more input from it",
+				  n->vd.name, n->host_dev);
+		vm_loop_del(vm, n->tap);
+		n->tap_dead = true;
+	} else if (n->vd.active && !(n->vd.status & VIRTIO_STATUS_NEEDS_RESET)) {
+		rx_process(n);
+	} else {
+		tap_arm(n, false);
+	}
+	pthread_mutex_unlock(&n->vd.lock);
+}
+
+static void net_notify(struct virtio_dev *vd, unsigned int q)
+{
+	struct virtio_net *n = to_net(vd);
+
+	if (q == NET_TXQ) {
+		tx_process(n);
+		return;
+	}
+	/* New receive buffers: deliver what waits, then poll the tap again. */
+	rx_process(n);
+	if (!n->frame_pending && vd->active && !(vd->status & VIRTIO_STATUS_NEEDS_RESET))
+		tap_arm(n, true);
+}
+
+static unsigned int offload_flags(const struct virtio_dev *vd)
+{
+	unsigned int f = 0;
+
+	if (!(vd->acked & VIRTIO_NET_F_GUEST_CSUM))
+		return 0; /* segmentation offloads need checksum offload */
+	f |= TUN_F_CSUM;
+	if (vd->acked & VIRTIO_NET_F_GUEST_TSO4)
+		f |= TUN_F_TSO4;
+	if (vd->acked & VIRTIO_NET_F_GUEST_TSO6)
+		f |= TUN_F_TSO6;
+	return f;
+}
+
+static int net_activate(struct virtio_dev *vd)
+{
+	struct virtio_net *n = to_net(vd);
+	unsigned int f = offload_flags(vd);
+
+	if (!vd->vq[NET_RXQ].active || !vd->vq[NET_TXQ].active) {
+		if (vd->log)
+			log_warn(vd->log, "%s: driver did not set up both queues", vd->name);
+		return -EINVAL;
+	}
+	/* Without them the host segments and checksums for us: always safe. */
+	if (tap_set_offload(n->tap, f) && vd->log)
+		log_warn(vd->log, "%s: tap \"%s\" refused offloads 0x%x; using none", vd->name,
+			 n->host_dev, f);
+	n->frame_pending = false;
+	tap_arm(n, true);
+	return 0;
+}
+
+static void net_reset(struct virtio_dev *vd)
+{
+	struct virtio_net *n = to_net(vd);
+
+	tap_arm(n, false);
+	tap_set_offload(n->tap, 0);
+	n->frame_pending = false;
+}
+
+static void net_config_read(struct virtio_dev *vd, uint32_t off, uint8_t *data, uint32_t len)
+{
+	struct virtio_net *n = to_net(vd);
+
+	virtio_config_copy(&n->cfg, sizeof(n->cfg), off, data, len);
+}
+
+static const struct virtio_dev_ops net_ops = {
+    .config_read = net_config_read,
+    .activate = net_activate,
+    .reset = net_reset,
+    .notify = net_notify,
+};
+
+static uint64_t net_features(const struct cfg_net *cfg)
+{
+	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+		     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_NET_F_CSUM |
+		     VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |
+		     VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF;
+
+	if (cfg->has_guest_mac)
+		f |= VIRTIO_NET_F_MAC;
+	if (cfg->mtu)
+		f |= VIRTIO_NET_F_MTU;
+	return f;
+}
+
+int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
+			 const struct guest_mem *mem, struct logger *log, struct vm *vm,
+			 struct errbuf *e)
+{
+	struct virtio_net *n;
+	int ret;
+
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		close(fd);
+		return errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
+	}
+	n->tap = fd;
+	n->vm = vm;
+	snprintf(n->host_dev, sizeof(n->host_dev), "%s", cfg->host_dev_name);
+	n->frame = malloc(NET_RX_BUF);
+	if (!n->frame) {
+		ret = errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
+		goto err_free;
+	}
+	memcpy(n->cfg.mac, cfg->guest_mac, sizeof(n->cfg.mac));
+	n->cfg.max_virtqueue_pairs = 1;
+	n->cfg.mtu = (uint16_t)cfg->mtu;
+	ret = virtio_dev_init(&n->vd, &net_ops, VIRTIO_ID_NET, net_features(cfg), sizeof(n->cfg), 2,
+			      mem, log);
+	if (ret) {
+		errf(e, ret, "network interface \"%s\": cannot initialise the device",
+		     cfg->iface_id);
+		goto err_free;
+	}
+	snprintf(n->vd.name, sizeof(n->vd.name), "net \"%s\"", cfg->iface_id);
+	n->tap_handler = (struct loop_handler){.fn = on_tap, .ctx = n};
+	if (vm) {
+		/* Registered disarmed; the driver starting the device arms it. */
+		ret = vm_loop_add(vm, n->tap, 0, &n->tap_handler);
+		if (ret) {
+			errf(e, ret, "network interface \"%s\": watching the tap: %s",
+			     cfg->iface_id, strerror(-ret));
+			goto err_dev;
+		}
+	}
+	*out = n;
+	return 0;
+
+err_dev:
+	virtio_dev_destroy(&n->vd);
+err_free:
+	close(n->tap);
+	free(n->frame);
+	free(n);
+	return ret;
+}
+
+int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
+		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
+		      struct errbuf *e)
+{
+	struct errbuf te = {""};
+	int fd = tap_open(cfg->host_dev_name, &te);
+
+	if (fd < 0)
+		return errf(e, fd, "network interface \"%s\": %s", cfg->iface_id, te.msg);
+	return virtio_net_create_fd(out, fd, cfg, mem, log, vm, e);
+}
+
+struct virtio_dev *virtio_net_dev(struct virtio_net *n)
+{
+	return &n->vd;
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+	if (!n)
+		return;
+	if (n->vd.log)
+		log_info(n->vd.log,
+			 "%s: rx %llu frames (%llu dropped), tx %llu frames (%llu dropped, %llu "
+			 "errors)",
+			 n->vd.name, (unsigned long long)n->rx_frames,
+			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
+			 (unsigned long long)n->tx_dropped, (unsigned long long)n->tx_errors);
+	close(n->tap);
+	virtio_dev_destroy(&n->vd);
+	free(n->frame);
+	free(n);
+}
