@@ -37,6 +37,8 @@ JAILER_SRC      := $(wildcard jailer/*.c)
 JAILER_OBJ      := $(JAILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/err.o
 JAILER_ASAN_OBJ := $(filter-out $(BUILD)/asan/jailer/main.o,$(JAILER_SRC:%.c=$(BUILD)/asan/%.o)) \
 		   $(BUILD)/asan/vmm/err.o
+JAILER_UNIT_BIN := $(filter $(BUILD)/unit/test_jailer%,$(UNIT_BIN))
+VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 
 # libFuzzer targets: the HTTP parser, the router and the config parsers;
 # virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
@@ -68,12 +70,11 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
+$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
 
-# More specific than the rule above (shorter stem), so it wins for these.
-$(BUILD)/unit/test_jailer%: tests/unit/test_jailer%.c $(JAILER_ASAN_OBJ)
+$(JAILER_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(JAILER_ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Ijailer -Itests/unit -o $@ $< $(JAILER_ASAN_OBJ) -lcmocka
 
