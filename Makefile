@@ -1,12 +1,13 @@
 # ember - a minimal KVM microVM monitor.
 #
-#   make            build build/ember (static)
+#   make            build build/ember and build/ember-jailer (static)
 #   make run        boot a demo microVM (inside the test host when /dev/kvm is unusable)
 #   make test       unit tests (ASan/UBSan) + integration tests booting real guests
 #   make guest      guest kernel (vmlinux, bzImage) + guest initramfs, cached in build/guest
 #   make testhost   the nested test host (Debian kernel + kvm modules), cached in build/testhost
 #   make bench-boot boot benchmark: ember against QEMU microvm
 #   make bench-api  API benchmark: start-up to a listening socket, one-request boot
+#   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
 #                   (FUZZ_SECONDS each, default 30)
@@ -30,6 +31,15 @@ ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
+# The jailer: its own sources plus the errbuf helper; its unit tests
+# (tests/unit/test_jailer_*.c) link the jailer's objects, not the VMM's.
+JAILER_SRC      := $(wildcard jailer/*.c)
+JAILER_OBJ      := $(JAILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/err.o
+JAILER_ASAN_OBJ := $(filter-out $(BUILD)/asan/jailer/main.o,$(JAILER_SRC:%.c=$(BUILD)/asan/%.o)) \
+		   $(BUILD)/asan/vmm/err.o
+JAILER_UNIT_BIN := $(filter $(BUILD)/unit/test_jailer%,$(UNIT_BIN))
+VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
+
 # libFuzzer targets: the HTTP parser, the router and the config parsers;
 # virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
 FUZZ_CC      ?= clang
@@ -42,12 +52,15 @@ FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/gue
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
 
 .PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
-	bench-io fuzz format
+	bench-jailer bench-io fuzz format
 
-all: $(BUILD)/ember
+all: $(BUILD)/ember $(BUILD)/ember-jailer
 
 $(BUILD)/ember: $(OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ember-jailer: $(JAILER_OBJ)
+	$(CC) -static -o $@ $^
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,9 +70,13 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
+$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
+
+$(JAILER_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(JAILER_ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Ijailer -Itests/unit -o $@ $< $(JAILER_ASAN_OBJ) -lcmocka
 
 $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm/*.h)
 	@mkdir -p $(dir $@)
@@ -84,7 +101,7 @@ guest: $(BUILD)/ember
 testhost:
 	@bash tests/testhost/build.sh
 
-integration: $(BUILD)/ember guest
+integration: $(BUILD)/ember $(BUILD)/ember-jailer guest
 	@bash tests/run-integration.sh
 
 fuzz: $(FUZZ_BIN)
@@ -110,19 +127,25 @@ bench-api: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-api.sh
 
+bench-jailer: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-jailer.sh
+
 bench-io: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-io.sh
 
-install: $(BUILD)/ember
+install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
+	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
 
 format:
-	clang-format -i vmm/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
+		$(BUILD)/ember-jailer
 
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)

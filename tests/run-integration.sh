@@ -14,6 +14,8 @@
 # Environment:
 #   EMBER_TESTHOST=always|never|auto   force the choice (default auto)
 #   EMBER_BIN        the ember binary (default build/ember)
+#   EMBER_JAILER_BIN the jailer (default build/ember-jailer), placed next to
+#                    ember for the jailer tests
 #   EMBER_GUEST_DIR  guest kernel + initramfs (default build/guest)
 #   EMBER_PROBE_S    timeout of the probe boot (default 20)
 #   EMBER_TESTHOST_TIMEOUT   outer timeout of the test-host run (default 2400)
@@ -21,6 +23,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ember=${EMBER_BIN:-$root/build/ember}
+jailer=${EMBER_JAILER_BIN:-$root/build/ember-jailer}
 guest=${EMBER_GUEST_DIR:-$root/build/guest}
 th=$root/build/testhost
 assets=$th/integration-assets
@@ -75,6 +78,8 @@ run_in_testhost() {
 	rm -rf "$payload"
 	mkdir -p "$payload"
 	ln -s "$ember" "$payload/ember"
+	# The jailer's tests find it next to ember.
+	[ -x "$jailer" ] && ln -s "$jailer" "$payload/ember-jailer"
 	ln -s "$assets" "$payload/assets"
 	ln -s "$root/tests/integration" "$payload/integration"
 	cat >"$payload/run.sh" <<EOF
@@ -92,6 +97,7 @@ main() {
 	[ -x "$ember" ] || die "$ember missing: run make"
 	# Absolute paths: they end up in symlinks and config files.
 	ember=$(readlink -f "$ember")
+	jailer=$(readlink -f "$jailer")
 	guest=$(readlink -f "$guest")
 	# The test host's kernel doubles as the debian_stock_vmlinuz guest, so it
 	# is needed in both modes (cached after the first build).
