@@ -197,8 +197,7 @@ void devices_destroy(struct vm *vm)
 	vm->devices = NULL;
 }
 
-int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path,
-			   struct errbuf *e)
+int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path, struct errbuf *e)
 {
 	struct devices *d = vm->devices;
 	unsigned int i;
