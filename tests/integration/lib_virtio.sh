@@ -120,9 +120,9 @@ boot_bg() {
 	EMBER_PID=$!
 }
 
-# wait_console MARKER SECONDS - wait until the guest console has a line
+# wait_guest_line MARKER SECONDS - wait until the guest console has a line
 # starting with MARKER (polling every 0.2 s); fails after SECONDS.
-wait_console() {
+wait_guest_line() {
 	n=0
 	while [ "$n" -lt $(($2 * 5)) ]; do
 		tr -d '\r' <"$TDIR/serial.raw" | grep -q "^$1" && return 0

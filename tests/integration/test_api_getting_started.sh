@@ -1,14 +1,19 @@
 # api_getting_started: Firecracker's getting-started sequence over the API
 # with curl (logger, boot-source, rootfs drive, machine-config,
 # network-interface, InstanceStart) boots the guest. The rootfs drive and
-# the interface are accepted and stored before boot (the guest runs from
-# its initramfs); GET /vm/config shows them.
+# the interface (on a tap made for the test) are accepted before boot, shown
+# by GET /vm/config, and attached as virtio devices at InstanceStart (the
+# guest still runs from its initramfs).
 # timeout: 180
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
 # shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
-trap api_stop EXIT
+# shellcheck source=tests/integration/lib_virtio.sh
+. "$(dirname "$LIB")/lib_virtio.sh"
+tap=embgs$$
+make_tap "$tap" 169.254.102.1/24
+trap 'api_stop; del_tap "$tap"' EXIT
 need_asset vmlinux
 need_asset initramfs.cpio.gz
 dd if=/dev/zero of="$TDIR/rootfs.ext4" bs=1024 count=64 2>/dev/null
@@ -18,7 +23,7 @@ api_ok PUT /logger "{\"log_path\": \"$TDIR/fc.log\", \"level\": \"Info\", \"show
 api_ok PUT /boot-source "{\"kernel_image_path\": \"$ASSETS/vmlinux\", \"initrd_path\": \"$ASSETS/initramfs.cpio.gz\", \"boot_args\": \"$STD_ARGS\"}"
 api_ok PUT /drives/rootfs "{\"drive_id\": \"rootfs\", \"path_on_host\": \"$TDIR/rootfs.ext4\", \"is_root_device\": true, \"is_read_only\": false}"
 api_ok PUT /machine-config '{"vcpu_count": 2, "mem_size_mib": 256}'
-api_ok PUT /network-interfaces/eth0 '{"iface_id": "eth0", "guest_mac": "06:00:AC:10:00:02", "host_dev_name": "tap0"}'
+api_ok PUT /network-interfaces/eth0 "{\"iface_id\": \"eth0\", \"guest_mac\": \"06:00:AC:10:00:02\", \"host_dev_name\": \"$tap\"}"
 api_ok GET /vm/config
 case $API_BODY in
 *'"drive_id":"rootfs"'*'"iface_id":"eth0"'*) ;;

@@ -21,7 +21,7 @@ make_rootfs "$TDIR/root.img" 160
 vm_json "$ASSETS/vmlinux" "" "$STD_ARGS" 1 256 \
 	"$(drive_json rootfs "$TDIR/root.img" true false)" ""
 boot_bg
-wait_console EMBER-SYNCED 400
+wait_guest_line EMBER-SYNCED 400
 kill -9 "$EMBER_PID"
 wait "$EMBER_PID" 2>/dev/null
 tr -d '\r' <"$TDIR/serial.raw" >"$TDIR/serial.log"

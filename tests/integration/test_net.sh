@@ -40,14 +40,14 @@ vm_json "$ASSETS/vmlinux" "$TDIR/initrd.img" "$STD_ARGS" 2 384 "" "$(net_json et
 dd if=/dev/urandom of="$TDIR/h2g" bs=1M count=64 2>/dev/null
 h2g=$(sha_of "$TDIR/h2g")
 boot_bg
-wait_console EMBER-NET-READY 400
+wait_guest_line EMBER-NET-READY 400
 ping -c 3 -W 10 "$guest_ip" >/dev/null || fail "the host cannot ping the guest"
 mkfifo "$TDIR/hold"
 nc -l -p 5002 <"$TDIR/hold" >"$TDIR/g2h" &
 lpid=$!
 exec 3>"$TDIR/hold"
 nc "$guest_ip" 5001 <"$TDIR/h2g" || fail "sending to the guest failed"
-wait_console EMBER-TX-DONE 400
+wait_guest_line EMBER-TX-DONE 400
 wait "$lpid"
 exec 3>&-
 wait_bg 120
