@@ -67,27 +67,12 @@ const char *api_op_name(enum api_op op)
 	return (unsigned int)op < API_OP_COUNT ? op_names[op] : "unknown";
 }
 
-/* safe - @s fit to echo in a message: printable ASCII, truncated. */
-static const char *safe(const char *s, char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 4 < n; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (s[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 static int bad_path(const char *method, const char *path, struct errbuf *e)
 {
 	char q[QBUF * 2];
 
 	return errf(e, -EINVAL, "Invalid request method and/or path: %s %s.", method,
-		    safe(path, q, sizeof(q)));
+		    err_printable(path, q, sizeof(q)));
 }
 
 /* A message from a body validator, in Firecracker's wrapping. */
@@ -225,7 +210,7 @@ static int only_keys(const json_t *o, const char *sect, const char *const *allow
 			;
 		if (!allowed[i])
 			return errf(e, -EINVAL, "%s: unknown field \"%s\"", sect,
-				    safe(key, q, sizeof(q)));
+				    err_printable(key, q, sizeof(q)));
 	}
 	return 0;
 }
@@ -251,7 +236,7 @@ static int get_enum(const json_t *o, const char *sect, const char *key, const ch
 		}
 	}
 	return errf(e, -EINVAL, "%s: field \"%s\" must be %s, got \"%s\"", sect, key, what,
-		    safe(json_string_value(v), q, sizeof(q)));
+		    err_printable(json_string_value(v), q, sizeof(q)));
 }
 
 static int parse_action(const json_t *j, struct api_request *req, struct errbuf *e)
@@ -482,7 +467,7 @@ static int route_body(struct api_request *req, const char *body, size_t len, con
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!j) {
 		snprintf(why, sizeof(why), "invalid JSON at line %d, column %d: %s", je.line,
-			 je.column, safe(je.text, q, sizeof(q)));
+			 je.column, err_printable(je.text, q, sizeof(q)));
 		return deserialize_error(e, why);
 	}
 	ret = parse_body(req, j, body, len, e);

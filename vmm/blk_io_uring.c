@@ -43,10 +43,13 @@ static int restrict_ring(struct blk_uring *u, int fd)
 	    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV},
 	    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC},
 	    {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED, .sqe_flags = IOSQE_FIXED_FILE},
+	    /* Post-boot PATCH /drives swaps the image in fixed-file slot 0. */
+	    {.opcode = IORING_RESTRICTION_REGISTER_OP, .register_op = IORING_REGISTER_FILES_UPDATE},
 	};
 	int ret;
 
-	/* Once enabled, a restricted ring refuses every further registration. */
+	/* Once enabled, a restricted ring refuses every registration but the
+	 * fixed-file update listed above. */
 	ret = io_uring_register_files(&u->ring, &fd, 1);
 	if (!ret)
 		ret = io_uring_register_eventfd(&u->ring, u->efd);
@@ -184,4 +187,14 @@ void blk_uring_destroy(struct blk_uring *u)
 	}
 	close(u->efd);
 	free(u);
+}
+
+int blk_uring_replace_file(struct blk_uring *u, int fd)
+{
+	int ret;
+
+	if (u->inflight)
+		return -EBUSY;
+	ret = io_uring_register_files_update(&u->ring, 0, &fd, 1);
+	return ret < 0 ? ret : 0;
 }

@@ -87,6 +87,10 @@ int blk_uring_submit(struct blk_uring *u);
 typedef void (*blk_uring_done_fn)(void *ctx, uint64_t tag, int32_t res);
 unsigned int blk_uring_reap(struct blk_uring *u, blk_uring_done_fn done, void *ctx, bool wait);
 
+/* blk_uring_replace_file - make @fd the ring's fixed file (slot 0); only
+ * with nothing in flight (-EBUSY otherwise). Returns 0 or -errno. */
+int blk_uring_replace_file(struct blk_uring *u, int fd);
+
 /* blk_uring_destroy - waits for in-flight requests, then frees everything. */
 void blk_uring_destroy(struct blk_uring *u);
 

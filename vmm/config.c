@@ -313,12 +313,12 @@ static int check_drives(const struct vm_config *cfg, struct errbuf *e)
 		for (k = 0; k < i; k++)
 			if (!strcmp(d->drive_id, cfg->drive[k].drive_id))
 				return errf(e, -EINVAL, "drives: duplicate drive_id \"%s\"",
-					    cj_safe(d->drive_id, q, sizeof(q)));
+					    err_printable(d->drive_id, q, sizeof(q)));
 		if (d->is_root_device && root)
 			return errf(e, -EINVAL,
 				    "drives: more than one root device (\"%s\" and \"%s\")",
-				    cj_safe(root->drive_id, r, sizeof(r)),
-				    cj_safe(d->drive_id, q, sizeof(q)));
+				    err_printable(root->drive_id, r, sizeof(r)),
+				    err_printable(d->drive_id, q, sizeof(q)));
 		if (d->is_root_device)
 			root = d;
 	}
@@ -343,10 +343,10 @@ static int check_nets(const struct vm_config *cfg, struct errbuf *e)
 
 			if (!strcmp(n->iface_id, o->iface_id))
 				return errf(e, -EINVAL, "%s iface_id \"%s\"", pre,
-					    cj_safe(n->iface_id, q, sizeof(q)));
+					    err_printable(n->iface_id, q, sizeof(q)));
 			if (!strcmp(n->host_dev_name, o->host_dev_name))
 				return errf(e, -EINVAL, "%s host_dev_name \"%s\"", pre,
-					    cj_safe(n->host_dev_name, q, sizeof(q)));
+					    err_printable(n->host_dev_name, q, sizeof(q)));
 			if (n->has_guest_mac && o->has_guest_mac && !memcmp(m, o->guest_mac, 6))
 				return errf(e, -EINVAL,
 					    "%s guest_mac \"%02x:%02x:%02x:%02x:%02x:%02x\"", pre,
@@ -469,7 +469,7 @@ int config_load_json(struct vm_config *cfg, const char *text, size_t len, struct
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return errf(e, -EINVAL, "invalid JSON at line %d, column %d: %s", je.line,
-			    je.column, cj_safe(je.text, q, sizeof(q)));
+			    je.column, err_printable(je.text, q, sizeof(q)));
 	config_init(&tmp);
 	if (!json_is_object(root))
 		ret = errf(e, -EINVAL, "the top level must be a JSON object, got %s",

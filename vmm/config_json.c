@@ -17,20 +17,6 @@
 
 #define CFG_STR_MAX 4096 /* any string without a limit of its own */
 
-const char *cj_safe(const char *s, char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 4 < n; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (s[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 const char *cj_desc(const json_t *v, char *buf, size_t n)
 {
 	switch (json_typeof(v)) {
@@ -67,7 +53,7 @@ static int bad_value(const struct cj_ctx *c, const struct cj_field *f, const cha
 	char q[CJ_QBUF];
 
 	return errf(c->e, -EINVAL, "%s: field \"%s%s\" must be %s, got \"%s\"", c->sect, c->pfx,
-		    f->name, f->what, cj_safe(s, q, sizeof(q)));
+		    f->name, f->what, err_printable(s, q, sizeof(q)));
 }
 
 static int want_object(const struct cj_ctx *c, const json_t *v)
@@ -196,7 +182,7 @@ int cj_parse_fields(const struct cj_ctx *c, const json_t *obj, const struct cj_f
 			;
 		if (!f->name)
 			return errf(c->e, -EINVAL, "%s: unknown field \"%s%s\"", c->sect, c->pfx,
-				    cj_safe(json_object_iter_key(it), q, sizeof(q)));
+				    err_printable(json_object_iter_key(it), q, sizeof(q)));
 	}
 	for (f = t; f->name; f++) {
 		const json_t *v = json_object_get(obj, f->name);

@@ -67,8 +67,6 @@ struct cj_ctx {
 	struct errbuf *e;
 };
 
-/* cj_safe - copy of @s into @buf (@n bytes) fit to echo: printable ASCII, truncated. */
-const char *cj_safe(const char *s, char *buf, size_t n);
 
 /* cj_desc - "an object", "a string", the integer itself, ... for messages about @v. */
 const char *cj_desc(const json_t *v, char *buf, size_t n);

@@ -19,6 +19,7 @@
 
 #include "config_dump.h"
 #include "controller.h"
+#include "devices.h"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "unknown"
@@ -342,10 +343,52 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 	return 0;
 }
 
-/* PATCH of a device after boot: the devices come with virtio. */
+/* PATCH /drives/{id} after boot: a new backing file (the guest sees the new
+ * capacity through a config-change interrupt) and/or a rate limiter. */
+static int patch_drive(struct controller *c, struct cfg_drive *d, struct api_drive_update *u,
+		       struct errbuf *e)
+{
+	char *path;
+	int ret;
+
+	if (u->path_on_host) {
+		path = strdup(u->path_on_host);
+		if (!path)
+			return errf(e, -ENOMEM, "out of memory");
+		ret = devices_set_drive_path(c->vm, d->drive_id, path, e);
+		if (ret) {
+			free(path);
+			return ret;
+		}
+		free(d->path_on_host);
+		d->path_on_host = path;
+		log_info(&c->vm->log, "drive \"%s\" now backed by %s", d->drive_id, path);
+	}
+	if (u->has_rate_limiter) {
+		d->rate_limiter = u->rate_limiter;
+		log_warn(&c->vm->log, "drive \"%s\": rate limiters are stored but not enforced",
+			 d->drive_id);
+	}
+	return 0;
+}
+
+/* PATCH /network-interfaces/{id} after boot: Firecracker only updates the
+ * rate limiters there; ember stores them (they are not enforced yet). */
+static void patch_net(struct controller *c, struct cfg_net *n, struct api_net_update *u)
+{
+	if (u->has_rx)
+		n->rx_rate_limiter = u->rx;
+	if (u->has_tx)
+		n->tx_rate_limiter = u->tx;
+	if (u->has_rx || u->has_tx)
+		log_warn(&c->vm->log,
+			 "network interface \"%s\": rate limiters are stored but not enforced",
+			 n->iface_id);
+}
+
 static int patch_device(struct controller *c, struct api_request *req, struct errbuf *e)
 {
-	const struct vm_config *cfg = &c->vm->cfg;
+	struct vm_config *cfg = &c->vm->cfg;
 	bool drive = req->op == API_PATCH_DRIVE;
 	const char *id = drive ? req->u.drive_update.drive_id : req->u.net_update.iface_id;
 	unsigned int i, n = drive ? cfg->nr_drives : cfg->nr_nets;
@@ -356,10 +399,10 @@ static int patch_device(struct controller *c, struct api_request *req, struct er
 	if (i == n)
 		return errf(e, -ENOENT, "No %s with id \"%s\" is configured.",
 			    drive ? "drive" : "network interface", id);
-	return errf(e, -EOPNOTSUPP,
-		    "Updating %s \"%s\" after boot needs the virtio-%s device, which this build "
-		    "of ember does not have yet.",
-		    drive ? "drive" : "network interface", id, drive ? "blk" : "net");
+	if (drive)
+		return patch_drive(c, &cfg->drive[i], &req->u.drive_update, e);
+	patch_net(c, &cfg->net[i], &req->u.net_update);
+	return 0;
 }
 
 static int put_logger(struct controller *c, struct api_request *req, struct errbuf *e)

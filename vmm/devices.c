@@ -196,3 +196,14 @@ void devices_destroy(struct vm *vm)
 	free(d);
 	vm->devices = NULL;
 }
+
+int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path, struct errbuf *e)
+{
+	struct devices *d = vm->devices;
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr_blk; i++)
+		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id))
+			return virtio_blk_set_path(d->blk[i], path, e);
+	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
+}

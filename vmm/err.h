@@ -20,4 +20,10 @@ struct errbuf {
  */
 int errf(struct errbuf *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * err_printable - @s made fit to echo in a message: non-printable bytes
+ * become '?', and it is cut with "..." to fit @n bytes of @buf. Returns @buf.
+ */
+const char *err_printable(const char *s, char *buf, size_t n);
+
 #endif

@@ -235,3 +235,10 @@ void virtio_config_copy(const void *cfg, uint32_t cfg_size, uint32_t off, uint8_
 	n = cfg_size - off < len ? cfg_size - off : len;
 	memcpy(data, (const uint8_t *)cfg + off, n);
 }
+
+void virtio_config_changed(struct virtio_dev *vd)
+{
+	vd->config_generation++;
+	if (vd->active)
+		raise_irq(vd, VIRTIO_ISR_CONFIG);
+}

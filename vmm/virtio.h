@@ -157,6 +157,11 @@ void virtio_signal_used(struct virtio_dev *vd, struct virtqueue *vq);
  */
 void virtio_fail(struct virtio_dev *vd, const char *why);
 
+/* virtio_config_changed - the device's config space changed (e.g. a new
+ * capacity): bump the generation and, if the driver is running, send a
+ * configuration-change interrupt. Caller holds vd->lock. */
+void virtio_config_changed(struct virtio_dev *vd);
+
 /* virtio_has - the driver acked feature bit @bit. */
 static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit)
 {

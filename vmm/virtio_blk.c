@@ -226,6 +226,63 @@ static void blk_notify(struct virtio_dev *vd, unsigned int q)
 	process_queue(to_blk(vd));
 }
 
+/* Open @path the way the drive was opened; its size in sectors in *@ns. */
+static int open_new_image(struct virtio_blk *b, const char *path, uint64_t *ns, struct errbuf *e)
+{
+	struct stat st;
+	off_t size;
+	int fd = open(path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+
+	if (fd < 0)
+		return errf(e, -errno, "drive \"%s\": cannot open %s: %s", b->drive_id, path,
+			    strerror(errno));
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) ||
+	    (size = lseek(fd, 0, SEEK_END)) < 0) {
+		close(fd);
+		return errf(e, -EINVAL, "drive \"%s\": %s is not a usable image", b->drive_id,
+			    path);
+	}
+	*ns = (uint64_t)size >> BLK_SECTOR_SHIFT;
+	return fd;
+}
+
+int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e)
+{
+	uint64_t ns = 0;
+	int fd, ret = 0;
+
+	pthread_mutex_lock(&b->vd.lock);
+	fd = open_new_image(b, path, &ns, e);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	if (b->uring) {
+		/* Finish what the old image has in flight before it goes. */
+		blk_uring_reap(b->uring, uring_done, b, true);
+		ret = blk_uring_replace_file(b->uring, fd);
+		if (ret) {
+			close(fd);
+			errf(e, ret, "drive \"%s\": io_uring cannot switch files: %s", b->drive_id,
+			     strerror(-ret));
+			goto out;
+		}
+	}
+	close(b->fd);
+	b->fd = fd;
+	b->nsectors = ns;
+	b->cfg.capacity = ns;
+	virtio_config_changed(&b->vd);
+out:
+	pthread_mutex_unlock(&b->vd.lock);
+	return ret;
+}
+
+const char *virtio_blk_drive_id(const struct virtio_blk *b)
+{
+	return b->drive_id;
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .activate = blk_activate,

@@ -60,6 +60,15 @@ void virtio_blk_io_ready(struct virtio_blk *b);
 /* virtio_blk_dev - the common virtio part, for the transport. */
 struct virtio_dev *virtio_blk_dev(struct virtio_blk *b);
 
+/* virtio_blk_set_path - post-boot PATCH /drives: switch the drive to the
+ * image at @path (opened read-only or read-write like the drive), wait for
+ * requests in flight on the old one, publish the new capacity and send a
+ * configuration-change interrupt. Event-loop thread. 0 or -errno with @e. */
+int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e);
+
+/* virtio_blk_drive_id - the drive's id from its configuration. */
+const char *virtio_blk_drive_id(const struct virtio_blk *b);
+
 /* virtio_blk_nsectors - capacity in 512-byte sectors. */
 uint64_t virtio_blk_nsectors(const struct virtio_blk *b);
 

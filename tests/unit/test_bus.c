@@ -1,4 +1,4 @@
-/* Unit tests for the I/O bus and the legacy port stubs. */
+/* Unit tests for the I/O bus and the legacy ports (CMOS, POST, DMA page). */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>

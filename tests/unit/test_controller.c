@@ -486,10 +486,9 @@ static void post_boot_rules(void **state)
 	expect(f, 400, AFTER, "PUT", "/metrics", "{'metrics_path':'/tmp/m'}");
 	expect(f, 400, AFTER, "PUT", "/vm", "{'boot-source':{'kernel_image_path':'/k'}}");
 	expect(f, 400, AFTER, "PUT", "/actions", "{'action_type':'InstanceStart'}");
-	expect(f, 400,
-	       "Updating drive \"rootfs\" after boot needs the virtio-blk device, which this "
-	       "build of ember does not have yet.",
-	       "PATCH", "/drives/rootfs", "{'drive_id':'rootfs','path_on_host':'/y'}");
+	/* Configured but not attached (no devices in this fixture). */
+	expect(f, 400, "drive \"rootfs\" is not attached", "PATCH", "/drives/rootfs",
+	       "{'drive_id':'rootfs','path_on_host':'/y'}");
 	expect(f, 400, "No drive with id \"data\" is configured.", "PATCH", "/drives/data",
 	       "{'drive_id':'data'}");
 	expect(f, 400, "No network interface with id \"eth0\" is configured.", "PATCH",
