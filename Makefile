@@ -19,8 +19,9 @@ VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -MMD -MP
-LDLIBS  := -ljansson -luring -lpthread
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi \
+	   -I$(BUILD)/gen -MMD -MP
+LDLIBS  := -lseccomp -ljansson -luring -lpthread
 
 VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
 LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
@@ -58,6 +59,25 @@ all: $(BUILD)/ember $(BUILD)/ember-jailer
 
 $(BUILD)/ember: $(OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
+
+# ember with the seccomp fault-injection hook (vmm/test_hook.h) compiled in;
+# used only by the integration tests, never installed.
+$(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/obj/vmm/test_hook_on.o
+	$(CC) -static -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/vmm/test_hook_on.o: vmm/test_hook.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DEMBER_TEST_HOOKS -c -o $@ $<
+
+# System call names for the SIGSYS log line, from the installed kernel headers.
+$(BUILD)/gen/syscall_names.h:
+	@mkdir -p $(dir $@)
+	echo '#include <sys/syscall.h>' | $(CC) -E -dM -x c - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' | sort -t'[' -k2 -n >$@.tmp
+	@test -s $@.tmp || { echo "no __NR_ names found" >&2; exit 1; }
+	mv $@.tmp $@
+
+$(BUILD)/obj/vmm/syscall_trap.o $(BUILD)/asan/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
 $(BUILD)/ember-jailer: $(JAILER_OBJ)
 	$(CC) -static -o $@ $^
@@ -101,7 +121,7 @@ guest: $(BUILD)/ember
 testhost:
 	@bash tests/testhost/build.sh
 
-integration: $(BUILD)/ember $(BUILD)/ember-jailer guest
+integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test guest
 	@bash tests/run-integration.sh
 
 fuzz: $(FUZZ_BIN)
@@ -144,7 +164,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer
+		$(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/gen
 
 .SECONDARY:
 

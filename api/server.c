@@ -9,6 +9,7 @@
  * and output is flushed as the socket takes it; neither ever blocks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "syscall_filter.h"
+#include "test_hook.h"
 #include "server.h"
 
 #define CONTINUE_100 "HTTP/1.1 100 Continue\r\n\r\n"
@@ -123,6 +126,7 @@ static bool dispatch(struct api_server *s, struct api_conn *c)
 
 	if (s->in_flight || s->stopping)
 		return false;
+	test_hook_forbidden(SC_API, -1);
 	if (api_route(hr->method, hr->path, hr->body, hr->body_len, &req, &e)) {
 		controller_reply_fault(&r, e.msg);
 		conn_respond(c, 400, r.body, hr->keep_alive, false);
@@ -279,6 +283,7 @@ static void on_vmm_request(struct vm *vm, void *ctx, uint32_t events)
 	}
 	s->req_pending = false;
 	pthread_mutex_unlock(&s->lock);
+	test_hook_forbidden(SC_VMM, vm->kvm.vm_fd);
 	/* The API thread does not touch s->req until reply_ready is set. */
 	controller_handle(s->ctl, &s->req, &r);
 	pthread_mutex_lock(&s->lock);
@@ -342,9 +347,16 @@ static void finish(struct api_server *s)
 static void *api_thread(void *arg)
 {
 	struct api_server *s = arg;
+	const struct sc_prog *filter = &s->vm->seccomp[SC_API];
 	struct epoll_event ev[16];
 	int i, n;
 
+	if (filter->insns && (n = sc_install(filter)) < 0) {
+		log_error(s->log, "API thread: cannot install its seccomp filter: %s",
+			  strerror(-n));
+		vm_request_exit(s->vm, EMBER_EXIT_GENERIC);
+		return NULL;
+	}
 	while (!s->stopping) {
 		conn_sweep(s);
 		n = epoll_wait(s->epoll_fd, ev, 16, conn_expire(s));
@@ -362,7 +374,8 @@ static int watch(struct api_server *s, int fd, uintptr_t tag)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* start_thread - with every signal blocked: signals are the main thread's. */
+/* start_thread - with every signal blocked but SIGSYS: signals are the main
+ * thread's, and a blocked SIGSYS would kill without the seccomp log line. */
 static int start_thread(struct api_server *s)
 {
 	sigset_t all, old;
@@ -370,6 +383,7 @@ static int start_thread(struct api_server *s)
 	int ret;
 
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, API_STACK_SIZE);
@@ -381,6 +395,23 @@ static int start_thread(struct api_server *s)
 	pthread_setname_np(s->thread, "ember_api");
 	s->thread_started = true;
 	return 0;
+}
+
+/* open_parent_dir - an O_PATH fd of @path's directory (-1 on failure) and
+ * in @name the last component, for removing the socket file at exit. */
+static int open_parent_dir(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	*name = slash ? slash + 1 : path;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 int api_server_start(struct api_server *s, int listen_fd, const char *path, struct vm *vm,
@@ -397,6 +428,8 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	s->listen_fd = listen_fd;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	pthread_mutex_init(&s->lock, NULL);
+	s->dir_fd = open_parent_dir(s->path, &s->name);
+	vm->api_dir_fd = s->dir_fd;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	s->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->req_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -467,9 +500,15 @@ void api_server_stop(struct api_server *s)
 	close_fd(&s->stop_efd);
 	close_fd(&s->req_efd);
 	close_fd(&s->reply_efd);
-	if (s->listen_fd >= 0 && s->path[0] && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(s->path);
+	/* Relative to the directory: the event loop's seccomp filter allows
+	 * fstatat/unlinkat on that fd only. */
+	if (s->listen_fd >= 0 && s->dir_fd >= 0 &&
+	    fstatat(s->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
+		unlinkat(s->dir_fd, s->name, 0);
 	close_fd(&s->listen_fd);
+	if (s->vm && s->vm->api_dir_fd == s->dir_fd)
+		s->vm->api_dir_fd = -1;
+	close_fd(&s->dir_fd);
 	pthread_mutex_destroy(&s->lock);
 	s->inited = false;
 }

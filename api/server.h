@@ -67,6 +67,8 @@ struct api_server {
 	uint64_t max_payload;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd, epoll_fd, stop_efd, req_efd, reply_efd;
+	int dir_fd;	  /* O_PATH fd of the socket's directory, -1 if none */
+	const char *name; /* the socket's file name, in path */
 	pthread_t thread;
 	bool thread_started;
 	struct api_conn *conns[API_SLOTS];

@@ -24,6 +24,7 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ember=${EMBER_BIN:-$root/build/ember}
 jailer=${EMBER_JAILER_BIN:-$root/build/ember-jailer}
+ember_test=$root/build/ember-test
 guest=${EMBER_GUEST_DIR:-$root/build/guest}
 th=$root/build/testhost
 assets=$th/integration-assets
@@ -80,6 +81,8 @@ run_in_testhost() {
 	ln -s "$ember" "$payload/ember"
 	# The jailer's tests find it next to ember.
 	[ -x "$jailer" ] && ln -s "$jailer" "$payload/ember-jailer"
+	# The seccomp tests' fault-injection build, also found next to ember.
+	[ -x "$ember_test" ] && ln -s "$ember_test" "$payload/ember-test"
 	ln -s "$assets" "$payload/assets"
 	ln -s "$root/tests/integration" "$payload/integration"
 	cat >"$payload/run.sh" <<EOF

@@ -180,6 +180,16 @@ const char *devices_cmdline(const struct vm *vm)
 	return vm->devices ? vm->devices->cmdline : "";
 }
 
+unsigned int devices_tap_fds(const struct vm *vm, int *fds, unsigned int max)
+{
+	const struct devices *d = vm->devices;
+	unsigned int i, n = 0;
+
+	for (i = 0; d && i < d->nr_net && n < max; i++)
+		fds[n++] = virtio_net_tap_fd(d->net[i]);
+	return n;
+}
+
 void devices_destroy(struct vm *vm)
 {
 	struct devices *d = vm->devices;

@@ -36,6 +36,10 @@ const char *devices_cmdline(const struct vm *vm);
  * images and taps, free. Safe when devices_attach never ran or failed. */
 void devices_destroy(struct vm *vm);
 
+/* devices_tap_fds - the net devices' tap fds into @fds (at most @max);
+ * returns how many (the seccomp filters pin TUNSETOFFLOAD to them). */
+unsigned int devices_tap_fds(const struct vm *vm, int *fds, unsigned int max);
+
 /* devices_set_drive_path - switch a running drive to another image
  * (virtio_blk_set_path). -ENOENT if no attached drive has @drive_id. */
 int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path, struct errbuf *e);

@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "vm.h"
 
 #define INPUT_RETRY_NS (10 * 1000 * 1000)
@@ -152,6 +153,34 @@ int vm_loop_setup(struct vm *vm)
 	return 0;
 }
 
+/* build_filters - the VMM and vCPU filters, pinned to this VM's fds. */
+static int build_filters(struct vm *vm)
+{
+	int vcpu_fds[MAX_VCPUS], tap_fds[CFG_MAX_NETS];
+	struct sc_targets t = {
+	    .pid = getpid(),
+	    .vm_fd = vm->kvm.vm_fd,
+	    .vcpu_fds = vcpu_fds,
+	    .nr_vcpu_fds = vm->nr_vcpus_created,
+	    .tap_fds = tap_fds,
+	    .nr_tap_fds = devices_tap_fds(vm, tap_fds, CFG_MAX_NETS),
+	    .sock_dir_fd = vm->api_dir_fd,
+	    .restore_tty = vm->term_raw,
+	};
+	struct errbuf e = {""};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus_created; i++)
+		vcpu_fds[i] = vm->vcpu[i].fd;
+	ret = sc_build(SC_VCPU, &t, &vm->seccomp[SC_VCPU], &e);
+	if (!ret)
+		ret = sc_build(SC_VMM, &t, &vm->seccomp[SC_VMM], &e);
+	if (ret)
+		log_error(&vm->log, "%s", e.msg);
+	return ret;
+}
+
 int vm_start(struct vm *vm)
 {
 	unsigned int i;
@@ -160,15 +189,31 @@ int vm_start(struct vm *vm)
 	if (vm->started)
 		return -EALREADY;
 	ret = vm_build(vm);
+	if (!ret && vm->seccomp_on)
+		ret = build_filters(vm);
 	if (ret)
 		return ret;
+	/* Held: each thread installs its filter, then waits for the release. */
 	for (i = 0; i < vm->nr_vcpus_created; i++) {
-		ret = vcpu_start(&vm->vcpu[i]);
+		ret = vcpu_start(&vm->vcpu[i], true);
 		if (ret) {
 			log_error(&vm->log, "starting vCPU %u: %s", i, strerror(-ret));
 			return ret;
 		}
 	}
+	if (vm->seccomp_on) {
+		ret = sc_install(&vm->seccomp[SC_VMM]);
+		if (ret) {
+			log_error(&vm->log, "installing the event loop's seccomp filter: %s",
+				  strerror(-ret));
+			return ret;
+		}
+		log_info(&vm->log, "seccomp filters: api %u, vmm %u, vcpu %u BPF instructions",
+			 vm->seccomp[SC_API].len, vm->seccomp[SC_VMM].len,
+			 vm->seccomp[SC_VCPU].len);
+	}
+	for (i = 0; i < vm->nr_vcpus_created; i++)
+		vcpu_resume(&vm->vcpu[i]);
 	vm->started = true;
 	return 0;
 }

@@ -61,6 +61,27 @@ static uint64_t process_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* confine_setup - the SIGSYS reporter and, with an API, the API thread's
+ * filter (the thread installs it first thing). The VMM and vCPU filters
+ * need the VM's fds and are built by vm_start(). */
+static int confine_setup(struct vm *vm, bool api, struct errbuf *e)
+{
+	struct sc_targets t = {.pid = getpid(), .vm_fd = -1, .sock_dir_fd = -1};
+	int ret;
+
+	if (!vm->seccomp_on) {
+		log_warn(&vm->log,
+			 "SECCOMP IS DISABLED (--no-seccomp): a guest that breaks out of "
+			 "the device emulation can make any system call this process can. "
+			 "Never run untrusted guests like this.");
+		return 0;
+	}
+	ret = sc_sigsys_setup(&vm->log);
+	if (ret)
+		return errf(e, ret, "seccomp: installing the SIGSYS handler: %s", strerror(-ret));
+	return api ? sc_build(SC_API, &t, &vm->seccomp[SC_API], e) : 0;
+}
+
 /* setup - everything between the socket and the event loop. Returns 0 or
  * the exit status to end with. */
 static int setup(struct ember *m, const struct cli_opts *o)
@@ -94,6 +115,10 @@ static int setup(struct ember *m, const struct cli_opts *o)
 		return EMBER_EXIT_BAD_CONFIG;
 	}
 	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
+	if (confine_setup(vm, m->listen_fd >= 0, &e)) {
+		log_error(&vm->log, "%s", e.msg);
+		return EMBER_EXIT_UNEXPECTED;
+	}
 	if (m->listen_fd >= 0) {
 		ret = api_server_start(&m->api, m->listen_fd, o->api_sock, vm, &m->ctl,
 				       o->max_payload, &e);

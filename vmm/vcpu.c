@@ -8,37 +8,38 @@
 #include <unistd.h>
 
 #include "bootparams.h"
+#include "test_hook.h"
 #include "vcpu.h"
 #include "vm.h"
 
-#define KICK_SIGNAL SIGUSR1
+#define KICK_SIGNAL	SIGUSR1
 #define VCPU_STACK_SIZE (256 * 1024)
 
 /* x86 architectural constants used for the boot state. */
-#define X86_CR0_PE   (1ULL << 0)
-#define X86_CR0_ET   (1ULL << 4)
-#define X86_CR0_PG   (1ULL << 31)
-#define X86_CR4_PAE  (1ULL << 5)
-#define EFER_LME     (1ULL << 8)
-#define EFER_LMA     (1ULL << 10)
-#define APIC_LVT0    0x350
-#define APIC_LVT1    0x360
+#define X86_CR0_PE	 (1ULL << 0)
+#define X86_CR0_ET	 (1ULL << 4)
+#define X86_CR0_PG	 (1ULL << 31)
+#define X86_CR4_PAE	 (1ULL << 5)
+#define EFER_LME	 (1ULL << 8)
+#define EFER_LMA	 (1ULL << 10)
+#define APIC_LVT0	 0x350
+#define APIC_LVT1	 0x360
 #define APIC_MODE_NMI	 0x4
 #define APIC_MODE_EXTINT 0x7
 
-#define MSR_IA32_SYSENTER_CS  0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_STAR	      0xc0000081
-#define MSR_LSTAR	      0xc0000082
-#define MSR_CSTAR	      0xc0000083
-#define MSR_SYSCALL_MASK      0xc0000084
-#define MSR_KERNEL_GS_BASE    0xc0000102
-#define MSR_IA32_TSC	      0x10
-#define MSR_IA32_MISC_ENABLE  0x1a0
-#define MSR_MTRR_DEF_TYPE     0x2ff
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_IA32_TSC		0x10
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MSR_MTRR_DEF_TYPE	0x2ff
 #define MISC_ENABLE_FAST_STRING 1
-#define MTRR_ENABLE_WB	      ((1 << 11) | 6)
+#define MTRR_ENABLE_WB		((1 << 11) | 6)
 
 static void kick_handler(int sig)
 {
@@ -59,17 +60,17 @@ int vcpu_signal_setup(void)
 static struct kvm_segment seg_from_gdt(uint64_t d, uint16_t selector)
 {
 	struct kvm_segment s = {
-		.base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24),
-		.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16)),
-		.selector = selector,
-		.type = (d >> 40) & 0xf,
-		.s = (d >> 44) & 1,
-		.dpl = (d >> 45) & 3,
-		.present = (d >> 47) & 1,
-		.avl = (d >> 52) & 1,
-		.l = (d >> 53) & 1,
-		.db = (d >> 54) & 1,
-		.g = (d >> 55) & 1,
+	    .base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24),
+	    .limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16)),
+	    .selector = selector,
+	    .type = (d >> 40) & 0xf,
+	    .s = (d >> 44) & 1,
+	    .dpl = (d >> 45) & 3,
+	    .present = (d >> 47) & 1,
+	    .avl = (d >> 52) & 1,
+	    .l = (d >> 53) & 1,
+	    .db = (d >> 54) & 1,
+	    .g = (d >> 55) & 1,
 	};
 
 	if (s.g)
@@ -129,11 +130,17 @@ static int set_msrs(struct vcpu *v)
 		uint32_t index;
 		uint64_t data;
 	} boot_msrs[] = {
-		{MSR_IA32_SYSENTER_CS, 0}, {MSR_IA32_SYSENTER_ESP, 0}, {MSR_IA32_SYSENTER_EIP, 0},
-		{MSR_STAR, 0},		   {MSR_CSTAR, 0},	       {MSR_KERNEL_GS_BASE, 0},
-		{MSR_SYSCALL_MASK, 0},	   {MSR_LSTAR, 0},	       {MSR_IA32_TSC, 0},
-		{MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
-		{MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WB},
+	    {MSR_IA32_SYSENTER_CS, 0},
+	    {MSR_IA32_SYSENTER_ESP, 0},
+	    {MSR_IA32_SYSENTER_EIP, 0},
+	    {MSR_STAR, 0},
+	    {MSR_CSTAR, 0},
+	    {MSR_KERNEL_GS_BASE, 0},
+	    {MSR_SYSCALL_MASK, 0},
+	    {MSR_LSTAR, 0},
+	    {MSR_IA32_TSC, 0},
+	    {MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
+	    {MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WB},
 	};
 	enum { N = sizeof(boot_msrs) / sizeof(boot_msrs[0]) };
 	struct {
@@ -322,7 +329,8 @@ static bool handle_exit(struct vcpu *v)
 		atomic_fetch_add(&v->stats.other_exits, 1);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		log_error(&vm->log, "vCPU %u: the guest triple-faulted (KVM_EXIT_SHUTDOWN)", v->index);
+		log_error(&vm->log, "vCPU %u: the guest triple-faulted (KVM_EXIT_SHUTDOWN)",
+			  v->index);
 		vm_request_exit(vm, EMBER_EXIT_GENERIC);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -331,8 +339,8 @@ static bool handle_exit(struct vcpu *v)
 			 r->system_event.type == KVM_SYSTEM_EVENT_RESET ? "reset" : "shutdown");
 		vm_request_exit(vm, r->system_event.type == KVM_SYSTEM_EVENT_RESET ||
 					    r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
-				    ? EMBER_EXIT_OK
-				    : EMBER_EXIT_GENERIC);
+					? EMBER_EXIT_OK
+					: EMBER_EXIT_GENERIC);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		log_error(&vm->log, "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
@@ -343,8 +351,8 @@ static bool handle_exit(struct vcpu *v)
 		log_error(&vm->log, "vCPU %u: KVM internal error, suberror %u%s", v->index,
 			  r->internal.suberror,
 			  r->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-				  ? " (instruction emulation failed)"
-				  : "");
+			      ? " (instruction emulation failed)"
+			      : "");
 		vm_request_exit(vm, EMBER_EXIT_GENERIC);
 		return false;
 	default:
@@ -397,12 +405,25 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
+	bool ran = false;
+	int ret;
 
+	/* Before the first KVM_RUN: the guest never runs unfiltered. */
+	if (vm->seccomp[SC_VCPU].insns && (ret = sc_install(&vm->seccomp[SC_VCPU])) < 0) {
+		log_error(&vm->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
+			  strerror(-ret));
+		atomic_fetch_add(&v->stats.failures, 1);
+		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		goto out;
+	}
 	while (!atomic_load(&vm->exiting)) {
 		if (atomic_load(&v->pause_flag)) {
+			if (ran) /* a pause, not the start-up hold */
+				test_hook_forbidden(SC_VCPU, v->fd);
 			vcpu_park(v);
 			continue;
 		}
+		ran = true;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -419,6 +440,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
+out:
 	pthread_mutex_lock(&v->pause_lock);
 	v->finished = true;
 	pthread_cond_broadcast(&v->pause_cond);
@@ -426,12 +448,18 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vcpu_start(struct vcpu *v)
+int vcpu_start(struct vcpu *v, bool held)
 {
 	char name[16];
 	int ret;
 
 	pthread_attr_t attr;
+
+	/* A held thread parks at the top of its run loop until vcpu_resume(). */
+	pthread_mutex_lock(&v->pause_lock);
+	v->pause_req = held;
+	atomic_store(&v->pause_flag, held);
+	pthread_mutex_unlock(&v->pause_lock);
 
 	/* A small stack: the run loop is shallow, and a stack under 2 MiB can
 	 * never be backed by a transparent huge page (private memory). */

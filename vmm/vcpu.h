@@ -63,8 +63,10 @@ struct vcpu {
 /* vcpu_create - create vCPU @index of @vm and load its boot state. */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index);
 
-/* vcpu_start - start the vCPU's thread (named "ember_vcpu<N>"). */
-int vcpu_start(struct vcpu *v);
+/* vcpu_start - start the vCPU's thread (named "ember_vcpu<N>"). The thread
+ * first installs the VM's vCPU seccomp filter, if there is one; with @held
+ * it then waits, parked, for vcpu_resume() before entering the guest. */
+int vcpu_start(struct vcpu *v, bool held);
 
 /* vcpu_kick - make the vCPU leave KVM_RUN soon (immediate_exit + signal);
  * a parked thread is woken to notice the VM is exiting. */

@@ -402,6 +402,11 @@ struct virtio_dev *virtio_net_dev(struct virtio_net *n)
 	return &n->vd;
 }
 
+int virtio_net_tap_fd(const struct virtio_net *n)
+{
+	return n->tap;
+}
+
 void virtio_net_destroy(struct virtio_net *n)
 {
 	if (!n)

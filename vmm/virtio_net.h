@@ -60,6 +60,9 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 
 struct virtio_dev *virtio_net_dev(struct virtio_net *n);
 
+/* virtio_net_tap_fd - the tap fd the device reads and writes. */
+int virtio_net_tap_fd(const struct virtio_net *n);
+
 /* virtio_net_destroy - close the tap and free the device. */
 void virtio_net_destroy(struct virtio_net *n);
 

@@ -24,6 +24,8 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	vm->uart_irqfd = vm->i8042_irqfd = -1;
 	vm->serial_out_fd = vm->serial_in_fd = -1;
 	vm->epoll_fd = vm->exit_efd = vm->input_timer_fd = -1;
+	vm->api_dir_fd = -1;
+	vm->seccomp_on = opts && !opts->no_seccomp;
 	atomic_init(&vm->exit_status, -1);
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
@@ -79,12 +81,12 @@ static void unmap_file(struct file_map *m)
  * ember's platform requires, then the devices (root=, virtio_mmio.device=). */
 static int build_cmdline(struct vm *vm, struct errbuf *e)
 {
-	const char *base = vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args
-							 : CFG_DEFAULT_CMDLINE;
+	const char *base =
+	    vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args : CFG_DEFAULT_CMDLINE;
 	/* There is no PCI bus: spare the guest 256 buses of config-space probes. */
 	const char *extra = strstr(base, "pci=off") ? "" : " pci=off";
-	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s%s", base, extra,
-			 devices_cmdline(vm));
+	int n =
+	    snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s%s", base, extra, devices_cmdline(vm));
 
 	if (n < 0 || (size_t)n >= sizeof(vm->cmdline))
 		return errf(e, -E2BIG, "kernel command line is longer than %zu bytes",
@@ -224,7 +226,8 @@ int vm_build(struct vm *vm)
 		return -E2BIG;
 	}
 	ret = gm_init(&vm->mem, ram, &e);
-	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT && gm_advise_hugepages(&vm->mem))
+	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT &&
+	    gm_advise_hugepages(&vm->mem))
 		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
 	if (!ret)
 		ret = kvm_open(&vm->kvm, "/dev/kvm", &e);
@@ -285,5 +288,7 @@ void vm_destroy(struct vm *vm)
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);
+	for (i = 0; i < SC_NR_KINDS; i++)
+		sc_prog_free(&vm->seccomp[i]);
 	log_close(&vm->log);
 }

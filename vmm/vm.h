@@ -37,15 +37,16 @@
 #include "legacy.h"
 #include "loader.h"
 #include "log.h"
+#include "syscall_filter.h"
 #include "uart.h"
 #include "vcpu.h"
 
 /* Exit statuses, Firecracker's numbering where it has one. */
-#define EMBER_EXIT_OK		 0
-#define EMBER_EXIT_GENERIC	 1
-#define EMBER_EXIT_UNEXPECTED	 2
-#define EMBER_EXIT_BAD_CONFIG	 152
-#define EMBER_EXIT_ARG_PARSING	 153
+#define EMBER_EXIT_OK	       0
+#define EMBER_EXIT_GENERIC     1
+#define EMBER_EXIT_UNEXPECTED  2
+#define EMBER_EXIT_BAD_CONFIG  152
+#define EMBER_EXIT_ARG_PARSING 153
 
 struct vm;
 struct devices;
@@ -74,26 +75,32 @@ struct vm {
 	struct legacy_ports legacy;
 	struct boot_timer boot_timer;
 	struct devices *devices; /* virtio devices (devices.h), NULL until built */
-	bool legacy_ready; /* uart and i8042 initialised */
+	bool legacy_ready;	 /* uart and i8042 initialised */
 	int uart_irqfd;
 	int i8042_irqfd;
 	int serial_out_fd; /* where guest console output goes */
 	int serial_in_fd;  /* -1 when input is not wired */
 
 	struct vcpu vcpu[MAX_VCPUS];
-	unsigned int nr_vcpus;	  /* configured */
+	unsigned int nr_vcpus; /* configured */
 	unsigned int nr_vcpus_created;
 	struct cpuid_table cpuid; /* scratch for per-vCPU normalization */
 
-	bool started;		/* vm_start succeeded (InstanceStart) */
+	bool started; /* vm_start succeeded (InstanceStart) */
 	int epoll_fd;
 	int exit_efd;		/* any thread -> event loop: stop the VM */
 	atomic_bool exiting;	/* set once, before kicking vCPUs */
 	atomic_int exit_status; /* first requester wins */
 	bool term_raw;		/* stdin was put in raw mode */
 	struct termios term_saved;
-	int input_timer_fd;	/* re-polls stdin while the UART FIFO is full */
+	int input_timer_fd; /* re-polls stdin while the UART FIFO is full */
 	struct loop_handler exit_handler, input_handler, input_timer_handler;
+
+	/* Confinement (syscall_filter.h): one compiled filter per thread kind, built
+	 * on this thread; all empty with --no-seccomp. */
+	bool seccomp_on;
+	struct sc_prog seccomp[SC_NR_KINDS];
+	int api_dir_fd; /* the API socket's directory (api/server.c), or -1 */
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
@@ -113,7 +120,9 @@ int vm_loop_add(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
 int vm_loop_mod(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
 int vm_loop_del(struct vm *vm, int fd);
 
-/* vm_start - InstanceStart: build the VM and start its vCPU threads.
+/* vm_start - InstanceStart: build the VM, compile the VMM and vCPU seccomp
+ * filters, start the vCPU threads (each installs its filter first), install
+ * the event loop's filter on the calling thread, then let the vCPUs run.
  * Returns 0 or -errno (logged); -EALREADY if it was started before. */
 int vm_start(struct vm *vm);
 

@@ -3,7 +3,7 @@
 # /srv/jailer base) boots the guest from files hard-linked into the jail.
 # While the guest's /test.sh sleeps, the confinement is checked from outside:
 # /proc/<pid>/root is the jail, mount/PID namespaces differ from the host's
-# and the netns is the requested one, uid/gid, CapEff 0, NoNewPrivs 1, the
+# and the netns is the requested one, uid/gid, CapEff 0, NoNewPrivs 1, Seccomp 2, the
 # cgroup with memory.max and pids.max (a fork loop in that cgroup stops at
 # pids.max), only /dev/kvm and /dev/net/tun in the jail's /dev, the rlimits,
 # no inherited fd or environment variable. Then the guest finishes and ember
@@ -99,6 +99,9 @@ for st in /proc/$pid/task/*/status; do
 			fail "thread $t: $c $(status_field "$pid/task/$t" $c)"
 	done
 	[ "$(status_field "$pid/task/$t" NoNewPrivs)" = 1 ] || fail "thread $t: NoNewPrivs not 1"
+	# Jailed and filtered: ember's own seccomp filters are on in the jail.
+	[ "$(status_field "$pid/task/$t" Seccomp)" = 2 ] ||
+		fail "thread $t: Seccomp $(status_field "$pid/task/$t" Seccomp), not 2"
 done
 # Daemonized: its own session, stdio on /dev/null.
 for fd in 0 1 2; do

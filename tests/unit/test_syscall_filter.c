@@ -1,0 +1,379 @@
+/*
+ * test_syscall_filter.c - the seccomp filters, installed for real in forked
+ * children: what each thread kind may call, the argument checks (ioctl
+ * pinned to fds, no PROT_EXEC, openat flags, tgkill), death by SIGSYS and
+ * the log line that names the refused call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "syscall_filter.h"
+
+/* Per child: which filter, what to do after installing it. */
+struct child {
+	enum sc_kind kind;
+	struct sc_targets t;
+	int (*act)(const struct child *c);
+	int fd_a, fd_b; /* eventfds, one pinned in t, one not */
+	int log_fd;	/* >= 0: install the SIGSYS reporter logging here */
+	pid_t tid;
+};
+
+/* child_exit - straight to exit_group: the sanitizers' _exit() makes calls
+ * (sigaltstack) that ember's filters rightly refuse. */
+static void child_exit(int status)
+{
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+/* run_child - fork, install @c's filter, run its action, _exit with the
+ * action's result. Returns the wait status. */
+static int run_child(struct child *c)
+{
+	struct errbuf e = {""};
+	struct sc_prog p;
+	struct logger log;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(sc_build(c->kind, &c->t, &p, &e), 0);
+	assert_true(p.len > 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (c->log_fd >= 0) {
+			log_init(&log, "unit-test");
+			log.fd = c->log_fd;
+			if (sc_sigsys_setup(&log))
+				_exit(90);
+		}
+		c->tid = (pid_t)syscall(SYS_gettid);
+		if (sc_install(&p))
+			_exit(91);
+		child_exit(c->act(c));
+	}
+	sc_prog_free(&p);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void child_init(struct child *c, enum sc_kind kind, int (*act)(const struct child *))
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->act = act;
+	c->log_fd = -1;
+	c->fd_a = eventfd(0, EFD_CLOEXEC);
+	c->fd_b = eventfd(0, EFD_CLOEXEC);
+	assert_true(c->fd_a >= 0 && c->fd_b >= 0);
+	c->t = (struct sc_targets){.pid = getpid(), .vm_fd = -1, .sock_dir_fd = -1};
+	c->t.vcpu_fds = &c->fd_a;
+	c->t.nr_vcpu_fds = 1;
+}
+
+static void child_done(struct child *c)
+{
+	close(c->fd_a);
+	close(c->fd_b);
+}
+
+static void expect_ok(int status)
+{
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		print_message("child status 0x%x (signal %d, exit %d)\n", status,
+			      WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void expect_sigsys(int status)
+{
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+/* --- actions (run in the filtered child; return its exit status) ------ */
+
+static int do_write(const struct child *c)
+{
+	uint64_t one = 1;
+
+	return write(c->fd_a, &one, sizeof(one)) == sizeof(one) ? 0 : 1;
+}
+
+static int do_getppid(const struct child *c)
+{
+	return getppid() > 0 ? 0 : 1;
+}
+
+static int do_socket_inet(const struct child *c)
+{
+	return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1;
+}
+
+static int do_mmap_rw(const struct child *c)
+{
+	void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED && munmap(p, 8192) == 0 ? 0 : 1;
+}
+
+static int do_mmap_exec(const struct child *c)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED ? 0 : 1;
+}
+
+static int do_mprotect_exec(const struct child *c)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED && mprotect(p, 4096, PROT_READ | PROT_EXEC) == 0 ? 0 : 1;
+}
+
+/* The fds are eventfds: an allowed KVM ioctl reaches the kernel and fails
+ * with ENOTTY; a refused one never returns. */
+static int do_run_pinned(const struct child *c)
+{
+	return ioctl(c->fd_a, KVM_RUN, 0) < 0 && errno == ENOTTY ? 0 : 1;
+}
+
+static int do_run_other_fd(const struct child *c)
+{
+	return ioctl(c->fd_b, KVM_RUN, 0) < 0 ? 0 : 1;
+}
+
+static int do_get_regs(const struct child *c)
+{
+	struct kvm_regs r;
+
+	return ioctl(c->fd_a, KVM_GET_REGS, &r) < 0 ? 0 : 1;
+}
+
+static int do_open_existing(const struct child *c)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	return fd >= 0 && close(fd) == 0 ? 0 : 1;
+}
+
+static int do_open_create(const struct child *c)
+{
+	return open("/tmp/ember-unit-never-created", O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0;
+}
+
+static int do_fstat(const struct child *c)
+{
+	struct stat st;
+
+	return fstat(c->fd_a, &st) == 0 ? 0 : 1;
+}
+
+static int do_stat_path(const struct child *c)
+{
+	struct stat st;
+
+	return stat("/", &st) == 0 ? 0 : 1;
+}
+
+static int do_kick_self(const struct child *c)
+{
+	sigset_t s;
+
+	/* Blocked, so the kick stays pending and the child lives on. */
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &s, NULL))
+		return 1;
+	return syscall(SYS_tgkill, c->t.pid, c->tid, SIGUSR1) == 0 ? 0 : 1;
+}
+
+static int do_tgkill_other_signal(const struct child *c)
+{
+	return syscall(SYS_tgkill, c->t.pid, c->tid, SIGTERM) == 0 ? 0 : 1;
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+static void check(enum sc_kind kind, int (*act)(const struct child *), bool allowed)
+{
+	struct child c;
+	int status;
+
+	child_init(&c, kind, act);
+	status = run_child(&c);
+	if (allowed)
+		expect_ok(status);
+	else
+		expect_sigsys(status);
+	child_done(&c);
+}
+
+static void test_every_kind_builds(void **state)
+{
+	int fds[2] = {7, 8};
+	struct sc_targets t = {.pid = 1,
+			       .vm_fd = 5,
+			       .vcpu_fds = fds,
+			       .nr_vcpu_fds = 2,
+			       .tap_fds = fds,
+			       .nr_tap_fds = 1,
+			       .sock_dir_fd = 9,
+			       .restore_tty = true};
+	struct errbuf e = {""};
+	struct sc_prog p;
+	int k;
+
+	for (k = 0; k < SC_NR_KINDS; k++) {
+		assert_int_equal(sc_build((enum sc_kind)k, &t, &p, &e), 0);
+		assert_non_null(p.insns);
+		assert_true(p.len > 10 && p.len <= BPF_MAXINSNS);
+		sc_prog_free(&p);
+		assert_null(p.insns);
+	}
+	assert_int_equal(sc_build(SC_NR_KINDS, &t, &p, &e), -EINVAL);
+	assert_int_equal(sc_install(&p), -EINVAL);
+}
+
+static void test_common_calls_allowed(void **state)
+{
+	check(SC_API, do_write, true);
+	check(SC_VMM, do_write, true);
+	check(SC_VCPU, do_write, true);
+	check(SC_VCPU, do_mmap_rw, true);
+}
+
+static void test_calls_on_no_list_kill(void **state)
+{
+	check(SC_API, do_getppid, false);
+	check(SC_VMM, do_getppid, false);
+	check(SC_VCPU, do_getppid, false);
+	check(SC_API, do_socket_inet, false);
+	check(SC_VMM, do_socket_inet, false);
+}
+
+static void test_no_exec_mappings(void **state)
+{
+	check(SC_VMM, do_mmap_exec, false);
+	check(SC_API, do_mmap_exec, false);
+	check(SC_VCPU, do_mprotect_exec, false);
+}
+
+static void test_ioctl_pinned_to_fd_and_request(void **state)
+{
+	check(SC_VCPU, do_run_pinned, true);
+	check(SC_VCPU, do_run_other_fd, false);
+	check(SC_VCPU, do_get_regs, false);
+	check(SC_API, do_run_pinned, false);
+	/* The VMM may not run a vCPU, only pause it. */
+	check(SC_VMM, do_run_pinned, false);
+}
+
+static void test_open_only_existing_files(void **state)
+{
+	check(SC_VMM, do_open_existing, true);
+	check(SC_VMM, do_open_create, false);
+	check(SC_API, do_open_existing, false);
+	check(SC_VMM, do_fstat, true);
+	check(SC_VMM, do_stat_path, false);
+}
+
+static int kick_child(int (*act)(const struct child *))
+{
+	struct errbuf e = {""};
+	struct sc_prog p;
+	struct child c;
+	int status;
+	pid_t pid;
+
+	child_init(&c, SC_VMM, act);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Built in the child: the filter pins the child's own pid. */
+		c.t.pid = getpid();
+		c.tid = (pid_t)syscall(SYS_gettid);
+		if (sc_build(SC_VMM, &c.t, &p, &e) || sc_install(&p))
+			_exit(91);
+		child_exit(act(&c));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	child_done(&c);
+	return status;
+}
+
+static void test_tgkill_only_kicks(void **state)
+{
+	expect_ok(kick_child(do_kick_self));
+	expect_sigsys(kick_child(do_tgkill_other_signal));
+}
+
+static void test_sigsys_log_names_the_call(void **state)
+{
+	char buf[512] = "";
+	struct child c;
+	int pipefd[2], status;
+	ssize_t n;
+
+	assert_int_equal(pipe(pipefd), 0);
+	child_init(&c, SC_VCPU, do_getppid);
+	c.log_fd = pipefd[1];
+	status = run_child(&c);
+	close(pipefd[1]);
+	expect_sigsys(status);
+	n = read(pipefd[0], buf, sizeof(buf) - 1);
+	close(pipefd[0]);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "[unit-test:"));
+	assert_non_null(strstr(buf, "forbidden system call getppid (110)"));
+	assert_non_null(strstr(buf, "killing the process with SIGSYS"));
+	child_done(&c);
+}
+
+static void test_syscall_names(void **state)
+{
+	assert_string_equal(sc_syscall_name(0), "read");
+	assert_string_equal(sc_syscall_name(16), "ioctl");
+	assert_string_equal(sc_syscall_name(110), "getppid");
+	assert_null(sc_syscall_name(-1));
+	assert_null(sc_syscall_name(100000));
+	assert_string_equal(sc_kind_name(SC_VCPU), "vcpu");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_kind_builds),
+	    cmocka_unit_test(test_common_calls_allowed),
+	    cmocka_unit_test(test_calls_on_no_list_kill),
+	    cmocka_unit_test(test_no_exec_mappings),
+	    cmocka_unit_test(test_ioctl_pinned_to_fd_and_request),
+	    cmocka_unit_test(test_open_only_existing_files),
+	    cmocka_unit_test(test_tgkill_only_kicks),
+	    cmocka_unit_test(test_sigsys_log_names_the_call),
+	    cmocka_unit_test(test_syscall_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,319 @@
+/*
+ * syscall_filter.c - see syscall_filter.h.
+ *
+ * Every entry in the tables below is there because a code path named in
+ * its comment makes that call after the filter is in place; the
+ * integration suite (boot, both block engines, net, the whole API,
+ * pause/resume, PATCH /drives, shutdown, the jailer) runs with the filters
+ * on, so a missing entry fails a test and a superfluous one is a review
+ * finding. glibc wrappers are listed by the call they really make: open()
+ * is openat, fstat() is newfstatat(fd, "", AT_EMPTY_PATH), send/recv are
+ * sendto/recvfrom, pthread_kill() is getpid + tgkill.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <linux/kvm.h>
+#include <linux/if_tun.h>
+#include <linux/seccomp.h>
+#include <malloc.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <asm/ioctls.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "syscall_filter.h"
+
+#define KICK_SIGNAL SIGUSR1 /* vcpu.c's kick */
+
+/* How an allowed call's arguments are checked. */
+enum sc_check {
+	ANY,
+	NO_EXEC,	 /* mmap/mprotect: A2 (prot) without PROT_EXEC */
+	OPEN_EXISTING,	 /* openat: A2 (flags) only an access mode and O_CLOEXEC */
+	FSTAT_ONLY,	 /* newfstatat: A3 == AT_EMPTY_PATH, i.e. fstat(fd) */
+	PRCTL_GET_NAME,	 /* prctl: A0 == PR_GET_NAME */
+	KICK_OWN_THREAD, /* tgkill: A0 == our pid, A2 == the kick signal */
+	FILES_UPDATE,	 /* io_uring_register: A1 == IORING_REGISTER_FILES_UPDATE */
+};
+
+struct sc_rule {
+	int nr;
+	enum sc_check check;
+};
+
+/* Every thread: memory, locks, time, logging, its own end. */
+static const struct sc_rule common_rules[] = {
+    {__NR_read, ANY},		  /* eventfd counters */
+    {__NR_write, ANY},		  /* eventfds, irqfds, log lines, serial output */
+    {__NR_futex, ANY},		  /* mutexes, condition variables, pthread_join */
+    {__NR_clock_gettime, ANY},	  /* log time stamps when the vDSO falls back */
+    {__NR_mmap, NO_EXEC},	  /* malloc (jansson replies, large buffers) */
+    {__NR_mprotect, NO_EXEC},	  /* malloc arenas growing */
+    {__NR_munmap, ANY},		  /* free, teardown */
+    {__NR_madvise, ANY},	  /* free, a thread's stack at its exit */
+    {__NR_brk, ANY},		  /* free of a main-arena chunk trims the heap */
+    {__NR_prctl, PRCTL_GET_NAME}, /* the thread name in log lines */
+    {__NR_rt_sigreturn, ANY},	  /* return from the kick and SIGSYS handlers */
+    {__NR_rt_sigprocmask, ANY},	  /* glibc blocks signals while a thread exits */
+    {__NR_exit, ANY},		  /* thread end */
+    {__NR_exit_group, ANY},	  /* process end */
+};
+
+/* The API thread (api/server.c, api/conn.c). */
+static const struct sc_rule api_rules[] = {
+    {__NR_epoll_wait, ANY}, /* the thread's loop */
+    {__NR_epoll_ctl, ANY},  /* connections come and go, read/write interest */
+    {__NR_accept4, ANY},    /* new clients on the listening socket */
+    {__NR_recvfrom, ANY},   /* recv() of requests */
+    {__NR_sendto, ANY},	    /* send() of replies */
+    {__NR_shutdown, ANY},   /* Connection: close after the reply */
+    {__NR_close, ANY},	    /* closed connections */
+};
+
+/* The event loop (vmm/eventloop.c and everything it calls). */
+static const struct sc_rule vmm_rules[] = {
+    {__NR_epoll_wait, ANY},		    /* the loop */
+    {__NR_epoll_ctl, ANY},		    /* tap back-pressure, serial input throttling */
+    {__NR_writev, ANY},			    /* virtio-net TX frames to the tap */
+    {__NR_preadv, ANY},			    /* virtio-blk Sync reads */
+    {__NR_pwritev, ANY},		    /* virtio-blk Sync writes */
+    {__NR_fdatasync, ANY},		    /* virtio-blk Sync flush */
+    {__NR_io_uring_enter, ANY},		    /* virtio-blk Async submit/reap */
+    {__NR_io_uring_register, FILES_UPDATE}, /* PATCH /drives on an Async drive */
+    {__NR_openat, OPEN_EXISTING},	    /* PATCH /drives opens the new image */
+    {__NR_newfstatat, FSTAT_ONLY},	    /* PATCH /drives checks it */
+    {__NR_lseek, ANY},			    /* PATCH /drives sizes it */
+    {__NR_close, ANY},			    /* the old image; teardown */
+    {__NR_timerfd_settime, ANY},	    /* serial input back-pressure timer */
+    {__NR_getpid, ANY},			    /* pthread_kill of a vCPU (kick) */
+    {__NR_tgkill, KICK_OWN_THREAD},	    /* pthread_kill of a vCPU (kick) */
+};
+
+/* vCPU threads (vmm/vcpu.c and the device registers they emulate). */
+static const struct sc_rule vcpu_rules[] = {
+    {__NR_poll, ANY},		/* UART: is the console output writable? */
+    {__NR_epoll_ctl, ANY},	/* virtio-net DRIVER_OK/reset arms the tap */
+    {__NR_io_uring_enter, ANY}, /* virtio-blk reset waits for Async requests */
+};
+
+static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct sc_targets *t)
+{
+	struct scmp_arg_cmp a[2];
+	unsigned int n = 0;
+
+	switch (r->check) {
+	case ANY:
+		break;
+	case NO_EXEC:
+		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+		break;
+	case OPEN_EXISTING:
+		/* Only the low 32 bits: the flags are an int. */
+		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ,
+				 0xffffffffu & ~(unsigned)(O_ACCMODE | O_CLOEXEC), 0);
+		break;
+	case FSTAT_ONLY:
+		a[n++] = SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH);
+		break;
+	case PRCTL_GET_NAME:
+		a[n++] = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);
+		break;
+	case KICK_OWN_THREAD:
+		a[n++] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)t->pid);
+		a[n++] = SCMP_A2(SCMP_CMP_EQ, KICK_SIGNAL);
+		break;
+	case FILES_UPDATE:
+		a[n++] = SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE);
+		break;
+	}
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, r->nr, n, a);
+}
+
+static int add_table(scmp_filter_ctx ctx, const struct sc_rule *r, size_t n,
+		     const struct sc_targets *t)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = add_rule(ctx, &r[i], t);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* allow_fd - @nr with A0 == @fd, and A1 == @arg1 unless @any_arg1. */
+static int allow_fd(scmp_filter_ctx ctx, int nr, int fd, unsigned long arg1, bool any_arg1)
+{
+	if (any_arg1)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, fd));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_EQ, fd),
+				SCMP_A1(SCMP_CMP_EQ, arg1));
+}
+
+static int allow_ioctls(scmp_filter_ctx ctx, const int *fds, unsigned int nr_fds,
+			const unsigned long *req, size_t nr_req)
+{
+	unsigned int i;
+	size_t j;
+	int ret;
+
+	for (i = 0; i < nr_fds; i++)
+		for (j = 0; j < nr_req; j++) {
+			ret = allow_fd(ctx, __NR_ioctl, fds[i], req[j], false);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+/* vCPU threads: the run loop, and tap offloads set when a driver starts. */
+static int vcpu_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
+{
+	static const unsigned long run[] = {KVM_RUN};
+	static const unsigned long tap[] = {TUNSETOFFLOAD};
+	int ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, run, 1);
+
+	return ret ? ret : allow_ioctls(ctx, t->tap_fds, t->nr_tap_fds, tap, 1);
+}
+
+/* The event loop: pause/resume (vmm/pause.c), teardown. */
+static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
+{
+	static const unsigned long vm_req[] = {KVM_GET_CLOCK, KVM_SET_CLOCK};
+	static const unsigned long vcpu_req[] = {KVM_KVMCLOCK_CTRL, KVM_GET_DEVICE_ATTR,
+						 KVM_SET_DEVICE_ATTR};
+	static const unsigned long tty_req[] = {TCSETS};
+	static const int stdin_fd[] = {STDIN_FILENO};
+	int ret = 0;
+
+	if (t->vm_fd >= 0)
+		ret = allow_ioctls(ctx, &t->vm_fd, 1, vm_req, 2);
+	if (!ret)
+		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req, 3);
+	if (!ret && t->restore_tty)
+		ret = allow_ioctls(ctx, stdin_fd, 1, tty_req, 1);
+	/* api_server_stop removes the socket file, relative to its directory. */
+	if (!ret && t->sock_dir_fd >= 0)
+		ret = allow_fd(ctx, __NR_newfstatat, t->sock_dir_fd, 0, true);
+	if (!ret && t->sock_dir_fd >= 0)
+		ret = allow_fd(ctx, __NR_unlinkat, t->sock_dir_fd, 0, true);
+	return ret;
+}
+
+static int add_kind_rules(scmp_filter_ctx ctx, enum sc_kind kind, const struct sc_targets *t)
+{
+	int ret = add_table(ctx, common_rules, sizeof(common_rules) / sizeof(common_rules[0]), t);
+
+	if (ret)
+		return ret;
+	switch (kind) {
+	case SC_API:
+		return add_table(ctx, api_rules, sizeof(api_rules) / sizeof(api_rules[0]), t);
+	case SC_VMM:
+		ret = add_table(ctx, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]), t);
+		return ret ? ret : vmm_fd_rules(ctx, t);
+	case SC_VCPU:
+		ret = add_table(ctx, vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]), t);
+		return ret ? ret : vcpu_fd_rules(ctx, t);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* export_prog - libseccomp 2.5 exports BPF only to an fd: use a memfd. */
+static int export_prog(scmp_filter_ctx ctx, struct sc_prog *out)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = memfd_create("ember-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = seccomp_export_bpf(ctx, fd);
+	if (!ret && fstat(fd, &st) < 0)
+		ret = -errno;
+	if (!ret && (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+		     st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS))
+		ret = -E2BIG;
+	if (!ret) {
+		out->insns = malloc(st.st_size);
+		if (!out->insns)
+			ret = -ENOMEM;
+	}
+	if (!ret && pread(fd, out->insns, st.st_size, 0) != st.st_size)
+		ret = -EIO;
+	if (!ret)
+		out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	else
+		sc_prog_free(out);
+	close(fd);
+	return ret;
+}
+
+int sc_build(enum sc_kind kind, const struct sc_targets *t, struct sc_prog *out, struct errbuf *e)
+{
+	scmp_filter_ctx ctx;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)kind >= SC_NR_KINDS)
+		return errf(e, -EINVAL, "seccomp: unknown thread kind %d", (int)kind);
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return errf(e, -ENOMEM, "seccomp: cannot create a filter");
+	/* 32-bit (int 0x80) and x32 entry points: no handler, just die. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (!ret)
+		ret = add_kind_rules(ctx, kind, t);
+	if (ret) {
+		errf(e, ret, "seccomp: building the %s filter: %s", sc_kind_name(kind),
+		     strerror(-ret));
+		goto out;
+	}
+	ret = export_prog(ctx, out);
+	if (ret)
+		errf(e, ret, "seccomp: exporting the %s filter: %s", sc_kind_name(kind),
+		     strerror(-ret));
+out:
+	seccomp_release(ctx);
+	/* libseccomp's rule database (tens of KiB) is freed now; hand its pages
+	 * back so they do not stay in ember's private memory for the VM's life. */
+	malloc_trim(0);
+	return ret;
+}
+
+int sc_install(const struct sc_prog *p)
+{
+	struct sock_fprog fprog = {.len = p->len, .filter = p->insns};
+
+	if (!p->insns || !p->len)
+		return -EINVAL;
+	/* Lets an unprivileged process install a filter; the jailer set it too. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0 ? -errno : 0;
+}
+
+void sc_prog_free(struct sc_prog *p)
+{
+	free(p->insns);
+	p->insns = NULL;
+	p->len = 0;
+}
+
+const char *sc_kind_name(enum sc_kind kind)
+{
+	static const char *const names[SC_NR_KINDS] = {"api", "vmm", "vcpu"};
+
+	return (unsigned)kind < SC_NR_KINDS ? names[kind] : "?";
+}

@@ -1,0 +1,25 @@
+/*
+ * test_hook.h - fault injection for the black-box seccomp tests.
+ *
+ * In build/ember-test (test_hook.c compiled with EMBER_TEST_HOOKS) the
+ * environment variable EMBER_TEST_FORBIDDEN_SYSCALL=KIND:CALL makes a
+ * thread of KIND ("api", "vmm" or "vcpu") make CALL at its hook point:
+ *   getppid    a call on no list
+ *   mmap-exec  mmap(PROT_READ|PROT_EXEC): refused by the argument check
+ *   ioctl      KVM_GET_REGS on @fd: a request not allowed on that fd
+ *   socket     socket(AF_INET)
+ * Hook points: the API thread when it dispatches a request, the event loop
+ * when it runs one, a vCPU thread when it parks for a pause. So a test boots
+ * a guest, sends PATCH /vm Paused, and expects death by SIGSYS and a log
+ * line naming the call. In build/ember the hook is an empty function.
+ */
+#ifndef EMBER_TEST_HOOK_H
+#define EMBER_TEST_HOOK_H
+
+#include "syscall_filter.h"
+
+/* test_hook_forbidden - see above; @fd is the KVM fd the thread owns
+ * (vCPU fd, VM fd) or -1. */
+void test_hook_forbidden(enum sc_kind kind, int fd);
+
+#endif
