@@ -67,7 +67,7 @@ static const char usage[] =
     "  --http-api-max-payload-size BYTES\n"
     "                           largest API request body (default 51200)\n"
     "  --serial-out PATH        guest serial output to PATH instead of stdout\n"
-    "  --no-seccomp             do not install seccomp filters\n"
+    "  --no-seccomp             run without the seccomp filters (debugging only)\n"
     "  --help                   print this text\n"
     "  --version                print the version\n";
 

@@ -16,7 +16,6 @@
 #include <linux/kvm.h>
 #include <linux/if_tun.h>
 #include <linux/seccomp.h>
-#include <malloc.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,7 +25,6 @@
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <asm/ioctls.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include "syscall_filter.h"
@@ -286,9 +284,6 @@ int sc_build(enum sc_kind kind, const struct sc_targets *t, struct sc_prog *out,
 		     strerror(-ret));
 out:
 	seccomp_release(ctx);
-	/* libseccomp's rule database (tens of KiB) is freed now; hand its pages
-	 * back so they do not stay in ember's private memory for the VM's life. */
-	malloc_trim(0);
 	return ret;
 }
 
