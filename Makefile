@@ -65,6 +65,11 @@ $(BUILD)/ember: $(OBJ)
 $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/obj/vmm/test_hook_on.o
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
+# A tap owned by a given uid, for the jailed-device integration test.
+$(BUILD)/test-mktap: tests/integration/mktap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -static -o $@ $<
+
 $(BUILD)/obj/vmm/test_hook_on.o: vmm/test_hook.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DEMBER_TEST_HOOKS -c -o $@ $<
@@ -121,7 +126,7 @@ guest: $(BUILD)/ember
 testhost:
 	@bash tests/testhost/build.sh
 
-integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test guest
+integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/test-mktap guest
 	@bash tests/run-integration.sh
 
 fuzz: $(FUZZ_BIN)
@@ -164,7 +169,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/gen
+		$(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/test-mktap $(BUILD)/gen
 
 .SECONDARY:
 
