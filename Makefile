@@ -65,10 +65,11 @@ $(BUILD)/ember: $(OBJ)
 $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/obj/vmm/test_hook_on.o
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
-# A tap owned by a given uid, for the jailed-device integration test.
-$(BUILD)/test-mktap: tests/integration/mktap.c
+# Static helpers for the integration tests (a tap owned by a uid, a pty).
+TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun
+$(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O2 -static -o $@ $<
+	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
 
 $(BUILD)/obj/vmm/test_hook_on.o: vmm/test_hook.c
 	@mkdir -p $(dir $@)
@@ -126,7 +127,7 @@ guest: $(BUILD)/ember
 testhost:
 	@bash tests/testhost/build.sh
 
-integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/test-mktap guest
+integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) guest
 	@bash tests/run-integration.sh
 
 fuzz: $(FUZZ_BIN)
@@ -169,7 +170,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer $(BUILD)/ember-test $(BUILD)/test-mktap $(BUILD)/gen
+		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen
 
 .SECONDARY:
 

@@ -83,7 +83,9 @@ run_in_testhost() {
 	[ -x "$jailer" ] && ln -s "$jailer" "$payload/ember-jailer"
 	# The seccomp tests' fault-injection build, also found next to ember.
 	[ -x "$ember_test" ] && ln -s "$ember_test" "$payload/ember-test"
-	[ -x "$root/build/test-mktap" ] && ln -s "$root/build/test-mktap" "$payload/test-mktap"
+	for helper in "$root"/build/test-*; do
+		[ -x "$helper" ] && ln -s "$helper" "$payload/${helper##*/}"
+	done
 	ln -s "$assets" "$payload/assets"
 	ln -s "$root/tests/integration" "$payload/integration"
 	cat >"$payload/run.sh" <<EOF

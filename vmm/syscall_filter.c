@@ -190,7 +190,8 @@ static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 	static const unsigned long vm_req[] = {KVM_GET_CLOCK, KVM_SET_CLOCK};
 	static const unsigned long vcpu_req[] = {KVM_KVMCLOCK_CTRL, KVM_GET_DEVICE_ATTR,
 						 KVM_SET_DEVICE_ATTR};
-	static const unsigned long tty_req[] = {TCSETS};
+	/* glibc's tcsetattr reads the settings back around the write. */
+	static const unsigned long tty_req[] = {TCGETS, TCSETS};
 	static const int stdin_fd[] = {STDIN_FILENO};
 	int ret = 0;
 
@@ -199,7 +200,7 @@ static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 	if (!ret)
 		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req, 3);
 	if (!ret && t->restore_tty)
-		ret = allow_ioctls(ctx, stdin_fd, 1, tty_req, 1);
+		ret = allow_ioctls(ctx, stdin_fd, 1, tty_req, 2);
 	/* api_server_stop removes the socket file, relative to its directory. */
 	if (!ret && t->sock_dir_fd >= 0)
 		ret = allow_fd(ctx, __NR_newfstatat, t->sock_dir_fd, 0, true);

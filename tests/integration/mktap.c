@@ -33,8 +33,10 @@ int main(int argc, char **argv)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, argv[1], strlen(argv[1]));
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETOWNER, strtoul(argv[2], NULL, 10)) < 0 ||
-	    ioctl(fd, TUNSETGROUP, strtoul(argv[3], NULL, 10)) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    ioctl(fd, TUNSETOWNER, strtoul(argv[2], NULL, 10)) < 0 ||
+	    ioctl(fd, TUNSETGROUP, strtoul(argv[3], NULL, 10)) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		perror(argv[1]);
 		return 1;
 	}
