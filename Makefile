@@ -166,7 +166,8 @@ install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
 
 format:
-	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	clang-format -i vmm/*.[ch] api/*.[ch] jailer/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
+		tests/integration/*.c
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
