@@ -65,8 +65,9 @@ $(BUILD)/ember: $(OBJ)
 $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/obj/vmm/test_hook_on.o
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
-# Static helpers for the integration tests (a tap owned by a uid, a pty).
-TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun
+# Static helpers for the integration tests (a tap owned by a uid, a pty, a
+# client that never reads).
+TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<

@@ -9,12 +9,12 @@
  * and output is flushed as the socket takes it; neither ever blocks.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -349,14 +349,20 @@ static void *api_thread(void *arg)
 	struct api_server *s = arg;
 	const struct sc_prog *filter = &s->vm->seccomp[SC_API];
 	struct epoll_event ev[16];
-	int i, n;
+	int i, n, ret = 0;
 
-	if (filter->insns && (n = sc_install(filter)) < 0) {
-		log_error(s->log, "API thread: cannot install its seccomp filter: %s",
-			  strerror(-n));
-		vm_request_exit(s->vm, EMBER_EXIT_GENERIC);
+	/* Named by itself: naming another thread goes through /proc, which a
+	 * jail does not have. */
+	prctl(PR_SET_NAME, "ember_api", 0, 0, 0);
+	if (filter->insns)
+		ret = sc_install(filter);
+	pthread_mutex_lock(&s->lock);
+	s->thread_ready = true;
+	s->thread_err = ret;
+	pthread_cond_broadcast(&s->ready_cond);
+	pthread_mutex_unlock(&s->lock);
+	if (ret)
 		return NULL;
-	}
 	while (!s->stopping) {
 		conn_sweep(s);
 		n = epoll_wait(s->epoll_fd, ev, 16, conn_expire(s));
@@ -392,26 +398,15 @@ static int start_thread(struct api_server *s)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		return -ret;
-	pthread_setname_np(s->thread, "ember_api");
 	s->thread_started = true;
-	return 0;
-}
-
-/* open_parent_dir - an O_PATH fd of @path's directory (-1 on failure) and
- * in @name the last component, for removing the socket file at exit. */
-static int open_parent_dir(const char *path, const char **name)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-
-	*name = slash ? slash + 1 : path;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Confined before anything else happens: with --config-file the guest
+	 * boots right after this returns. */
+	pthread_mutex_lock(&s->lock);
+	while (!s->thread_ready)
+		pthread_cond_wait(&s->ready_cond, &s->lock);
+	ret = s->thread_err;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 int api_server_start(struct api_server *s, int listen_fd, const char *path, struct vm *vm,
@@ -428,8 +423,7 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	s->listen_fd = listen_fd;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	pthread_mutex_init(&s->lock, NULL);
-	s->dir_fd = open_parent_dir(s->path, &s->name);
-	vm->api_dir_fd = s->dir_fd;
+	pthread_cond_init(&s->ready_cond, NULL);
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	s->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->req_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -456,7 +450,8 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	ret = start_thread(s);
 	if (ret) {
 		vm_loop_del(vm, s->req_efd);
-		errf(e, ret, "API server: thread: %s", strerror(-ret));
+		errf(e, ret, "API server: starting its thread and seccomp filter: %s",
+		     strerror(-ret));
 		goto err;
 	}
 	return 0;
@@ -500,15 +495,14 @@ void api_server_stop(struct api_server *s)
 	close_fd(&s->stop_efd);
 	close_fd(&s->req_efd);
 	close_fd(&s->reply_efd);
-	/* Relative to the directory: the event loop's seccomp filter allows
-	 * fstatat/unlinkat on that fd only. */
-	if (s->listen_fd >= 0 && s->dir_fd >= 0 &&
-	    fstatat(s->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
-		unlinkat(s->dir_fd, s->name, 0);
+	/* A filtered event loop may not remove files (seccomp cannot tell a
+	 * socket path from any other): the socket stays, stale, and the next
+	 * ember on this path replaces it (api_listen). */
+	if (s->listen_fd >= 0 && s->path[0] && !s->vm->loop_filtered && lstat(s->path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		unlink(s->path);
 	close_fd(&s->listen_fd);
-	if (s->vm && s->vm->api_dir_fd == s->dir_fd)
-		s->vm->api_dir_fd = -1;
-	close_fd(&s->dir_fd);
+	pthread_cond_destroy(&s->ready_cond);
 	pthread_mutex_destroy(&s->lock);
 	s->inited = false;
 }

@@ -67,8 +67,6 @@ struct api_server {
 	uint64_t max_payload;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd, epoll_fd, stop_efd, req_efd, reply_efd;
-	int dir_fd;	  /* O_PATH fd of the socket's directory, -1 if none */
-	const char *name; /* the socket's file name, in path */
 	pthread_t thread;
 	bool thread_started;
 	struct api_conn *conns[API_SLOTS];
@@ -78,6 +76,9 @@ struct api_server {
 
 	/* The one-slot queue between the API thread and the VMM thread. */
 	pthread_mutex_t lock;
+	pthread_cond_t ready_cond; /* the thread installed its filter (or failed) */
+	bool thread_ready;
+	int thread_err; /* 0 or -errno from installing the filter */
 	struct api_request req;
 	struct api_reply reply;
 	bool req_pending;	    /* stored, the VMM has not taken it yet */

@@ -209,7 +209,7 @@ int controller_setup(struct controller *c, struct errbuf *e)
 static int check_file(const char *what, const char *path, int flags, bool blk, struct errbuf *e)
 {
 	struct stat st;
-	int fd = open(path, flags | O_CLOEXEC), ret = 0;
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC), ret = 0; /* a FIFO must not block */
 
 	if (fd < 0)
 		return errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));

@@ -153,6 +153,24 @@ int vm_loop_setup(struct vm *vm)
 	return 0;
 }
 
+/* filter_features - what this VM uses, so the filters leave the rest out. */
+static unsigned int filter_features(const struct vm *vm, unsigned int nr_taps)
+{
+	unsigned int i, f = 0;
+
+	for (i = 0; i < vm->cfg.nr_drives; i++)
+		f |= vm->cfg.drive[i].io_engine == IO_ENGINE_ASYNC ? SC_F_BLK_ASYNC : SC_F_BLK_SYNC;
+	if (vm->cfg.nr_drives && vm->opts && !vm->opts->no_api)
+		f |= SC_F_DRIVE_SWAP;
+	if (nr_taps)
+		f |= SC_F_NET;
+	if (vm->uart.out_poll)
+		f |= SC_F_UART_POLL;
+	if (vm->term_raw)
+		f |= SC_F_TTY;
+	return f;
+}
+
 /* build_filters - the VMM and vCPU filters, pinned to this VM's fds. */
 static int build_filters(struct vm *vm)
 {
@@ -164,13 +182,12 @@ static int build_filters(struct vm *vm)
 	    .nr_vcpu_fds = vm->nr_vcpus_created,
 	    .tap_fds = tap_fds,
 	    .nr_tap_fds = devices_tap_fds(vm, tap_fds, CFG_MAX_NETS),
-	    .sock_dir_fd = vm->api_dir_fd,
-	    .restore_tty = vm->term_raw,
 	};
 	struct errbuf e = {""};
 	unsigned int i;
 	int ret;
 
+	t.features = filter_features(vm, t.nr_tap_fds);
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_fds[i] = vm->vcpu[i].fd;
 	ret = sc_build(SC_VCPU, &t, &vm->seccomp[SC_VCPU], &e);
@@ -179,6 +196,39 @@ static int build_filters(struct vm *vm)
 	if (ret)
 		log_error(&vm->log, "%s", e.msg);
 	return ret;
+}
+
+/* start_confined - every vCPU thread started and confined (held before the
+ * guest), then this thread's filter: after it, nothing runs unfiltered. */
+static int start_confined(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus_created; i++) {
+		ret = vcpu_start(&vm->vcpu[i], true);
+		if (ret) {
+			log_error(&vm->log, "starting vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	for (i = 0; i < vm->nr_vcpus_created; i++) {
+		ret = vcpu_wait_confined(&vm->vcpu[i]);
+		if (ret)
+			return ret; /* the thread logged it */
+	}
+	if (!vm->seccomp_on)
+		return 0;
+	ret = sc_install(&vm->seccomp[SC_VMM]);
+	if (ret) {
+		log_error(&vm->log, "installing the event loop's seccomp filter: %s",
+			  strerror(-ret));
+		return ret;
+	}
+	vm->loop_filtered = true;
+	log_info(&vm->log, "seccomp filters: api %u, vmm %u, vcpu %u BPF instructions",
+		 vm->seccomp[SC_API].len, vm->seccomp[SC_VMM].len, vm->seccomp[SC_VCPU].len);
+	return 0;
 }
 
 int vm_start(struct vm *vm)
@@ -191,27 +241,10 @@ int vm_start(struct vm *vm)
 	ret = vm_build(vm);
 	if (!ret && vm->seccomp_on)
 		ret = build_filters(vm);
+	if (!ret)
+		ret = start_confined(vm);
 	if (ret)
 		return ret;
-	/* Held: each thread installs its filter, then waits for the release. */
-	for (i = 0; i < vm->nr_vcpus_created; i++) {
-		ret = vcpu_start(&vm->vcpu[i], true);
-		if (ret) {
-			log_error(&vm->log, "starting vCPU %u: %s", i, strerror(-ret));
-			return ret;
-		}
-	}
-	if (vm->seccomp_on) {
-		ret = sc_install(&vm->seccomp[SC_VMM]);
-		if (ret) {
-			log_error(&vm->log, "installing the event loop's seccomp filter: %s",
-				  strerror(-ret));
-			return ret;
-		}
-		log_info(&vm->log, "seccomp filters: api %u, vmm %u, vcpu %u BPF instructions",
-			 vm->seccomp[SC_API].len, vm->seccomp[SC_VMM].len,
-			 vm->seccomp[SC_VCPU].len);
-	}
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_resume(&vm->vcpu[i]);
 	vm->started = true;

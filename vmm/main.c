@@ -12,6 +12,8 @@
  *   - with --config-file: boot at once, the API stays up (unless --no-api).
  */
 #include <errno.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +68,12 @@ static uint64_t process_cpu_us(void)
  * need the VM's fds and are built by vm_start(). */
 static int confine_setup(struct vm *vm, bool api, struct errbuf *e)
 {
-	struct sc_targets t = {.pid = getpid(), .vm_fd = -1, .sock_dir_fd = -1};
+	struct sc_targets t = {.pid = getpid(), .vm_fd = -1};
 	int ret;
 
+	/* jansson seeds its hash tables on first use, from /dev/urandom or the
+	 * time and pid: now, not on the API thread once it is filtered. */
+	json_object_seed(0);
 	if (!vm->seccomp_on) {
 		log_warn(&vm->log,
 			 "SECCOMP IS DISABLED (--no-seccomp): a guest that breaks out of "
@@ -156,6 +161,9 @@ int main(int argc, char *argv[])
 	struct ember *m;
 	int fd = -1, status;
 
+	/* One malloc arena for all threads: a thread arena that shrinks reads
+	 * /proc/sys/vm/overcommit_memory, a path no seccomp filter allows. */
+	mallopt(M_ARENA_MAX, 1);
 	if (cli_parse(argc, argv, &opts, &e)) {
 		fprintf(stderr, "ember: %s\nTry 'ember --help'.\n", e.msg);
 		return EMBER_EXIT_ARG_PARSING;

@@ -7,8 +7,10 @@
  * pause/resume, PATCH /drives, shutdown, the jailer) runs with the filters
  * on, so a missing entry fails a test and a superfluous one is a review
  * finding. glibc wrappers are listed by the call they really make: open()
- * is openat, fstat() is newfstatat(fd, "", AT_EMPTY_PATH), send/recv are
- * sendto/recvfrom, pthread_kill() is getpid + tgkill.
+ * is openat, send/recv are sendto/recvfrom, pthread_kill() is getpid +
+ * tgkill, tcsetattr() is TCGETS + TCSETS + TCGETS. glibc's fstat() is
+ * newfstatat(fd, "", AT_EMPTY_PATH), which looks up any path it is given:
+ * not allowed; code that runs filtered calls the fstat system call itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,78 +30,81 @@
 #include <unistd.h>
 
 #include "syscall_filter.h"
-
-#define KICK_SIGNAL SIGUSR1 /* vcpu.c's kick */
+#include "vcpu.h"
 
 /* How an allowed call's arguments are checked. */
 enum sc_check {
 	ANY,
 	NO_EXEC,	 /* mmap/mprotect: A2 (prot) without PROT_EXEC */
-	OPEN_EXISTING,	 /* openat: A2 (flags) only an access mode and O_CLOEXEC */
-	FSTAT_ONLY,	 /* newfstatat: A3 == AT_EMPTY_PATH, i.e. fstat(fd) */
+	MAYMOVE_ONLY,	 /* mremap: A3 (flags) == MREMAP_MAYMOVE, never MREMAP_FIXED */
+	OPEN_EXISTING,	 /* openat: A2 (flags) only an access mode, O_NONBLOCK, O_CLOEXEC */
 	PRCTL_GET_NAME,	 /* prctl: A0 == PR_GET_NAME */
 	KICK_OWN_THREAD, /* tgkill: A0 == our pid, A2 == the kick signal */
 	FILES_UPDATE,	 /* io_uring_register: A1 == IORING_REGISTER_FILES_UPDATE */
 };
 
+/* A call, its argument check, and the features (SC_F_*) that need it: the
+ * rule is added only when every one of them is in sc_targets.features. */
 struct sc_rule {
 	int nr;
 	enum sc_check check;
+	unsigned int need;
 };
 
 /* Every thread: memory, locks, time, logging, its own end. */
 static const struct sc_rule common_rules[] = {
-    {__NR_read, ANY},		  /* eventfd counters */
-    {__NR_write, ANY},		  /* eventfds, irqfds, log lines, serial output */
-    {__NR_futex, ANY},		  /* mutexes, condition variables, pthread_join */
-    {__NR_clock_gettime, ANY},	  /* log time stamps when the vDSO falls back */
-    {__NR_mmap, NO_EXEC},	  /* malloc (jansson replies, large buffers) */
-    {__NR_mprotect, NO_EXEC},	  /* malloc arenas growing */
-    {__NR_munmap, ANY},		  /* free, teardown */
-    {__NR_madvise, ANY},	  /* free, a thread's stack at its exit */
-    {__NR_brk, ANY},		  /* free of a main-arena chunk trims the heap */
-    {__NR_prctl, PRCTL_GET_NAME}, /* the thread name in log lines */
-    {__NR_rt_sigreturn, ANY},	  /* return from the kick and SIGSYS handlers */
-    {__NR_rt_sigprocmask, ANY},	  /* glibc blocks signals while a thread exits */
-    {__NR_exit, ANY},		  /* thread end */
-    {__NR_exit_group, ANY},	  /* process end */
+    {__NR_read, ANY, 0},	     /* eventfd counters, tap frames, serial input */
+    {__NR_write, ANY, 0},	     /* eventfds, irqfds, log lines, serial output */
+    {__NR_futex, ANY, 0},	     /* mutexes, condition variables, pthread_join */
+    {__NR_clock_gettime, ANY, 0},    /* log time stamps when the vDSO falls back */
+    {__NR_mmap, NO_EXEC, 0},	     /* malloc of large blocks */
+    {__NR_mprotect, NO_EXEC, 0},     /* malloc (glibc arena set-up) */
+    {__NR_mremap, MAYMOVE_ONLY, 0},  /* realloc of a large block (API output) */
+    {__NR_munmap, ANY, 0},	     /* free of large blocks, teardown */
+    {__NR_madvise, ANY, 0},	     /* free, a thread's stack at its exit */
+    {__NR_brk, ANY, 0},		     /* malloc/free on the (only) heap */
+    {__NR_prctl, PRCTL_GET_NAME, 0}, /* the thread name in log lines */
+    {__NR_rt_sigreturn, ANY, 0},     /* return from the kick and SIGSYS handlers */
+    {__NR_rt_sigprocmask, ANY, 0},   /* glibc blocks signals while a thread exits */
+    {__NR_exit, ANY, 0},	     /* thread end */
+    {__NR_exit_group, ANY, 0},	     /* process end */
 };
 
 /* The API thread (api/server.c, api/conn.c). */
 static const struct sc_rule api_rules[] = {
-    {__NR_epoll_wait, ANY}, /* the thread's loop */
-    {__NR_epoll_ctl, ANY},  /* connections come and go, read/write interest */
-    {__NR_accept4, ANY},    /* new clients on the listening socket */
-    {__NR_recvfrom, ANY},   /* recv() of requests */
-    {__NR_sendto, ANY},	    /* send() of replies */
-    {__NR_shutdown, ANY},   /* Connection: close after the reply */
-    {__NR_close, ANY},	    /* closed connections */
+    {__NR_epoll_wait, ANY, 0}, /* the thread's loop */
+    {__NR_epoll_ctl, ANY, 0},  /* connections come and go, read/write interest */
+    {__NR_accept4, ANY, 0},    /* new clients on the listening socket */
+    {__NR_recvfrom, ANY, 0},   /* recv() of requests */
+    {__NR_sendto, ANY, 0},     /* send() of replies */
+    {__NR_shutdown, ANY, 0},   /* Connection: close after the reply */
+    {__NR_close, ANY, 0},      /* closed connections */
 };
 
 /* The event loop (vmm/eventloop.c and everything it calls). */
 static const struct sc_rule vmm_rules[] = {
-    {__NR_epoll_wait, ANY},		    /* the loop */
-    {__NR_epoll_ctl, ANY},		    /* tap back-pressure, serial input throttling */
-    {__NR_writev, ANY},			    /* virtio-net TX frames to the tap */
-    {__NR_preadv, ANY},			    /* virtio-blk Sync reads */
-    {__NR_pwritev, ANY},		    /* virtio-blk Sync writes */
-    {__NR_fdatasync, ANY},		    /* virtio-blk Sync flush */
-    {__NR_io_uring_enter, ANY},		    /* virtio-blk Async submit/reap */
-    {__NR_io_uring_register, FILES_UPDATE}, /* PATCH /drives on an Async drive */
-    {__NR_openat, OPEN_EXISTING},	    /* PATCH /drives opens the new image */
-    {__NR_newfstatat, FSTAT_ONLY},	    /* PATCH /drives checks it */
-    {__NR_lseek, ANY},			    /* PATCH /drives sizes it */
-    {__NR_close, ANY},			    /* the old image; teardown */
-    {__NR_timerfd_settime, ANY},	    /* serial input back-pressure timer */
-    {__NR_getpid, ANY},			    /* pthread_kill of a vCPU (kick) */
-    {__NR_tgkill, KICK_OWN_THREAD},	    /* pthread_kill of a vCPU (kick) */
+    {__NR_epoll_wait, ANY, 0},			   /* the loop */
+    {__NR_epoll_ctl, ANY, 0},			   /* tap back-pressure, serial input throttling */
+    {__NR_close, ANY, 0},			   /* teardown; an image PATCH /drives replaced */
+    {__NR_timerfd_settime, ANY, 0},		   /* serial input back-pressure timer */
+    {__NR_getpid, ANY, 0},			   /* pthread_kill of a vCPU (kick) */
+    {__NR_tgkill, KICK_OWN_THREAD, 0},		   /* pthread_kill of a vCPU (kick) */
+    {__NR_writev, ANY, SC_F_NET},		   /* virtio-net TX frames to the tap */
+    {__NR_preadv, ANY, SC_F_BLK_SYNC},		   /* virtio-blk Sync reads */
+    {__NR_pwritev, ANY, SC_F_BLK_SYNC},		   /* virtio-blk Sync writes */
+    {__NR_fdatasync, ANY, SC_F_BLK_SYNC},	   /* virtio-blk Sync flush */
+    {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC},	   /* virtio-blk Async submit/reap */
+    {__NR_openat, OPEN_EXISTING, SC_F_DRIVE_SWAP}, /* PATCH /drives: the new image */
+    {__NR_fstat, ANY, SC_F_DRIVE_SWAP},		   /* ... its type (fd only) */
+    {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
+    {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */
 static const struct sc_rule vcpu_rules[] = {
-    {__NR_poll, ANY},		/* UART: is the console output writable? */
-    {__NR_epoll_ctl, ANY},	/* virtio-net DRIVER_OK/reset arms the tap */
-    {__NR_io_uring_enter, ANY}, /* virtio-blk reset waits for Async requests */
+    {__NR_poll, ANY, SC_F_UART_POLL},		/* UART: may the console output block? */
+    {__NR_epoll_ctl, ANY, SC_F_NET},		/* virtio-net DRIVER_OK/reset arms the tap */
+    {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC}, /* virtio-blk reset waits for requests */
 };
 
 static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct sc_targets *t)
@@ -113,20 +118,20 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct s
 	case NO_EXEC:
 		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 		break;
+	case MAYMOVE_ONLY:
+		a[n++] = SCMP_A3(SCMP_CMP_EQ, MREMAP_MAYMOVE);
+		break;
 	case OPEN_EXISTING:
 		/* Only the low 32 bits: the flags are an int. */
 		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ,
-				 0xffffffffu & ~(unsigned)(O_ACCMODE | O_CLOEXEC), 0);
-		break;
-	case FSTAT_ONLY:
-		a[n++] = SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH);
+				 0xffffffffu & ~(unsigned)(O_ACCMODE | O_NONBLOCK | O_CLOEXEC), 0);
 		break;
 	case PRCTL_GET_NAME:
 		a[n++] = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);
 		break;
 	case KICK_OWN_THREAD:
 		a[n++] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)t->pid);
-		a[n++] = SCMP_A2(SCMP_CMP_EQ, KICK_SIGNAL);
+		a[n++] = SCMP_A2(SCMP_CMP_EQ, VCPU_KICK_SIGNAL);
 		break;
 	case FILES_UPDATE:
 		a[n++] = SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE);
@@ -142,20 +147,13 @@ static int add_table(scmp_filter_ctx ctx, const struct sc_rule *r, size_t n,
 	int ret;
 
 	for (i = 0; i < n; i++) {
+		if ((t->features & r[i].need) != r[i].need)
+			continue;
 		ret = add_rule(ctx, &r[i], t);
 		if (ret)
 			return ret;
 	}
 	return 0;
-}
-
-/* allow_fd - @nr with A0 == @fd, and A1 == @arg1 unless @any_arg1. */
-static int allow_fd(scmp_filter_ctx ctx, int nr, int fd, unsigned long arg1, bool any_arg1)
-{
-	if (any_arg1)
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, fd));
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_EQ, fd),
-				SCMP_A1(SCMP_CMP_EQ, arg1));
 }
 
 static int allow_ioctls(scmp_filter_ctx ctx, const int *fds, unsigned int nr_fds,
@@ -167,7 +165,9 @@ static int allow_ioctls(scmp_filter_ctx ctx, const int *fds, unsigned int nr_fds
 
 	for (i = 0; i < nr_fds; i++)
 		for (j = 0; j < nr_req; j++) {
-			ret = allow_fd(ctx, __NR_ioctl, fds[i], req[j], false);
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __NR_ioctl, 2,
+					       SCMP_A0(SCMP_CMP_EQ, fds[i]),
+					       SCMP_A1(SCMP_CMP_EQ, req[j]));
 			if (ret)
 				return ret;
 		}
@@ -184,7 +184,7 @@ static int vcpu_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 	return ret ? ret : allow_ioctls(ctx, t->tap_fds, t->nr_tap_fds, tap, 1);
 }
 
-/* The event loop: pause/resume (vmm/pause.c), teardown. */
+/* The event loop: pause/resume (vmm/pause.c), the terminal at exit. */
 static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 {
 	static const unsigned long vm_req[] = {KVM_GET_CLOCK, KVM_SET_CLOCK};
@@ -199,13 +199,8 @@ static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 		ret = allow_ioctls(ctx, &t->vm_fd, 1, vm_req, 2);
 	if (!ret)
 		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req, 3);
-	if (!ret && t->restore_tty)
+	if (!ret && (t->features & SC_F_TTY))
 		ret = allow_ioctls(ctx, stdin_fd, 1, tty_req, 2);
-	/* api_server_stop removes the socket file, relative to its directory. */
-	if (!ret && t->sock_dir_fd >= 0)
-		ret = allow_fd(ctx, __NR_newfstatat, t->sock_dir_fd, 0, true);
-	if (!ret && t->sock_dir_fd >= 0)
-		ret = allow_fd(ctx, __NR_unlinkat, t->sock_dir_fd, 0, true);
 	return ret;
 }
 

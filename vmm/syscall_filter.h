@@ -6,14 +6,18 @@
  *   SC_API   the API thread: accept/recv/send on the socket, epoll, eventfds;
  *   SC_VMM   the event loop (the main thread): device I/O, pause/resume,
  *            PATCH /drives, teardown;
- *   SC_VCPU  vCPU threads: KVM_RUN on their own fds, the device register
- *            side effects (tap offloads, epoll re-arming, io_uring drain).
+ *   SC_VCPU  vCPU threads: KVM_RUN on the VM's vCPU fds, the device
+ *            register side effects (tap offloads, epoll re-arming, io_uring
+ *            drain).
  * Where it matters the arguments are checked too: ioctl request numbers are
  * allowed only on the KVM VM, vCPU and tap fds they belong to, mmap and
- * mprotect never with PROT_EXEC, openat only without O_CREAT and friends,
- * tgkill only to this process with the kick signal, io_uring_register only
- * to swap a drive's file. Everything else traps: the SIGSYS handler logs
- * which call it was and the process dies with SIGSYS.
+ * mprotect never with PROT_EXEC, mremap never to a fixed address, openat
+ * only without O_CREAT and friends, tgkill only to this process with the
+ * kick signal, io_uring_register only to swap a drive's file; no call that
+ * takes a path besides that openat. Rules a configuration does not need
+ * (the block engine it does not use, net without a tap...) are left out.
+ * Everything else traps: the SIGSYS handler logs which call it was and the
+ * process dies with SIGSYS.
  *
  * The filters are compiled with libseccomp on the main thread (sc_build),
  * before the first guest instruction; each thread then installs its own
@@ -34,16 +38,24 @@
 
 enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 
-/* What the argument checks pin down. Unused fds are -1, empty lists 0. */
+/* What a configuration uses; rules for anything else are left out. */
+#define SC_F_BLK_SYNC	(1u << 0) /* a drive on the Sync engine */
+#define SC_F_BLK_ASYNC	(1u << 1) /* a drive on the Async (io_uring) engine */
+#define SC_F_NET	(1u << 2) /* a network interface */
+#define SC_F_DRIVE_SWAP (1u << 3) /* PATCH /drives possible: an API and a drive */
+#define SC_F_UART_POLL	(1u << 4) /* the console output may block: the UART polls it */
+#define SC_F_TTY	(1u << 5) /* stdin is a terminal ember restores at exit */
+
+/* What the argument checks pin down, and the features in use. Unused fds
+ * are -1, empty lists 0. */
 struct sc_targets {
 	pid_t pid;	     /* tgkill may signal only this process */
 	int vm_fd;	     /* KVM VM fd: pause/resume clock ioctls */
-	const int *vcpu_fds; /* KVM_RUN (vCPU) and pause ioctls (VMM) */
+	const int *vcpu_fds; /* KVM_RUN (vCPU threads), pause ioctls (VMM) */
 	unsigned int nr_vcpu_fds;
 	const int *tap_fds; /* TUNSETOFFLOAD when a driver starts a net device */
 	unsigned int nr_tap_fds;
-	int sock_dir_fd;  /* API socket's directory: fstatat/unlinkat at exit */
-	bool restore_tty; /* ioctl(0, TCSETS) restores the terminal at exit */
+	unsigned int features; /* SC_F_* */
 };
 
 /* A compiled classic BPF program. */
@@ -67,6 +79,10 @@ void sc_prog_free(struct sc_prog *p);
  * call through @log (its fd at the time of the call) and then ends the
  * process with SIGSYS. Call once, before any filter is installed. */
 int sc_sigsys_setup(const struct logger *log);
+
+/* sc_sigsys_forget - stop using the logger given to sc_sigsys_setup (it is
+ * about to be freed); later reports go to stderr. No system call. */
+void sc_sigsys_forget(void);
 
 /* sc_kind_name - "api", "vmm" or "vcpu". */
 const char *sc_kind_name(enum sc_kind kind);

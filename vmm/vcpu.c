@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bootparams.h"
@@ -12,7 +13,6 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define KICK_SIGNAL	SIGUSR1
 #define VCPU_STACK_SIZE (256 * 1024)
 
 /* x86 architectural constants used for the boot state. */
@@ -53,7 +53,7 @@ int vcpu_signal_setup(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN returns EINTR */
 	sigemptyset(&sa.sa_mask);
-	return sigaction(KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
 }
 
 /* Decode a GDT descriptor into KVM's segment form. */
@@ -395,6 +395,30 @@ static void count_failure(struct vcpu *v)
 	}
 }
 
+/* confine - name the thread (itself: naming another thread goes through
+ * /proc, which a jail lacks), install the vCPU filter before the first
+ * KVM_RUN, and report the result to vcpu_wait_confined(). */
+static int confine(struct vcpu *v)
+{
+	const struct sc_prog *filter = &v->vm->seccomp[SC_VCPU];
+	char name[16];
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "ember_vcpu%u", v->index);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	if (filter->insns)
+		ret = sc_install(filter);
+	if (ret)
+		log_error(&v->vm->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
+			  strerror(-ret));
+	pthread_mutex_lock(&v->pause_lock);
+	v->confined = true;
+	v->confine_err = ret;
+	pthread_cond_broadcast(&v->pause_cond);
+	pthread_mutex_unlock(&v->pause_lock);
+	return ret;
+}
+
 /*
  * The run loop. A pause request is seen at the top of the loop: the kick's
  * immediate_exit makes a KVM_RUN that starts after the request return at
@@ -406,16 +430,9 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	bool ran = false;
-	int ret;
 
-	/* Before the first KVM_RUN: the guest never runs unfiltered. */
-	if (vm->seccomp[SC_VCPU].insns && (ret = sc_install(&vm->seccomp[SC_VCPU])) < 0) {
-		log_error(&vm->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
-			  strerror(-ret));
-		atomic_fetch_add(&v->stats.failures, 1);
-		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+	if (confine(v))
 		goto out;
-	}
 	while (!atomic_load(&vm->exiting)) {
 		if (atomic_load(&v->pause_flag)) {
 			if (ran) /* a pause, not the start-up hold */
@@ -450,7 +467,6 @@ out:
 
 int vcpu_start(struct vcpu *v, bool held)
 {
-	char name[16];
 	int ret;
 
 	pthread_attr_t attr;
@@ -470,9 +486,21 @@ int vcpu_start(struct vcpu *v, bool held)
 	if (ret)
 		return -ret;
 	v->thread_started = true;
-	snprintf(name, sizeof(name), "ember_vcpu%u", v->index);
-	pthread_setname_np(v->thread, name);
 	return 0;
+}
+
+int vcpu_wait_confined(struct vcpu *v)
+{
+	int ret;
+
+	if (!v->thread_started)
+		return -ESRCH;
+	pthread_mutex_lock(&v->pause_lock);
+	while (!v->confined)
+		pthread_cond_wait(&v->pause_cond, &v->pause_lock);
+	ret = v->confine_err;
+	pthread_mutex_unlock(&v->pause_lock);
+	return ret;
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -480,7 +508,7 @@ void vcpu_kick(struct vcpu *v)
 	if (!v->thread_started)
 		return;
 	v->run->immediate_exit = 1;
-	pthread_kill(v->thread, KICK_SIGNAL);
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	/* A parked thread sleeps on the condition variable, not in KVM_RUN. */
 	pthread_mutex_lock(&v->pause_lock);
 	pthread_cond_broadcast(&v->pause_cond);
@@ -496,7 +524,7 @@ void vcpu_pause(struct vcpu *v)
 	atomic_store(&v->pause_flag, true);
 	pthread_mutex_unlock(&v->pause_lock);
 	v->run->immediate_exit = 1;
-	pthread_kill(v->thread, KICK_SIGNAL);
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
 void vcpu_wait_parked(struct vcpu *v)

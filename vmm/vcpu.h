@@ -22,6 +22,7 @@
 #define EMBER_VCPU_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +30,10 @@
 #include <linux/kvm.h>
 
 struct vm;
+
+/* The signal that kicks a vCPU thread out of KVM_RUN (its handler is empty;
+ * the interrupted ioctl returns EINTR). */
+#define VCPU_KICK_SIGNAL SIGUSR1
 
 struct vcpu_stats {
 	atomic_uint_fast64_t exits;
@@ -55,8 +60,10 @@ struct vcpu {
 	pthread_cond_t pause_cond;
 	bool pause_sync; /* pause_lock and pause_cond exist */
 	bool pause_req;
-	bool parked;   /* the thread waits in vcpu_park() */
-	bool finished; /* the thread has left its run loop */
+	bool parked;	 /* the thread waits in vcpu_park() */
+	bool finished;	 /* the thread has left its run loop */
+	bool confined;	 /* the thread named itself and tried its seccomp filter */
+	int confine_err; /* 0 or -errno from installing that filter */
 	atomic_bool pause_flag;
 };
 
@@ -67,6 +74,11 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index);
  * first installs the VM's vCPU seccomp filter, if there is one; with @held
  * it then waits, parked, for vcpu_resume() before entering the guest. */
 int vcpu_start(struct vcpu *v, bool held);
+
+/* vcpu_wait_confined - wait until the started thread has installed its
+ * filter; 0, or -errno if that failed (the thread then ends, never having
+ * run the guest). */
+int vcpu_wait_confined(struct vcpu *v);
 
 /* vcpu_kick - make the vCPU leave KVM_RUN soon (immediate_exit + signal);
  * a parked thread is woken to notice the VM is exiting. */

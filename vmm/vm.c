@@ -24,7 +24,6 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	vm->uart_irqfd = vm->i8042_irqfd = -1;
 	vm->serial_out_fd = vm->serial_in_fd = -1;
 	vm->epoll_fd = vm->exit_efd = vm->input_timer_fd = -1;
-	vm->api_dir_fd = -1;
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	atomic_init(&vm->exit_status, -1);
 	for (i = 0; i < MAX_VCPUS; i++)
@@ -43,7 +42,7 @@ static int map_file(const char *what, const char *path, uint64_t max, struct fil
 	struct stat st;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block */
 	if (fd < 0)
 		return errf(e, -errno, "%s %s: %s", what, path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -290,5 +289,7 @@ void vm_destroy(struct vm *vm)
 	config_free(&vm->cfg);
 	for (i = 0; i < SC_NR_KINDS; i++)
 		sc_prog_free(&vm->seccomp[i]);
+	/* The logger is about to go; the filters stay until the process ends. */
+	sc_sigsys_forget();
 	log_close(&vm->log);
 }

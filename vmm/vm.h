@@ -100,7 +100,7 @@ struct vm {
 	 * on this thread; all empty with --no-seccomp. */
 	bool seccomp_on;
 	struct sc_prog seccomp[SC_NR_KINDS];
-	int api_dir_fd; /* the API socket's directory (api/server.c), or -1 */
+	bool loop_filtered; /* the event loop (this thread) is filtered */
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */

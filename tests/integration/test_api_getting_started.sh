@@ -42,5 +42,11 @@ expect_marker EMBER-NPROC 2
 [ "$BOOT_RC" -eq 0 ] || fail "ember exited with status $BOOT_RC ($(last_words))"
 # PUT /logger moved ember's log to the file.
 grep -q 'Guest-boot-time' "$TDIR/fc.log" || fail "no Guest-boot-time in the PUT /logger file"
-[ -e "$SOCK" ] && fail "the API socket file is still there after exit"
+# A filtered ember may not remove files: its socket stays, stale, and the
+# next ember on the same path replaces it.
+if [ -e "$SOCK" ]; then
+	[ -S "$SOCK" ] || fail "$SOCK is there after exit but is not a socket"
+	api_start
+	api_alive
+fi
 exit 0

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,7 +85,7 @@ static void child_init(struct child *c, enum sc_kind kind, int (*act)(const stru
 	c->fd_a = eventfd(0, EFD_CLOEXEC);
 	c->fd_b = eventfd(0, EFD_CLOEXEC);
 	assert_true(c->fd_a >= 0 && c->fd_b >= 0);
-	c->t = (struct sc_targets){.pid = getpid(), .vm_fd = -1, .sock_dir_fd = -1};
+	c->t = (struct sc_targets){.pid = getpid(), .vm_fd = -1};
 	c->t.vcpu_fds = &c->fd_a;
 	c->t.nr_vcpu_fds = 1;
 }
@@ -182,18 +183,71 @@ static int do_open_create(const struct child *c)
 	return open("/tmp/ember-unit-never-created", O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0;
 }
 
+/* The fstat system call itself (what virtio_blk.c uses when filtered). */
 static int do_fstat(const struct child *c)
+{
+	struct stat st;
+
+	return syscall(SYS_fstat, c->fd_a, &st) == 0 ? 0 : 1;
+}
+
+/* glibc's fstat(): newfstatat(fd, "", AT_EMPTY_PATH). */
+static int do_glibc_fstat(const struct child *c)
 {
 	struct stat st;
 
 	return fstat(c->fd_a, &st) == 0 ? 0 : 1;
 }
 
-static int do_stat_path(const struct child *c)
+/* AT_EMPTY_PATH with a path: the kernel looks the path up. */
+static int do_stat_path_empty_flag(const struct child *c)
 {
 	struct stat st;
 
-	return stat("/", &st) == 0 ? 0 : 1;
+	return fstatat(AT_FDCWD, "/", &st, AT_EMPTY_PATH) == 0 ? 0 : 1;
+}
+
+static int do_unlinkat(const struct child *c)
+{
+	return unlinkat(AT_FDCWD, "/tmp/ember-unit-no-such-file", 0) < 0 ? 0 : 1;
+}
+
+static int do_open_nonblock(const struct child *c)
+{
+	int fd = open("/dev/null", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	return fd >= 0 && close(fd) == 0 ? 0 : 1;
+}
+
+static int do_mremap_move(const struct child *c)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED && mremap(p, 4096, 65536, MREMAP_MAYMOVE) != MAP_FAILED ? 0 : 1;
+}
+
+static int do_mremap_fixed(const struct child *c)
+{
+	void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED && mremap(p, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+					 (char *)p + 4096) != MAP_FAILED
+		   ? 0
+		   : 1;
+}
+
+/* A blocking-engine read on a bad fd: allowed, it fails with EBADF. */
+static int do_preadv(const struct child *c)
+{
+	char b;
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+
+	return preadv(-1, &iov, 1, 0) < 0 ? 0 : 1;
+}
+
+static int do_uring_enter(const struct child *c)
+{
+	return syscall(__NR_io_uring_enter, -1, 0, 0, 0, NULL, 0) < 0 ? 0 : 1;
 }
 
 static int do_kick_self(const struct child *c)
@@ -215,18 +269,25 @@ static int do_tgkill_other_signal(const struct child *c)
 
 /* --- tests ------------------------------------------------------------- */
 
-static void check(enum sc_kind kind, int (*act)(const struct child *), bool allowed)
+static void check_with(enum sc_kind kind, unsigned int features, int (*act)(const struct child *),
+		       bool allowed)
 {
 	struct child c;
 	int status;
 
 	child_init(&c, kind, act);
+	c.t.features = features;
 	status = run_child(&c);
 	if (allowed)
 		expect_ok(status);
 	else
 		expect_sigsys(status);
 	child_done(&c);
+}
+
+static void check(enum sc_kind kind, int (*act)(const struct child *), bool allowed)
+{
+	check_with(kind, 0, act, allowed);
 }
 
 static void test_every_kind_builds(void **state)
@@ -238,8 +299,7 @@ static void test_every_kind_builds(void **state)
 			       .nr_vcpu_fds = 2,
 			       .tap_fds = fds,
 			       .nr_tap_fds = 1,
-			       .sock_dir_fd = 9,
-			       .restore_tty = true};
+			       .features = ~0u};
 	struct errbuf e = {""};
 	struct sc_prog p;
 	int k;
@@ -291,11 +351,39 @@ static void test_ioctl_pinned_to_fd_and_request(void **state)
 
 static void test_open_only_existing_files(void **state)
 {
-	check(SC_VMM, do_open_existing, true);
-	check(SC_VMM, do_open_create, false);
-	check(SC_API, do_open_existing, false);
-	check(SC_VMM, do_fstat, true);
-	check(SC_VMM, do_stat_path, false);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_open_existing, true);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_open_nonblock, true);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_open_create, false);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_fstat, true);
+	check(SC_VMM, do_open_existing, false); /* no PATCH /drives possible */
+	check_with(SC_API, ~0u, do_open_existing, false);
+}
+
+static void test_no_path_calls(void **state)
+{
+	/* The path-taking stat and unlink calls are on no list, whatever the
+	 * configuration: AT_EMPTY_PATH or a directory fd do not confine the
+	 * path the kernel looks up. */
+	check_with(SC_VMM, ~0u, do_glibc_fstat, false);
+	check_with(SC_VMM, ~0u, do_stat_path_empty_flag, false);
+	check_with(SC_VMM, ~0u, do_unlinkat, false);
+	check_with(SC_API, ~0u, do_unlinkat, false);
+}
+
+static void test_realloc_moves_but_never_to_a_fixed_address(void **state)
+{
+	check(SC_API, do_mremap_move, true);
+	check(SC_API, do_mremap_fixed, false);
+}
+
+static void test_rules_follow_the_features(void **state)
+{
+	check_with(SC_VMM, SC_F_BLK_SYNC, do_preadv, true);
+	check_with(SC_VMM, SC_F_BLK_ASYNC, do_preadv, false);
+	check_with(SC_VMM, SC_F_BLK_ASYNC, do_uring_enter, true);
+	check_with(SC_VMM, SC_F_BLK_SYNC, do_uring_enter, false);
+	check_with(SC_VCPU, SC_F_BLK_ASYNC, do_uring_enter, true);
+	check_with(SC_VCPU, 0, do_uring_enter, false);
 }
 
 static int kick_child(int (*act)(const struct child *))
@@ -370,6 +458,9 @@ int main(void)
 	    cmocka_unit_test(test_no_exec_mappings),
 	    cmocka_unit_test(test_ioctl_pinned_to_fd_and_request),
 	    cmocka_unit_test(test_open_only_existing_files),
+	    cmocka_unit_test(test_no_path_calls),
+	    cmocka_unit_test(test_realloc_moves_but_never_to_a_fixed_address),
+	    cmocka_unit_test(test_rules_follow_the_features),
 	    cmocka_unit_test(test_tgkill_only_kicks),
 	    cmocka_unit_test(test_sigsys_log_names_the_call),
 	    cmocka_unit_test(test_syscall_names),
