@@ -58,7 +58,7 @@ die() {
 cleanup() {
 	[ -n "$tmp" ] && rm -rf "$tmp"
 	rm -rf "$base"
-	[ -n "$cg" ] && rmdir "$cg/$cgparent" 2>/dev/null
+	[ -n "$cg" ] && rmdir "$cg/$cgparent" 2>/dev/null || true
 	return 0
 }
 
