@@ -14,17 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "server.h"
 #include "syscall_filter.h"
 #include "test_hook.h"
-#include "server.h"
 
 #define CONTINUE_100 "HTTP/1.1 100 Continue\r\n\r\n"
 #define OUT_HIGH     (256 * 1024) /* stop parsing a client that does not read */

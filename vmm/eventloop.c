@@ -160,6 +160,8 @@ static unsigned int filter_features(const struct vm *vm, unsigned int nr_taps)
 
 	for (i = 0; i < vm->cfg.nr_drives; i++)
 		f |= vm->cfg.drive[i].io_engine == IO_ENGINE_ASYNC ? SC_F_BLK_ASYNC : SC_F_BLK_SYNC;
+	if (vm->cfg.nr_drives)
+		f |= SC_F_BLK;
 	if (vm->cfg.nr_drives && vm->opts && !vm->opts->no_api)
 		f |= SC_F_DRIVE_SWAP;
 	if (nr_taps)

@@ -35,9 +35,10 @@
 /* How an allowed call's arguments are checked. */
 enum sc_check {
 	ANY,
-	NO_EXEC,	 /* mmap/mprotect: A2 (prot) without PROT_EXEC */
-	MAYMOVE_ONLY,	 /* mremap: A3 (flags) == MREMAP_MAYMOVE, never MREMAP_FIXED */
-	OPEN_EXISTING,	 /* openat: A2 (flags) only an access mode, O_NONBLOCK, O_CLOEXEC */
+	NO_EXEC,       /* mmap/mprotect: A2 (prot) without PROT_EXEC */
+	MAYMOVE_ONLY,  /* mremap: A3 (flags) == MREMAP_MAYMOVE, never MREMAP_FIXED */
+	OPEN_EXISTING, /* openat: A2 (flags) only an access mode, O_NONBLOCK, O_NOCTTY, O_CLOEXEC */
+	CLEAR_FLAGS,   /* fcntl: F_SETFL to 0 only */
 	PRCTL_GET_NAME,	 /* prctl: A0 == PR_GET_NAME */
 	KICK_OWN_THREAD, /* tgkill: A0 == our pid, A2 == the kick signal */
 	FILES_UPDATE,	 /* io_uring_register: A1 == IORING_REGISTER_FILES_UPDATE */
@@ -83,20 +84,21 @@ static const struct sc_rule api_rules[] = {
 
 /* The event loop (vmm/eventloop.c and everything it calls). */
 static const struct sc_rule vmm_rules[] = {
-    {__NR_epoll_wait, ANY, 0},			   /* the loop */
-    {__NR_epoll_ctl, ANY, 0},			   /* tap back-pressure, serial input throttling */
-    {__NR_close, ANY, 0},			   /* teardown; an image PATCH /drives replaced */
-    {__NR_timerfd_settime, ANY, 0},		   /* serial input back-pressure timer */
-    {__NR_getpid, ANY, 0},			   /* pthread_kill of a vCPU (kick) */
-    {__NR_tgkill, KICK_OWN_THREAD, 0},		   /* pthread_kill of a vCPU (kick) */
-    {__NR_writev, ANY, SC_F_NET},		   /* virtio-net TX frames to the tap */
-    {__NR_preadv, ANY, SC_F_BLK_SYNC},		   /* virtio-blk Sync reads */
-    {__NR_pwritev, ANY, SC_F_BLK_SYNC},		   /* virtio-blk Sync writes */
+    {__NR_epoll_wait, ANY, 0},	       /* the loop */
+    {__NR_epoll_ctl, ANY, 0},	       /* tap back-pressure, serial input throttling */
+    {__NR_close, ANY, 0},	       /* teardown; an image PATCH /drives replaced */
+    {__NR_timerfd_settime, ANY, 0},    /* serial input back-pressure timer */
+    {__NR_getpid, ANY, 0},	       /* pthread_kill of a vCPU (kick) */
+    {__NR_tgkill, KICK_OWN_THREAD, 0}, /* pthread_kill of a vCPU (kick) */
+    {__NR_writev, ANY, SC_F_NET},      /* virtio-net TX frames to the tap */
+    {__NR_preadv, ANY, SC_F_BLK},      /* virtio-blk Sync reads; the rest of a short Async read */
+    {__NR_pwritev, ANY, SC_F_BLK},     /* the same for writes */
     {__NR_fdatasync, ANY, SC_F_BLK_SYNC},	   /* virtio-blk Sync flush */
     {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC},	   /* virtio-blk Async submit/reap */
     {__NR_openat, OPEN_EXISTING, SC_F_DRIVE_SWAP}, /* PATCH /drives: the new image */
     {__NR_fstat, ANY, SC_F_DRIVE_SWAP},		   /* ... its type (fd only) */
     {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
+    {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
     {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
 };
 
@@ -123,8 +125,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct s
 		break;
 	case OPEN_EXISTING:
 		/* Only the low 32 bits: the flags are an int. */
-		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ,
-				 0xffffffffu & ~(unsigned)(O_ACCMODE | O_NONBLOCK | O_CLOEXEC), 0);
+		a[n++] = SCMP_A2(
+		    SCMP_CMP_MASKED_EQ,
+		    0xffffffffu & ~(unsigned)(O_ACCMODE | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), 0);
+		break;
+	case CLEAR_FLAGS:
+		a[n++] = SCMP_A1(SCMP_CMP_EQ, F_SETFL);
+		a[n++] = SCMP_A2(SCMP_CMP_EQ, 0);
 		break;
 	case PRCTL_GET_NAME:
 		a[n++] = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);

@@ -38,7 +38,7 @@ static const char *const syscall_names[] = {
  * has no argument to carry it. Written once by sc_sigsys_setup() before
  * any filter exists, read only by the handler.
  */
-static const struct logger *sigsys_log;
+static const struct logger *volatile sigsys_log;
 
 const char *sc_syscall_name(long nr)
 {

@@ -408,9 +408,11 @@ static int confine(struct vcpu *v)
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 	if (filter->insns)
 		ret = sc_install(filter);
-	if (ret)
+	if (ret) {
 		log_error(&v->vm->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
 			  strerror(-ret));
+		atomic_fetch_add(&v->stats.failures, 1);
+	}
 	pthread_mutex_lock(&v->pause_lock);
 	v->confined = true;
 	v->confine_err = ret;

@@ -236,19 +236,44 @@ static int fd_stat(int fd, struct stat *st)
 	return syscall(SYS_fstat, fd, st) < 0 ? -errno : 0;
 }
 
-/* Open @path the way the drive was opened (O_NONBLOCK: a FIFO must not
- * block the event loop; it is refused below); its size in sectors in *@ns. */
-static int open_new_image(struct virtio_blk *b, const char *path, uint64_t *ns, struct errbuf *e)
+/* open_checked - open an image: O_NONBLOCK so that a FIFO cannot block
+ * the event loop, O_NOCTTY so that a terminal cannot become ember's; then
+ * only a regular file or block device is kept, in blocking mode again (an
+ * O_NONBLOCK file can make io_uring fail reads with EAGAIN). Returns the
+ * fd, or -errno with errno set (-EINVAL: another kind of file). */
+static int open_checked(const char *path, bool read_only)
 {
+	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
-	off_t size;
-	int fd = open(path, (b->read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		return errf(e, -errno, "drive \"%s\": cannot open %s: %s", b->drive_id, path,
-			    strerror(errno));
-	if (fd_stat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) ||
-	    (size = lseek(fd, 0, SEEK_END)) < 0) {
+		return -errno;
+	if (fd_stat(fd, &st) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
+		close(fd);
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* Open @path the way the drive was opened; its size in sectors in *@ns. */
+static int open_new_image(struct virtio_blk *b, const char *path, uint64_t *ns, struct errbuf *e)
+{
+	off_t size;
+	int fd = open_checked(path, b->read_only);
+
+	if (fd == -EINVAL)
+		return errf(e, -EINVAL, "drive \"%s\": %s is not a usable image", b->drive_id,
+			    path);
+	if (fd < 0)
+		return errf(e, fd, "drive \"%s\": cannot open %s: %s", b->drive_id, path,
+			    strerror(-fd));
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0) {
 		close(fd);
 		return errf(e, -EINVAL, "drive \"%s\": %s is not a usable image", b->drive_id,
 			    path);
@@ -303,21 +328,16 @@ static const struct virtio_dev_ops blk_ops = {
 
 static int open_image(struct virtio_blk *b, const struct cfg_drive *d, struct errbuf *e)
 {
-	struct stat st;
 	off_t size;
 
-	b->fd =
-	    open(d->path_on_host, (d->is_read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC);
-	if (b->fd < 0)
-		return errf(e, -errno, "drive \"%s\": cannot open %s%s: %s", d->drive_id,
-			    d->path_on_host, d->is_read_only ? "" : " for writing",
-			    strerror(errno));
-	if (fd_stat(b->fd, &st) < 0)
-		return errf(e, -errno, "drive \"%s\": %s: %s", d->drive_id, d->path_on_host,
-			    strerror(errno));
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+	b->fd = open_checked(d->path_on_host, d->is_read_only);
+	if (b->fd == -EINVAL)
 		return errf(e, -EINVAL, "drive \"%s\": %s is not a regular file or block device",
 			    d->drive_id, d->path_on_host);
+	if (b->fd < 0)
+		return errf(e, b->fd, "drive \"%s\": cannot open %s%s: %s", d->drive_id,
+			    d->path_on_host, d->is_read_only ? "" : " for writing",
+			    strerror(-b->fd));
 	size = lseek(b->fd, 0, SEEK_END);
 	if (size < 0)
 		return errf(e, -errno, "drive \"%s\": cannot size %s: %s", d->drive_id,

@@ -214,9 +214,19 @@ static int do_unlinkat(const struct child *c)
 
 static int do_open_nonblock(const struct child *c)
 {
-	int fd = open("/dev/null", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open("/dev/null", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	return fd >= 0 && close(fd) == 0 ? 0 : 1;
+}
+
+static int do_clear_flags(const struct child *c)
+{
+	return fcntl(c->fd_a, F_SETFL, 0) == 0 ? 0 : 1;
+}
+
+static int do_set_append(const struct child *c)
+{
+	return fcntl(c->fd_a, F_SETFL, O_APPEND) == 0 ? 0 : 1;
 }
 
 static int do_mremap_move(const struct child *c)
@@ -355,6 +365,8 @@ static void test_open_only_existing_files(void **state)
 	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_open_nonblock, true);
 	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_open_create, false);
 	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_fstat, true);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_clear_flags, true);
+	check_with(SC_VMM, SC_F_DRIVE_SWAP, do_set_append, false);
 	check(SC_VMM, do_open_existing, false); /* no PATCH /drives possible */
 	check_with(SC_API, ~0u, do_open_existing, false);
 }
@@ -378,8 +390,9 @@ static void test_realloc_moves_but_never_to_a_fixed_address(void **state)
 
 static void test_rules_follow_the_features(void **state)
 {
-	check_with(SC_VMM, SC_F_BLK_SYNC, do_preadv, true);
-	check_with(SC_VMM, SC_F_BLK_ASYNC, do_preadv, false);
+	/* Both engines finish a short transfer with preadv/pwritev. */
+	check_with(SC_VMM, SC_F_BLK, do_preadv, true);
+	check_with(SC_VMM, SC_F_NET, do_preadv, false);
 	check_with(SC_VMM, SC_F_BLK_ASYNC, do_uring_enter, true);
 	check_with(SC_VMM, SC_F_BLK_SYNC, do_uring_enter, false);
 	check_with(SC_VCPU, SC_F_BLK_ASYNC, do_uring_enter, true);
