@@ -268,7 +268,7 @@ static void on_reply(struct api_server *s)
 }
 
 /* on_vmm_request - event-loop side: apply the queued request. */
-static void on_vmm_request(struct vm *vm, void *ctx, uint32_t events)
+static void on_vmm_request(void *ctx, uint32_t events)
 {
 	struct api_server *s = ctx;
 	struct api_reply r;
@@ -283,7 +283,7 @@ static void on_vmm_request(struct vm *vm, void *ctx, uint32_t events)
 	}
 	s->req_pending = false;
 	pthread_mutex_unlock(&s->lock);
-	test_hook_forbidden(SC_VMM, vm->kvm.vm_fd);
+	test_hook_forbidden(SC_VMM, s->vm->kvm.vm_fd);
 	/* The API thread does not touch s->req until reply_ready is set. */
 	controller_handle(s->ctl, &s->req, &r);
 	pthread_mutex_lock(&s->lock);
@@ -442,14 +442,14 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 		goto err;
 	}
 	s->loop_handler = (struct loop_handler){.fn = on_vmm_request, .ctx = s};
-	ret = vm_loop_add(vm, s->req_efd, EPOLLIN, &s->loop_handler);
+	ret = loop_add(&vm->loop, s->req_efd, EPOLLIN, &s->loop_handler);
 	if (ret) {
 		errf(e, ret, "API server: event loop: %s", strerror(-ret));
 		goto err;
 	}
 	ret = start_thread(s);
 	if (ret) {
-		vm_loop_del(vm, s->req_efd);
+		loop_del(&vm->loop, s->req_efd);
 		errf(e, ret, "API server: starting its thread and seccomp filter: %s",
 		     strerror(-ret));
 		goto err;
@@ -481,7 +481,7 @@ void api_server_stop(struct api_server *s)
 		}
 		pthread_join(s->thread, NULL);
 		s->thread_started = false;
-		vm_loop_del(s->vm, s->req_efd);
+		loop_del(&s->vm->loop, s->req_efd);
 	}
 	for (i = 0; i < API_SLOTS; i++)
 		if (s->conns[i]) {

@@ -13,7 +13,7 @@
  *
  * A complete, routed request is handed to the VMM thread through a
  * one-slot queue: the request is stored under a lock and an eventfd the
- * event loop watches (vm_loop_add) is written; the controller applies it
+ * event loop watches (loop_add) is written; the controller applies it
  * and stores the reply; a second eventfd wakes the API thread, which writes
  * the response. One request is in flight at a time, over all connections,
  * so requests are applied strictly one after the other; the API thread

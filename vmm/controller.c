@@ -113,9 +113,10 @@ const char *controller_state(const struct controller *c)
 
 /* --- metrics ------------------------------------------------------------------ */
 
-static void on_metrics_timer(struct vm *vm, void *ctx, uint32_t events)
+static void on_metrics_timer(void *ctx, uint32_t events)
 {
 	struct controller *c = ctx;
+	struct vm *vm = c->vm;
 	uint64_t ticks;
 
 	if (read(c->metrics_timer_fd, &ticks, sizeof(ticks)) < 0)
@@ -140,7 +141,7 @@ static int open_metrics(struct controller *c, const char *path, struct errbuf *e
 	if (c->metrics_timer_fd >= 0) {
 		c->metrics_timer = (struct loop_handler){.fn = on_metrics_timer, .ctx = c};
 		if (timerfd_settime(c->metrics_timer_fd, 0, &its, NULL) ||
-		    vm_loop_add(c->vm, c->metrics_timer_fd, EPOLLIN, &c->metrics_timer))
+		    loop_add(&c->vm->loop, c->metrics_timer_fd, EPOLLIN, &c->metrics_timer))
 			log_warn(&c->vm->log, "metrics: no periodic flush: %s", strerror(errno));
 	}
 	metrics_flush(&c->metrics, c->vm);
@@ -152,7 +153,7 @@ void controller_shutdown(struct controller *c)
 	metrics_flush(&c->metrics, c->vm);
 	metrics_close(&c->metrics);
 	if (c->metrics_timer_fd >= 0) {
-		vm_loop_del(c->vm, c->metrics_timer_fd);
+		loop_del(&c->vm->loop, c->metrics_timer_fd);
 		close(c->metrics_timer_fd);
 	}
 	c->metrics_timer_fd = -1;
@@ -355,7 +356,7 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct api_dri
 		path = strdup(u->path_on_host);
 		if (!path)
 			return errf(e, -ENOMEM, "out of memory");
-		ret = devices_set_drive_path(c->vm, d->drive_id, path, e);
+		ret = devices_set_drive_path(c->vm->devices, d->drive_id, path, e);
 		if (ret) {
 			free(path);
 			return ret;

@@ -3,13 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "virtio_net.h"
-#include "vm.h"
 
 #define DEVICES_CMDLINE_MAX 2048
 
@@ -17,7 +16,6 @@ struct devices {
 	struct virtio_mmio mmio[DEVICES_MAX];
 	unsigned int nr;
 	struct virtio_blk *blk[CFG_MAX_DRIVES];
-	struct loop_handler blk_io[CFG_MAX_DRIVES];
 	unsigned int nr_blk;
 	struct virtio_net *net[CFG_MAX_NETS];
 	unsigned int nr_net;
@@ -59,20 +57,33 @@ int devices_root_args(const struct vm_config *cfg, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -E2BIG : 0;
 }
 
-/* Give @vd the next MMIO window and GSI and announce it on the cmdline. */
-static int add_mmio(struct vm *vm, struct devices *d, struct virtio_dev *vd, struct errbuf *e)
+/* The next device's context: its GSI and an irqfd on it. */
+static int next_ctx(struct devices *d, const struct dev_ctx *base, struct dev_ctx *ctx,
+		    const char *kind, const char *id, struct errbuf *e)
+{
+	if (d->nr == DEVICES_MAX)
+		return errf(e, -ENOSPC, "%s \"%s\": no free interrupt line (at most %d devices)",
+			    kind, id, DEVICES_MAX);
+	*ctx = *base;
+	ctx->gsi = IRQ_FIRST_FREE + d->nr;
+	ctx->irqfd = -1;
+	if (!base->kvm)
+		return 0;
+	ctx->irqfd = kvm_irqfd(base->kvm, ctx->gsi, e);
+	return ctx->irqfd < 0 ? ctx->irqfd : 0;
+}
+
+/* Put @vd behind the next MMIO window and announce it on the cmdline. */
+static int add_mmio(struct devices *d, struct virtio_dev *vd, const struct dev_ctx *ctx,
+		    struct errbuf *e)
 {
 	struct virtio_mmio *m = &d->mmio[d->nr];
 	size_t used = strlen(d->cmdline);
 	int ret;
 
-	if (d->nr == DEVICES_MAX)
-		return errf(e, -ENOSPC, "%s: no free interrupt line (at most %d devices)", vd->name,
-			    DEVICES_MAX);
-	virtio_mmio_init(m, vd, VIRTIO_MMIO_BASE + d->nr * VIRTIO_MMIO_SIZE,
-			 IRQ_FIRST_FREE + d->nr);
+	virtio_mmio_init(m, vd, VIRTIO_MMIO_BASE + d->nr * VIRTIO_MMIO_SIZE, ctx->gsi);
 	d->nr++;
-	ret = virtio_mmio_attach(m, vm, e);
+	ret = virtio_mmio_attach(m, ctx, e);
 	if (ret)
 		return ret;
 	if (used + 1 >= sizeof(d->cmdline))
@@ -81,8 +92,9 @@ static int add_mmio(struct vm *vm, struct devices *d, struct virtio_dev *vd, str
 	ret = virtio_mmio_cmdline(m, d->cmdline + used + 1, sizeof(d->cmdline) - used - 1);
 	if (ret)
 		return errf(e, ret, "too many devices for the kernel command line");
-	log_info(&vm->log, "%s: virtio-mmio at 0x%llx, GSI %u", vd->name,
-		 (unsigned long long)m->base, m->gsi);
+	if (ctx->log)
+		log_info(ctx->log, "%s: virtio-mmio at 0x%llx, GSI %u", vd->name,
+			 (unsigned long long)m->base, m->gsi);
 	return 0;
 }
 
@@ -91,60 +103,59 @@ static bool limited(const struct cfg_rate_limiter *rl)
 	return rl->bandwidth.set || rl->ops.set;
 }
 
-static void on_blk_io(struct vm *vm, void *ctx, uint32_t events)
-{
-	virtio_blk_io_ready(ctx);
-}
-
-static int attach_drive(struct vm *vm, struct devices *d, const struct cfg_drive *cd,
+static int attach_drive(struct devices *d, const struct dev_ctx *base, const struct cfg_drive *cd,
 			struct errbuf *e)
 {
 	struct virtio_blk *b;
-	int fd, ret;
+	struct dev_ctx ctx;
+	int ret;
 
-	ret = virtio_blk_create(&b, cd, &vm->mem, &vm->log, e);
-	if (ret)
+	ret = next_ctx(d, base, &ctx, "block", cd->drive_id, e);
+	if (!ret)
+		ret = virtio_blk_create(&b, cd, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
 		return ret;
-	d->blk[d->nr_blk] = b;
-	fd = virtio_blk_io_fd(b);
-	if (fd >= 0) {
-		d->blk_io[d->nr_blk] = (struct loop_handler){.fn = on_blk_io, .ctx = b};
-		ret = vm_loop_add(vm, fd, EPOLLIN, &d->blk_io[d->nr_blk]);
 	}
-	d->nr_blk++;
-	if (ret)
-		return errf(e, ret, "drive \"%s\": watching I/O completions: %s", cd->drive_id,
-			    strerror(-ret));
+	d->blk[d->nr_blk++] = b;
 	if (limited(&cd->rate_limiter))
-		log_warn(&vm->log, "drive \"%s\": rate limiters are not implemented; ignored",
+		log_warn(base->log, "drive \"%s\": rate limiters are not implemented; ignored",
 			 cd->drive_id);
-	log_info(&vm->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
+	log_info(base->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
 		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
 		 cd->is_read_only ? "read-only" : "read-write",
 		 cd->io_engine == IO_ENGINE_ASYNC ? "Async" : "Sync",
 		 cd->cache_type == CACHE_WRITEBACK ? "Writeback" : "Unsafe");
-	return add_mmio(vm, d, virtio_blk_dev(b), e);
+	return add_mmio(d, virtio_blk_dev(b), &ctx, e);
 }
 
-static int attach_net(struct vm *vm, struct devices *d, const struct cfg_net *cn, struct errbuf *e)
+static int attach_net(struct devices *d, const struct dev_ctx *base, const struct cfg_net *cn,
+		      struct errbuf *e)
 {
 	struct virtio_net *n;
+	struct dev_ctx ctx;
 	int ret;
 
-	ret = virtio_net_create(&n, cn, &vm->mem, &vm->log, vm, e);
-	if (ret)
+	ret = next_ctx(d, base, &ctx, "net", cn->iface_id, e);
+	if (!ret)
+		ret = virtio_net_create(&n, cn, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
 		return ret;
+	}
 	d->net[d->nr_net++] = n;
 	if (limited(&cn->rx_rate_limiter) || limited(&cn->tx_rate_limiter))
-		log_warn(&vm->log,
+		log_warn(base->log,
 			 "network interface \"%s\": rate limiters are not implemented; ignored",
 			 cn->iface_id);
-	return add_mmio(vm, d, virtio_net_dev(n), e);
+	return add_mmio(d, virtio_net_dev(n), &ctx, e);
 }
 
-int devices_attach(struct vm *vm, struct errbuf *e)
+int devices_attach(struct devices **out, const struct vm_config *cfg, const struct dev_ctx *base,
+		   struct errbuf *e)
 {
-	const struct vm_config *cfg = &vm->cfg;
 	unsigned int order[CFG_MAX_DRIVES], n, i;
 	struct devices *d;
 	int ret;
@@ -157,32 +168,31 @@ int devices_attach(struct vm *vm, struct errbuf *e)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return errf(e, -ENOMEM, "devices: out of memory");
-	vm->devices = d;
+	*out = d;
 	ret = devices_root_args(cfg, d->cmdline, sizeof(d->cmdline));
 	if (ret)
 		return errf(e, ret, "root drive: the partuuid is too long");
 	n = devices_drive_order(cfg, order);
 	for (i = 0; i < n; i++) {
-		ret = attach_drive(vm, d, &cfg->drive[order[i]], e);
+		ret = attach_drive(d, base, &cfg->drive[order[i]], e);
 		if (ret)
 			return ret;
 	}
 	for (i = 0; i < cfg->nr_nets; i++) {
-		ret = attach_net(vm, d, &cfg->net[i], e);
+		ret = attach_net(d, base, &cfg->net[i], e);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-const char *devices_cmdline(const struct vm *vm)
+const char *devices_cmdline(const struct devices *d)
 {
-	return vm->devices ? vm->devices->cmdline : "";
+	return d ? d->cmdline : "";
 }
 
-unsigned int devices_tap_fds(const struct vm *vm, int *fds, unsigned int max)
+unsigned int devices_tap_fds(const struct devices *d, int *fds, unsigned int max)
 {
-	const struct devices *d = vm->devices;
 	unsigned int i, n = 0;
 
 	for (i = 0; d && i < d->nr_net && n < max; i++)
@@ -190,9 +200,8 @@ unsigned int devices_tap_fds(const struct vm *vm, int *fds, unsigned int max)
 	return n;
 }
 
-void devices_destroy(struct vm *vm)
+void devices_destroy(struct devices *d)
 {
-	struct devices *d = vm->devices;
 	unsigned int i;
 
 	if (!d)
@@ -204,12 +213,11 @@ void devices_destroy(struct vm *vm)
 	for (i = 0; i < d->nr_net; i++)
 		virtio_net_destroy(d->net[i]);
 	free(d);
-	vm->devices = NULL;
 }
 
-int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path, struct errbuf *e)
+int devices_set_drive_path(struct devices *d, const char *drive_id, const char *path,
+			   struct errbuf *e)
 {
-	struct devices *d = vm->devices;
 	unsigned int i;
 
 	for (i = 0; d && i < d->nr_blk; i++)

@@ -1,15 +1,11 @@
 /*
- * devices.h - the device manager: virtio devices from vm->cfg.
+ * devices.h - the device manager: the virtio devices of a vm_config.
  *
- * At vm_build time devices_attach() creates one virtio-mmio device per
- * configured drive (the root drive first, so it is /dev/vda, then the others
- * in config order) and per network interface, in Firecracker's order. Device
- * n gets the MMIO window VIRTIO_MMIO_BASE + n * 4 KiB and GSI
- * IRQ_FIRST_FREE + n. The kernel command line gains, as Firecracker's does,
- *   root=/dev/vda ro|rw   or   root=PARTUUID=<uuid> ro|rw   (a root drive)
- *   virtio_mmio.device=4K@0xc0001000:5 ...                  (every device)
- * Adding a device type means one more attach function here; the event loop
- * and the vCPU run loop do not change.
+ * One virtio-mmio device per drive (root first, so it is /dev/vda) and per
+ * network interface; device n gets the window VIRTIO_MMIO_BASE + n * 4 KiB,
+ * GSI IRQ_FIRST_FREE + n and its own dev_ctx; the kernel command line gains
+ * root= and virtio_mmio.device= words. A new device type is one more attach
+ * function here; the VM, the loop and the vCPUs do not change.
  */
 #ifndef EMBER_DEVICES_H
 #define EMBER_DEVICES_H
@@ -17,32 +13,37 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "device.h"
 #include "err.h"
 #include "layout.h"
 
 #define DEVICES_MAX (IRQ_LAST - IRQ_FIRST_FREE + 1) /* one legacy GSI each */
 
-struct vm;
+struct devices;
 
-/* devices_attach - create, wire and announce every configured device.
- * Returns 0 or -errno with @e naming the device and the problem. */
-int devices_attach(struct vm *vm, struct errbuf *e);
+/* devices_attach - create, wire and announce every device of @cfg; each
+ * gets a copy of @base with its GSI and irqfd. *@out is set as soon as it
+ * exists, so devices_destroy can undo a partial attach. Returns 0 or -errno
+ * with @e naming the device and the problem. */
+int devices_attach(struct devices **out, const struct vm_config *cfg, const struct dev_ctx *base,
+		   struct errbuf *e);
 
 /* devices_cmdline - what devices_attach adds to the kernel command line
- * (starts with a space, or is empty). */
-const char *devices_cmdline(const struct vm *vm);
+ * (starts with a space, or is empty; "" for NULL). */
+const char *devices_cmdline(const struct devices *d);
 
 /* devices_destroy - after the vCPUs are gone: finish in-flight I/O, close
- * images and taps, free. Safe when devices_attach never ran or failed. */
-void devices_destroy(struct vm *vm);
+ * images and taps, free. NULL is fine. */
+void devices_destroy(struct devices *d);
 
 /* devices_tap_fds - the net devices' tap fds into @fds (at most @max);
  * returns how many (the seccomp filters pin TUNSETOFFLOAD to them). */
-unsigned int devices_tap_fds(const struct vm *vm, int *fds, unsigned int max);
+unsigned int devices_tap_fds(const struct devices *d, int *fds, unsigned int max);
 
 /* devices_set_drive_path - switch a running drive to another image
  * (virtio_blk_set_path). -ENOENT if no attached drive has @drive_id. */
-int devices_set_drive_path(struct vm *vm, const char *drive_id, const char *path, struct errbuf *e);
+int devices_set_drive_path(struct devices *d, const char *drive_id, const char *path,
+			   struct errbuf *e);
 
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root

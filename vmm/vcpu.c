@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "bootparams.h"
+#include "layout.h"
 #include "test_hook.h"
 #include "vcpu.h"
-#include "vm.h"
 
 #define VCPU_STACK_SIZE (256 * 1024)
 
@@ -192,74 +192,76 @@ static int set_lapic(struct vcpu *v)
 	return ioctl(v->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
 }
 
-static int set_cpuid(struct vm *vm, struct vcpu *v)
+static int set_cpuid(struct vcpu *v, const struct vcpu_boot *b)
 {
-	struct cpuid_table *t = &vm->cpuid;
+	struct cpuid_table *t = b->scratch;
 	int ret;
 
-	memcpy(t, &vm->kvm.supported, sizeof(*t));
-	ret = cpuid_normalize(t, v->index, vm->nr_vcpus, vm->cfg.machine.smt);
+	memcpy(t, b->supported, sizeof(*t));
+	ret = cpuid_normalize(t, v->index, b->nr_vcpus, b->smt);
 	if (ret)
 		return ret;
 	return ioctl(v->fd, KVM_SET_CPUID2, t) < 0 ? -errno : 0;
 }
 
-static int load_boot_state(struct vm *vm, struct vcpu *v)
+static int load_boot_state(struct vcpu *v, const struct vcpu_boot *b)
 {
 	int ret;
 
 	/* CPUID first: KVM decides which MSRs exist from it. */
-	ret = set_cpuid(vm, v);
+	ret = set_cpuid(v, b);
 	if (ret) {
-		log_error(&vm->log, "vCPU %u: setting CPUID failed: %s", v->index, strerror(-ret));
+		log_error(v->env->log, "vCPU %u: setting CPUID failed: %s", v->index,
+			  strerror(-ret));
 		return ret;
 	}
 	ret = set_msrs(v);
 	if (!ret)
-		ret = set_sregs(v, vm->kernel.proto);
+		ret = set_sregs(v, b->kernel->proto);
 	if (!ret)
-		ret = set_regs(v, &vm->kernel);
+		ret = set_regs(v, b->kernel);
 	if (!ret)
 		ret = set_fpu(v);
 	if (!ret)
 		ret = set_lapic(v);
 	if (ret)
-		log_error(&vm->log, "vCPU %u: loading the boot state failed: %s", v->index,
+		log_error(v->env->log, "vCPU %u: loading the boot state failed: %s", v->index,
 			  strerror(-ret));
 	return ret;
 }
 
-int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
+int vcpu_create(struct vcpu *v, unsigned int index, const struct vcpu_env *env,
+		const struct vcpu_boot *boot)
 {
 	void *run;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
-	v->vm = vm;
+	v->env = env;
 	v->index = index;
 	pthread_mutex_init(&v->pause_lock, NULL);
 	pthread_cond_init(&v->pause_cond, NULL);
 	v->pause_sync = true;
-	v->fd = ioctl(vm->kvm.vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	v->fd = ioctl(env->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0) {
 		ret = -errno;
-		log_error(&vm->log, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
+		log_error(env->log, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
 		goto err_sync;
 	}
-	run = mmap(NULL, vm->kvm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	run = mmap(NULL, env->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (run == MAP_FAILED) {
 		ret = -errno;
-		log_error(&vm->log, "mmap of vCPU %u run area: %s", index, strerror(errno));
+		log_error(env->log, "mmap of vCPU %u run area: %s", index, strerror(errno));
 		goto err_close;
 	}
 	v->run = run;
-	ret = load_boot_state(vm, v);
+	ret = load_boot_state(v, boot);
 	if (ret)
 		goto err_unmap;
 	return 0;
 
 err_unmap:
-	munmap(v->run, vm->kvm.run_size);
+	munmap(v->run, env->run_size);
 	v->run = NULL;
 err_close:
 	close(v->fd);
@@ -281,16 +283,16 @@ static void handle_io(struct vcpu *v)
 	/* KVM lays the data out inside the run area; check it stays there. */
 	if (__builtin_mul_overflow((uint64_t)r->io.size, (uint64_t)r->io.count, &bytes) ||
 	    __builtin_add_overflow(bytes, (uint64_t)r->io.data_offset, &end) ||
-	    end > (uint64_t)v->vm->kvm.run_size || r->io.size == 0 || r->io.size > 4)
+	    end > (uint64_t)v->env->run_size || r->io.size == 0 || r->io.size > 4)
 		return;
 	data = (uint8_t *)r + r->io.data_offset;
 	atomic_fetch_add(r->io.direction == KVM_EXIT_IO_OUT ? &v->stats.io_out : &v->stats.io_in,
 			 1);
 	for (i = 0; i < r->io.count; i++, data += r->io.size) {
 		if (r->io.direction == KVM_EXIT_IO_OUT)
-			bus_write(&v->vm->pio, r->io.port, data, r->io.size);
+			bus_write(v->env->pio, r->io.port, data, r->io.size);
 		else
-			bus_read(&v->vm->pio, r->io.port, data, r->io.size);
+			bus_read(v->env->pio, r->io.port, data, r->io.size);
 	}
 }
 
@@ -302,15 +304,14 @@ static void handle_mmio(struct vcpu *v)
 		return;
 	atomic_fetch_add(r->mmio.is_write ? &v->stats.mmio_write : &v->stats.mmio_read, 1);
 	if (r->mmio.is_write)
-		bus_write(&v->vm->mmio, r->mmio.phys_addr, r->mmio.data, r->mmio.len);
+		bus_write(v->env->mmio, r->mmio.phys_addr, r->mmio.data, r->mmio.len);
 	else
-		bus_read(&v->vm->mmio, r->mmio.phys_addr, r->mmio.data, r->mmio.len);
+		bus_read(v->env->mmio, r->mmio.phys_addr, r->mmio.data, r->mmio.len);
 }
 
-/* Returns true while the vCPU should keep running. */
-static bool handle_exit(struct vcpu *v)
+bool vcpu_handle_exit(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
+	const struct vcpu_env *env = v->env;
 	struct kvm_run *r = v->run;
 
 	atomic_fetch_add(&v->stats.exits, 1);
@@ -329,36 +330,36 @@ static bool handle_exit(struct vcpu *v)
 		atomic_fetch_add(&v->stats.other_exits, 1);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		log_error(&vm->log, "vCPU %u: the guest triple-faulted (KVM_EXIT_SHUTDOWN)",
+		log_error(env->log, "vCPU %u: the guest triple-faulted (KVM_EXIT_SHUTDOWN)",
 			  v->index);
-		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		vm_exit_request(env->exit, EMBER_EXIT_GENERIC);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		log_info(&vm->log, "vCPU %u: guest system event %u (%s): stopping", v->index,
+		log_info(env->log, "vCPU %u: guest system event %u (%s): stopping", v->index,
 			 r->system_event.type,
 			 r->system_event.type == KVM_SYSTEM_EVENT_RESET ? "reset" : "shutdown");
-		vm_request_exit(vm, r->system_event.type == KVM_SYSTEM_EVENT_RESET ||
-					    r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
-					? EMBER_EXIT_OK
-					: EMBER_EXIT_GENERIC);
+		vm_exit_request(env->exit, r->system_event.type == KVM_SYSTEM_EVENT_RESET ||
+						   r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
+					       ? EMBER_EXIT_OK
+					       : EMBER_EXIT_GENERIC);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
-		log_error(&vm->log, "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
+		log_error(env->log, "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
 			  (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
-		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		vm_exit_request(env->exit, EMBER_EXIT_GENERIC);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
-		log_error(&vm->log, "vCPU %u: KVM internal error, suberror %u%s", v->index,
+		log_error(env->log, "vCPU %u: KVM internal error, suberror %u%s", v->index,
 			  r->internal.suberror,
 			  r->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
 			      ? " (instruction emulation failed)"
 			      : "");
-		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		vm_exit_request(env->exit, EMBER_EXIT_GENERIC);
 		return false;
 	default:
-		log_error(&vm->log, "vCPU %u: unhandled KVM exit reason %u", v->index,
+		log_error(env->log, "vCPU %u: unhandled KVM exit reason %u", v->index,
 			  r->exit_reason);
-		vm_request_exit(vm, EMBER_EXIT_GENERIC);
+		vm_exit_request(env->exit, EMBER_EXIT_GENERIC);
 		return false;
 	}
 }
@@ -369,7 +370,7 @@ static void vcpu_park(struct vcpu *v)
 	pthread_mutex_lock(&v->pause_lock);
 	v->parked = true;
 	pthread_cond_broadcast(&v->pause_cond);
-	while (v->pause_req && !atomic_load(&v->vm->exiting))
+	while (v->pause_req && !vm_exit_pending(v->env->exit))
 		pthread_cond_wait(&v->pause_cond, &v->pause_lock);
 	v->parked = false;
 	pthread_mutex_unlock(&v->pause_lock);
@@ -400,7 +401,7 @@ static void count_failure(struct vcpu *v)
  * KVM_RUN, and report the result to vcpu_wait_confined(). */
 static int confine(struct vcpu *v)
 {
-	const struct sc_prog *filter = &v->vm->seccomp[SC_VCPU];
+	const struct sc_prog *filter = v->env->filter;
 	char name[16];
 	int ret = 0;
 
@@ -409,7 +410,7 @@ static int confine(struct vcpu *v)
 	if (filter->insns)
 		ret = sc_install(filter);
 	if (ret) {
-		log_error(&v->vm->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
+		log_error(v->env->log, "vCPU %u: cannot install its seccomp filter: %s", v->index,
 			  strerror(-ret));
 		atomic_fetch_add(&v->stats.failures, 1);
 	}
@@ -430,12 +431,12 @@ static int confine(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct vm *vm = v->vm;
+	const struct vcpu_env *env = v->env;
 	bool ran = false;
 
 	if (confine(v))
 		goto out;
-	while (!atomic_load(&vm->exiting)) {
+	while (!vm_exit_pending(env->exit)) {
 		if (atomic_load(&v->pause_flag)) {
 			if (ran) /* a pause, not the start-up hold */
 				test_hook_forbidden(SC_VCPU, v->fd);
@@ -448,13 +449,13 @@ static void *vcpu_thread(void *arg)
 				v->run->immediate_exit = 0;
 				continue;
 			}
-			log_error(&vm->log, "vCPU %u: KVM_RUN failed: %s", v->index,
+			log_error(env->log, "vCPU %u: KVM_RUN failed: %s", v->index,
 				  strerror(errno));
 			atomic_fetch_add(&v->stats.failures, 1);
-			vm_request_exit(vm, EMBER_EXIT_GENERIC);
+			vm_exit_request(env->exit, EMBER_EXIT_GENERIC);
 			break;
 		}
-		if (!handle_exit(v)) {
+		if (!vcpu_handle_exit(v)) {
 			count_failure(v);
 			break;
 		}
@@ -557,7 +558,7 @@ void vcpu_join_destroy(struct vcpu *v)
 		v->thread_started = false;
 	}
 	if (v->run)
-		munmap(v->run, v->vm->kvm.run_size);
+		munmap(v->run, v->env->run_size);
 	if (v->fd >= 0)
 		close(v->fd);
 	v->run = NULL;

@@ -1,22 +1,9 @@
 /*
- * vcpu.h - one thread per vCPU running the KVM_RUN loop.
- *
- * vcpu_create() makes the KVM vCPU and gives it ember's boot state: the
- * normalized CPUID, boot MSRs, LAPIC LINT0=ExtINT / LINT1=NMI, FPU, and the
- * registers of the kernel's boot protocol (64-bit long mode with ember's
- * page tables, or 32-bit protected mode for PVH). Every vCPU gets the same
- * state; non-boot vCPUs wait for INIT/SIPI from the guest's BSP in the
- * in-kernel LAPIC.
- *
- * The thread dispatches port and MMIO exits to the VM's buses and reports
- * the end of the VM (guest reset, shutdown, triple fault, KVM error) to the
- * event loop through vm_request_exit().
- *
- * Pausing (PATCH /vm): vcpu_pause() asks the thread to park and kicks it out
- * of KVM_RUN; the thread then waits on a condition variable, outside the
- * guest, until vcpu_resume(). vcpu_wait_parked() returns once it is parked
- * (or gone). vcpu_kick() also wakes a parked thread, so teardown never
- * waits on a paused vCPU.
+ * vcpu.h - one thread per vCPU running the KVM_RUN loop. A vCPU sees only
+ * its vcpu_env: the buses its exits go to, the log, the exit notifier, its
+ * seccomp filter. vcpu_create loads the boot state (vcpu_boot); pausing
+ * parks the thread outside KVM_RUN until vcpu_resume; vcpu_kick also wakes
+ * a parked thread, so teardown never waits on a paused vCPU.
  */
 #ifndef EMBER_VCPU_H
 #define EMBER_VCPU_H
@@ -29,7 +16,12 @@
 
 #include <linux/kvm.h>
 
-struct vm;
+#include "bus.h"
+#include "cpuid.h"
+#include "loader.h"
+#include "log.h"
+#include "syscall_filter.h"
+#include "vm_exit.h"
 
 /* The signal that kicks a vCPU thread out of KVM_RUN (its handler is empty;
  * the interrupted ioctl returns EINTR). */
@@ -45,8 +37,27 @@ struct vcpu_stats {
 	atomic_uint_fast64_t failures;		    /* exits that ended the VM with an error */
 };
 
+/* What every running vCPU sees. */
+struct vcpu_env {
+	int vm_fd;
+	size_t run_size;	/* of the mmap'ed struct kvm_run */
+	struct bus *pio, *mmio; /* where port and MMIO exits go */
+	struct logger *log;
+	struct vm_exit *exit;	      /* a guest reset or a failure ends the VM */
+	const struct sc_prog *filter; /* installed before KVM_RUN (no insns: none) */
+};
+
+/* The boot state vcpu_create loads. */
+struct vcpu_boot {
+	const struct cpuid_table *supported; /* KVM's CPUID, normalized per vCPU */
+	struct cpuid_table *scratch;	     /* room for that normalization */
+	unsigned int nr_vcpus;
+	bool smt;
+	const struct kernel_info *kernel; /* entry point and boot protocol */
+};
+
 struct vcpu {
-	struct vm *vm;
+	const struct vcpu_env *env;
 	unsigned int index;
 	int fd;
 	struct kvm_run *run;
@@ -67,8 +78,14 @@ struct vcpu {
 	atomic_bool pause_flag;
 };
 
-/* vcpu_create - create vCPU @index of @vm and load its boot state. */
-int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index);
+/* vcpu_create - create vCPU @index in @env's VM and load @boot into it. */
+int vcpu_create(struct vcpu *v, unsigned int index, const struct vcpu_env *env,
+		const struct vcpu_boot *boot);
+
+/* vcpu_handle_exit - dispatch the exit in v->run (the thread's step after
+ * KVM_RUN; exported for tests). Returns true while the vCPU should run on;
+ * false after requesting the VM's exit. */
+bool vcpu_handle_exit(struct vcpu *v);
 
 /* vcpu_start - start the vCPU's thread (named "ember_vcpu<N>"). The thread
  * first installs the VM's vCPU seccomp filter, if there is one; with @held

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest_mem.h"
@@ -75,6 +76,16 @@ struct virtio_dev_ops {
 	int (*activate)(struct virtio_dev *vd);
 	void (*reset)(struct virtio_dev *vd);
 	void (*notify)(struct virtio_dev *vd, unsigned int q);
+	/* Snapshot hooks (each may be NULL: nothing device-specific to do).
+	 *  quiesce - finish in-flight work and start none until reset or
+	 *	restore (event-loop thread). 0 or -errno.
+	 *  save - the device's own state into @buf (at most @len bytes);
+	 *	returns the bytes written or -ENOSPC.
+	 *  restore - take back exactly the @len bytes save wrote; -EINVAL if
+	 *	they do not fit this device. */
+	int (*quiesce)(struct virtio_dev *vd);
+	int (*save)(const struct virtio_dev *vd, uint8_t *buf, size_t len);
+	int (*restore)(struct virtio_dev *vd, const uint8_t *buf, size_t len);
 };
 
 /* What a transport provides to the common code. */
@@ -167,6 +178,24 @@ static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit)
 {
 	return vd->acked & VIRTIO_BIT(bit);
 }
+
+/*
+ * Snapshots of the device and queue state (not guest RAM), in a versioned
+ * little-endian format. Each takes vd->lock.
+ *  virtio_quiesce - ops->quiesce: no I/O in flight once it returns.
+ *  virtio_save - status, features, interrupt status, every queue's
+ *	registers and ring indices, then the device's part (ops->save) into
+ *	@buf; returns the bytes used, or -ENOSPC if @len is too small.
+ *  virtio_restore - the reverse into a device created with the same
+ *	configuration and not yet touched by a driver (-EBUSY otherwise);
+ *	every field is checked (-EINVAL) and an active device's queues are
+ *	mapped again through gm_ptr() before it is reactivated.
+ */
+#define VIRTIO_STATE_MAGIC   0x54535645 /* "EVST" */
+#define VIRTIO_STATE_VERSION 1
+int virtio_quiesce(struct virtio_dev *vd);
+int virtio_save(struct virtio_dev *vd, uint8_t *buf, size_t len);
+int virtio_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len);
 
 /* Little-endian config-space helper: copy the [off, off+len) window of a
  * device config struct (already in guest byte order) into @data. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ struct virtio_blk {
 	uint16_t free_slot[BLK_URING_DEPTH];
 	unsigned int nr_free;
 	bool unsubmitted;
+	struct loop_handler io_h; /* the Async engine's completions */
 	uint64_t io_errors, bad_chains;
 };
 
@@ -319,11 +321,53 @@ const char *virtio_blk_drive_id(const struct virtio_blk *b)
 	return b->drive_id;
 }
 
+/* Snapshot: every request in flight completed into the used ring. */
+static int blk_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	if (!b->uring)
+		return 0; /* Sync requests finish before the loop moves on */
+	if (b->unsubmitted && blk_uring_submit(b->uring) == 0)
+		b->unsubmitted = false;
+	blk_uring_reap(b->uring, uring_done, b, true);
+	virtio_signal_used(vd, &vd->vq[0]);
+	return 0;
+}
+
+/* The device's own state: the capacity and mode the guest was shown. */
+static int blk_save(const struct virtio_dev *vd, uint8_t *buf, size_t len)
+{
+	const struct virtio_blk *b = (const struct virtio_blk *)vd;
+	uint64_t ns = b->nsectors;
+
+	if (len < 9)
+		return -ENOSPC;
+	memcpy(buf, &ns, 8);
+	buf[8] = b->read_only;
+	return 9;
+}
+
+/* Restoring onto another image size or mode would lie to the guest. */
+static int blk_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len)
+{
+	struct virtio_blk *b = to_blk(vd);
+	uint64_t ns;
+
+	if (len != 9)
+		return -EINVAL;
+	memcpy(&ns, buf, 8);
+	return ns == b->nsectors && buf[8] == b->read_only ? 0 : -EINVAL;
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .activate = blk_activate,
     .reset = blk_reset,
     .notify = blk_notify,
+    .quiesce = blk_quiesce,
+    .save = blk_save,
+    .restore = blk_restore,
 };
 
 static int open_image(struct virtio_blk *b, const struct cfg_drive *d, struct errbuf *e)
@@ -369,9 +413,30 @@ static int setup_async(struct virtio_blk *b, struct errbuf *e)
 	return 0;
 }
 
-int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d,
-		      const struct guest_mem *mem, struct logger *log, struct errbuf *e)
+static void on_io(void *ctx, uint32_t events)
 {
+	virtio_blk_io_ready(ctx);
+}
+
+/* The Async engine's completion eventfd, watched by @ctx's loop. */
+static int watch_io(struct virtio_blk *b, const struct dev_ctx *ctx, struct errbuf *e)
+{
+	int fd = virtio_blk_io_fd(b), ret;
+
+	if (fd < 0 || !ctx->loop)
+		return 0;
+	b->io_h = (struct loop_handler){.fn = on_io, .ctx = b};
+	ret = loop_add(ctx->loop, fd, EPOLLIN, &b->io_h);
+	if (ret)
+		return errf(e, ret, "drive \"%s\": watching I/O completions: %s", b->drive_id,
+			    strerror(-ret));
+	return 0;
+}
+
+int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const struct dev_ctx *ctx,
+		      struct errbuf *e)
+{
+	struct logger *log = ctx->log;
 	struct virtio_blk *b;
 	uint64_t features;
 	int ret;
@@ -396,8 +461,8 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d,
 	b->cfg.seg_max = BLK_SEG_MAX;
 	/* The serial (GET_ID): the drive id, NUL padded, not terminated at 20. */
 	memcpy(b->id, d->drive_id, strnlen(d->drive_id, sizeof(b->id)));
-	ret = virtio_dev_init(&b->vd, &blk_ops, VIRTIO_ID_BLOCK, features, sizeof(b->cfg), 1, mem,
-			      log);
+	ret = virtio_dev_init(&b->vd, &blk_ops, VIRTIO_ID_BLOCK, features, sizeof(b->cfg), 1,
+			      ctx->mem, log);
 	if (ret) {
 		errf(e, ret, "drive \"%s\": cannot initialise the device", d->drive_id);
 		goto err;
@@ -408,6 +473,9 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d,
 		if (ret)
 			goto err_dev;
 	}
+	ret = watch_io(b, ctx, e);
+	if (ret)
+		goto err_dev;
 	*out = b;
 	return 0;
 

@@ -29,6 +29,7 @@
 
 #include "blk_req.h"
 #include "config.h"
+#include "device.h"
 #include "virtio.h"
 
 /* Device feature bits (spec 5.2.3). */
@@ -43,11 +44,11 @@ struct virtio_blk;
 
 /*
  * virtio_blk_create - open the drive's image (read-only drives O_RDONLY) and
- * build the device. Returns 0 or -errno with @e naming the drive and the
- * problem.
+ * build the device; the Async engine's completions are watched on
+ * @ctx->loop. Returns 0 or -errno with @e naming the drive and the problem.
  */
-int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d,
-		      const struct guest_mem *mem, struct logger *log, struct errbuf *e);
+int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const struct dev_ctx *ctx,
+		      struct errbuf *e);
 
 /*
  * virtio_blk_io_fd / virtio_blk_io_ready - the Async engine's completion

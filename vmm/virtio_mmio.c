@@ -18,6 +18,7 @@
 
 #include <linux/kvm.h>
 
+#include "layout.h"
 #include "virtio_mmio.h"
 
 static uint32_t get32(const uint8_t *d)
@@ -301,7 +302,7 @@ void virtio_mmio_init(struct virtio_mmio *m, struct virtio_dev *vd, uint64_t bas
 }
 
 /* Event loop: the guest wrote this queue's index to QueueNotify. */
-static void on_queue_notify(struct vm *vm, void *ctx, uint32_t events)
+static void on_queue_notify(void *ctx, uint32_t events)
 {
 	struct virtio_mmio_notify *n = ctx;
 	uint64_t cnt;
@@ -311,7 +312,8 @@ static void on_queue_notify(struct vm *vm, void *ctx, uint32_t events)
 	virtio_queue_notify(n->m->vd, n->q);
 }
 
-static int add_ioeventfd(struct virtio_mmio *m, struct vm *vm, unsigned int q, struct errbuf *e)
+static int add_ioeventfd(struct virtio_mmio *m, const struct dev_ctx *ctx, unsigned int q,
+			 struct errbuf *e)
 {
 	struct kvm_ioeventfd io = {
 	    .datamatch = q,
@@ -326,31 +328,29 @@ static int add_ioeventfd(struct virtio_mmio *m, struct vm *vm, unsigned int q, s
 		return errf(e, -errno, "%s: eventfd: %s", m->vd->name, strerror(errno));
 	m->notify_fd[q] = fd;
 	io.fd = fd;
-	if (ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io) < 0)
+	if (ioctl(ctx->kvm->vm_fd, KVM_IOEVENTFD, &io) < 0)
 		return errf(e, -errno, "%s: KVM_IOEVENTFD for queue %u: %s", m->vd->name, q,
 			    strerror(errno));
 	m->notify[q] = (struct virtio_mmio_notify){
 	    .h = {.fn = on_queue_notify, .ctx = &m->notify[q]}, .m = m, .q = q};
-	ret = vm_loop_add(vm, fd, EPOLLIN, &m->notify[q].h);
+	ret = loop_add(ctx->loop, fd, EPOLLIN, &m->notify[q].h);
 	if (ret)
 		return errf(e, ret, "%s: watching queue %u: %s", m->vd->name, q, strerror(-ret));
 	return 0;
 }
 
-int virtio_mmio_attach(struct virtio_mmio *m, struct vm *vm, struct errbuf *e)
+int virtio_mmio_attach(struct virtio_mmio *m, const struct dev_ctx *ctx, struct errbuf *e)
 {
 	unsigned int q;
 	int ret;
 
-	m->irqfd = kvm_irqfd(&vm->kvm, m->gsi, e);
-	if (m->irqfd < 0)
-		return m->irqfd;
-	for (q = 0; q < m->vd->nr_queues; q++) {
-		ret = add_ioeventfd(m, vm, q, e);
+	m->irqfd = ctx->irqfd;
+	for (q = 0; ctx->kvm && ctx->loop && q < m->vd->nr_queues; q++) {
+		ret = add_ioeventfd(m, ctx, q, e);
 		if (ret)
 			return ret;
 	}
-	ret = bus_add(&vm->mmio, m->base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, m);
+	ret = bus_add(ctx->bus, m->base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, m);
 	if (ret)
 		return errf(e, ret, "%s: MMIO window at 0x%llx: %s", m->vd->name,
 			    (unsigned long long)m->base, strerror(-ret));

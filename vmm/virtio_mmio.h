@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "device.h"
 #include "err.h"
 #include "virtio.h"
-#include "vm.h"
 
 /* Register offsets (spec 4.2.2, table "MMIO Device Register Layout"). */
 #define VIRTIO_MMIO_MAGIC_VALUE	      0x000
@@ -84,11 +84,11 @@ void virtio_mmio_init(struct virtio_mmio *m, struct virtio_dev *vd, uint64_t bas
 		      unsigned int gsi);
 
 /*
- * virtio_mmio_attach - wire the device into @vm: irqfd on the GSI, one
- * ioeventfd per queue watched by the event loop, and the register window
- * on the MMIO bus. Returns 0 or -errno with @e filled.
+ * virtio_mmio_attach - wire the device in through @ctx: its irqfd (taken
+ * over, closed by detach), one ioeventfd per queue watched on ctx->loop,
+ * and the register window on ctx->bus. Returns 0 or -errno with @e filled.
  */
-int virtio_mmio_attach(struct virtio_mmio *m, struct vm *vm, struct errbuf *e);
+int virtio_mmio_attach(struct virtio_mmio *m, const struct dev_ctx *ctx, struct errbuf *e);
 
 /* virtio_mmio_detach - close the fds (the VM fd going away unregisters them). */
 void virtio_mmio_detach(struct virtio_mmio *m);

@@ -16,7 +16,6 @@
 
 #include "tap.h"
 #include "virtio_net.h"
-#include "vm.h"
 
 /* Largest frame the guest may transmit: the vnet header plus a 64 KiB GSO
  * frame (Firecracker's MAX_BUFFER_SIZE). The receive bounce buffer also
@@ -40,7 +39,7 @@ _Static_assert(sizeof(struct net_config) == 12, "virtio_net_config layout");
 
 struct virtio_net {
 	struct virtio_dev vd;
-	struct vm *vm;
+	struct loop *loop; /* NULL: the tap is not watched (tests) */
 	int tap;
 	char host_dev[16];
 	struct net_config cfg;
@@ -66,9 +65,9 @@ static void tap_arm(struct virtio_net *n, bool on)
 {
 	uint32_t ev = on ? EPOLLIN : 0;
 
-	if (n->tap_dead || n->tap_events == ev || !n->vm)
+	if (n->tap_dead || n->tap_events == ev || !n->loop)
 		return;
-	if (vm_loop_mod(n->vm, n->tap, ev, &n->tap_handler) == 0)
+	if (loop_mod(n->loop, n->tap, ev, &n->tap_handler) == 0)
 		n->tap_events = ev;
 }
 
@@ -228,7 +227,7 @@ static void tx_process(struct virtio_net *n)
 	virtio_signal_used(&n->vd, vq);
 }
 
-static void on_tap(struct vm *vm, void *ctx, uint32_t events)
+static void on_tap(void *ctx, uint32_t events)
 {
 	struct virtio_net *n = ctx;
 
@@ -238,7 +237,7 @@ static void on_tap(struct vm *vm, void *ctx, uint32_t events)
 		if (!n->tap_dead && n->vd.log)
 			log_error(n->vd.log, "%s: tap \"%s\" failed; no more input from it",
 				  n->vd.name, n->host_dev);
-		vm_loop_del(vm, n->tap);
+		loop_del(n->loop, n->tap);
 		n->tap_dead = true;
 	} else if (n->vd.active && !(n->vd.status & VIRTIO_STATUS_NEEDS_RESET)) {
 		rx_process(n);
@@ -311,11 +310,48 @@ static void net_config_read(struct virtio_dev *vd, uint32_t off, uint8_t *data, 
 	virtio_config_copy(&n->cfg, sizeof(n->cfg), off, data, len);
 }
 
+/* Snapshot: no more input from the tap; a frame not yet delivered is
+ * dropped, as a full receive queue would drop it. */
+static int net_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_net *n = to_net(vd);
+
+	tap_arm(n, false);
+	if (n->frame_pending)
+		n->rx_dropped++;
+	n->frame_pending = false;
+	return 0;
+}
+
+/* The device's own state: the config space the guest was shown. */
+static int net_save(const struct virtio_dev *vd, uint8_t *buf, size_t len)
+{
+	const struct virtio_net *n = (const struct virtio_net *)vd;
+
+	if (len < sizeof(n->cfg))
+		return -ENOSPC;
+	memcpy(buf, &n->cfg, sizeof(n->cfg));
+	return (int)sizeof(n->cfg);
+}
+
+/* Another MAC or MTU under a running driver would break its view. */
+static int net_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len)
+{
+	struct virtio_net *n = to_net(vd);
+
+	if (len != sizeof(n->cfg) || memcmp(buf, &n->cfg, sizeof(n->cfg)))
+		return -EINVAL;
+	return 0;
+}
+
 static const struct virtio_dev_ops net_ops = {
     .config_read = net_config_read,
     .activate = net_activate,
     .reset = net_reset,
     .notify = net_notify,
+    .quiesce = net_quiesce,
+    .save = net_save,
+    .restore = net_restore,
 };
 
 static uint64_t net_features(const struct cfg_net *cfg)
@@ -333,8 +369,7 @@ static uint64_t net_features(const struct cfg_net *cfg)
 }
 
 int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
-			 const struct guest_mem *mem, struct logger *log, struct vm *vm,
-			 struct errbuf *e)
+			 const struct dev_ctx *ctx, struct errbuf *e)
 {
 	struct virtio_net *n;
 	int ret;
@@ -345,7 +380,7 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 		return errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
 	}
 	n->tap = fd;
-	n->vm = vm;
+	n->loop = ctx->loop;
 	snprintf(n->host_dev, sizeof(n->host_dev), "%s", cfg->host_dev_name);
 	n->frame = malloc(NET_RX_BUF);
 	if (!n->frame) {
@@ -356,7 +391,7 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 	n->cfg.max_virtqueue_pairs = 1;
 	n->cfg.mtu = (uint16_t)cfg->mtu;
 	ret = virtio_dev_init(&n->vd, &net_ops, VIRTIO_ID_NET, net_features(cfg), sizeof(n->cfg), 2,
-			      mem, log);
+			      ctx->mem, ctx->log);
 	if (ret) {
 		errf(e, ret, "network interface \"%s\": cannot initialise the device",
 		     cfg->iface_id);
@@ -364,9 +399,9 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 	}
 	snprintf(n->vd.name, sizeof(n->vd.name), "net \"%s\"", cfg->iface_id);
 	n->tap_handler = (struct loop_handler){.fn = on_tap, .ctx = n};
-	if (vm) {
+	if (n->loop) {
 		/* Registered disarmed; the driver starting the device arms it. */
-		ret = vm_loop_add(vm, n->tap, 0, &n->tap_handler);
+		ret = loop_add(n->loop, n->tap, 0, &n->tap_handler);
 		if (ret) {
 			errf(e, ret, "network interface \"%s\": watching the tap: %s",
 			     cfg->iface_id, strerror(-ret));
@@ -385,8 +420,7 @@ err_free:
 	return ret;
 }
 
-int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
-		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
+int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg, const struct dev_ctx *ctx,
 		      struct errbuf *e)
 {
 	struct errbuf te = {""};
@@ -394,7 +428,7 @@ int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
 
 	if (fd < 0)
 		return errf(e, fd, "network interface \"%s\": %s", cfg->iface_id, te.msg);
-	return virtio_net_create_fd(out, fd, cfg, mem, log, vm, e);
+	return virtio_net_create_fd(out, fd, cfg, ctx, e);
 }
 
 struct virtio_dev *virtio_net_dev(struct virtio_net *n)

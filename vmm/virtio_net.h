@@ -21,6 +21,7 @@
 #define EMBER_VIRTIO_NET_H
 
 #include "config.h"
+#include "device.h"
 #include "virtio.h"
 
 /* Device feature bits (spec 5.1.3). */
@@ -37,16 +38,14 @@
 #define NET_RXQ 0
 #define NET_TXQ 1
 
-struct vm;
 struct virtio_net;
 
 /*
  * virtio_net_create - attach to the interface's tap and build the device;
- * the tap fd is watched in @vm's event loop (disarmed until the driver
+ * the tap fd is watched on @ctx->loop (disarmed until the driver
  * starts the device). Returns 0 or -errno with @e naming the interface.
  */
-int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
-		      const struct guest_mem *mem, struct logger *log, struct vm *vm,
+int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg, const struct dev_ctx *ctx,
 		      struct errbuf *e);
 
 /*
@@ -55,8 +54,7 @@ int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg,
  * SOCK_SEQPACKET socket, which keeps frame boundaries as a tap does.
  */
 int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
-			 const struct guest_mem *mem, struct logger *log, struct vm *vm,
-			 struct errbuf *e);
+			 const struct dev_ctx *ctx, struct errbuf *e);
 
 struct virtio_dev *virtio_net_dev(struct virtio_net *n);
 

@@ -22,10 +22,11 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	config_init(&vm->cfg);
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	vm->uart_irqfd = vm->i8042_irqfd = -1;
-	vm->serial_out_fd = vm->serial_in_fd = -1;
-	vm->epoll_fd = vm->exit_efd = vm->input_timer_fd = -1;
+	vm->serial_out_fd = -1;
+	loop_init(&vm->loop);
+	vm_exit_init(&vm->exit);
+	console_init(&vm->console);
 	vm->seccomp_on = opts && !opts->no_seccomp;
-	atomic_init(&vm->exit_status, -1);
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
 }
@@ -84,8 +85,8 @@ static int build_cmdline(struct vm *vm, struct errbuf *e)
 	    vm->cfg.boot_source.boot_args ? vm->cfg.boot_source.boot_args : CFG_DEFAULT_CMDLINE;
 	/* There is no PCI bus: spare the guest 256 buses of config-space probes. */
 	const char *extra = strstr(base, "pci=off") ? "" : " pci=off";
-	int n =
-	    snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s%s", base, extra, devices_cmdline(vm));
+	int n = snprintf(vm->cmdline, sizeof(vm->cmdline), "%s%s%s", base, extra,
+			 devices_cmdline(vm->devices));
 
 	if (n < 0 || (size_t)n >= sizeof(vm->cmdline))
 		return errf(e, -E2BIG, "kernel command line is longer than %zu bytes",
@@ -142,10 +143,10 @@ static void i8042_reset(void *ctx)
 	struct vm *vm = ctx;
 
 	/* Linux's reboot=k path writes 0xFE up to ten times; report it once. */
-	if (atomic_load(&vm->exiting))
+	if (vm_exit_pending(&vm->exit))
 		return;
 	log_info(&vm->log, "guest reset through the i8042 controller: stopping the VM");
-	vm_request_exit(vm, EMBER_EXIT_OK);
+	vm_exit_request(&vm->exit, EMBER_EXIT_OK);
 }
 
 static int open_serial_out(struct vm *vm, struct errbuf *e)
@@ -199,16 +200,47 @@ static int add_legacy_devices(struct vm *vm, struct errbuf *e)
 
 static int create_vcpus(struct vm *vm)
 {
+	const struct vcpu_boot boot = {
+	    .supported = &vm->kvm.supported,
+	    .scratch = &vm->cpuid,
+	    .nr_vcpus = vm->nr_vcpus,
+	    .smt = vm->cfg.machine.smt,
+	    .kernel = &vm->kernel,
+	};
 	unsigned int i;
 	int ret;
 
+	vm->vcpu_env = (struct vcpu_env){
+	    .vm_fd = vm->kvm.vm_fd,
+	    .run_size = vm->kvm.run_size,
+	    .pio = &vm->pio,
+	    .mmio = &vm->mmio,
+	    .log = &vm->log,
+	    .exit = &vm->exit,
+	    .filter = &vm->seccomp[SC_VCPU],
+	};
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		ret = vcpu_create(vm, &vm->vcpu[i], i);
+		ret = vcpu_create(&vm->vcpu[i], i, &vm->vcpu_env, &boot);
 		if (ret)
 			return ret;
 		vm->nr_vcpus_created++;
 	}
 	return 0;
+}
+
+/* The virtio devices, each given a dev_ctx on this VM's loop and MMIO bus. */
+static int attach_devices(struct vm *vm, struct errbuf *e)
+{
+	const struct dev_ctx base = {
+	    .loop = &vm->loop,
+	    .kvm = &vm->kvm,
+	    .bus = &vm->mmio,
+	    .mem = &vm->mem,
+	    .log = &vm->log,
+	    .irqfd = -1,
+	};
+
+	return devices_attach(&vm->devices, &vm->cfg, &base, e);
 }
 
 int vm_build(struct vm *vm)
@@ -233,7 +265,7 @@ int vm_build(struct vm *vm)
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
 	if (!ret)
-		ret = devices_attach(vm, &e);
+		ret = attach_devices(vm, &e);
 	if (!ret)
 		ret = load_images(vm, &e);
 	if (!ret)
@@ -263,19 +295,17 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i;
 
-	atomic_store(&vm->exiting, true);
+	vm_exit_halt(&vm->exit);
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_kick(&vm->vcpu[i]);
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_join_destroy(&vm->vcpu[i]);
 	vm->nr_vcpus_created = 0;
-	devices_destroy(vm);
-	if (vm->term_raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &vm->term_saved);
-	vm->term_raw = false;
-	close_fd(&vm->input_timer_fd);
-	close_fd(&vm->exit_efd);
-	close_fd(&vm->epoll_fd);
+	devices_destroy(vm->devices);
+	vm->devices = NULL;
+	console_close(&vm->console);
+	vm_exit_close(&vm->exit);
+	loop_close(&vm->loop);
 	if (vm->legacy_ready) {
 		uart_destroy(&vm->uart);
 		i8042_destroy(&vm->i8042);

@@ -1,35 +1,20 @@
 /*
- * vm.h - struct vm: everything one ember process knows about its microVM.
- *
- * One VM per process, but no hidden globals: all state hangs off struct vm
- * and is passed explicitly. Lifecycle:
- *
- *   vm_init()        defaults, logger                       (main thread)
- *   vm_loop_setup()  epoll, exit eventfd, serial input
- *   vm_start()       = InstanceStart: vm_build() (RAM, KVM VM, kernel and
- *                    initrd, boot data, devices, vCPUs), then the vCPU
- *                    threads; called from the event-loop thread
- *   vm_loop()        run the event loop until the VM ends; returns the
- *                    process exit status
- *   vm_destroy()     stop threads, free everything, in reverse order
- *
- * Threads: the main thread runs the event loop (epoll over the exit
- * eventfd, serial input, and whatever devices register: ioeventfds, taps,
- * timers, the API's request eventfd); one thread per vCPU. vCPU threads
- * never block on the event loop; they ask it to stop the VM via
- * vm_request_exit().
+ * vm.h - struct vm, which owns everything one ember process knows about its
+ * microVM, and the VM's life cycle: vm_init, vm_loop_setup, vm_start
+ * (InstanceStart: vm_build, then the confined vCPU threads), vm_loop,
+ * vm_destroy. vm.c builds and tears down; vm_run.c starts and runs.
+ * Components get narrow contexts (dev_ctx, vcpu_env), never struct vm.
  */
 #ifndef EMBER_VM_H
 #define EMBER_VM_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <termios.h>
 
 #include "boot_timer.h"
 #include "bus.h"
 #include "cli.h"
 #include "config.h"
+#include "console.h"
 #include "guest_mem.h"
 #include "i8042.h"
 #include "kvm.h"
@@ -37,26 +22,13 @@
 #include "legacy.h"
 #include "loader.h"
 #include "log.h"
+#include "loop.h"
 #include "syscall_filter.h"
 #include "uart.h"
 #include "vcpu.h"
+#include "vm_exit.h"
 
-/* Exit statuses, Firecracker's numbering where it has one. */
-#define EMBER_EXIT_OK	       0
-#define EMBER_EXIT_GENERIC     1
-#define EMBER_EXIT_UNEXPECTED  2
-#define EMBER_EXIT_BAD_CONFIG  152
-#define EMBER_EXIT_ARG_PARSING 153
-
-struct vm;
 struct devices;
-
-/* Something the event loop watches: @fn runs on the event-loop thread with
- * the epoll @events that fired. The handler must outlive its registration. */
-struct loop_handler {
-	void (*fn)(struct vm *vm, void *ctx, uint32_t events);
-	void *ctx;
-};
 
 struct vm {
 	struct logger log;
@@ -79,22 +51,18 @@ struct vm {
 	int uart_irqfd;
 	int i8042_irqfd;
 	int serial_out_fd; /* where guest console output goes */
-	int serial_in_fd;  /* -1 when input is not wired */
 
 	struct vcpu vcpu[MAX_VCPUS];
 	unsigned int nr_vcpus; /* configured */
 	unsigned int nr_vcpus_created;
+	struct vcpu_env vcpu_env; /* what every vCPU sees */
 	struct cpuid_table cpuid; /* scratch for per-vCPU normalization */
 
 	bool started; /* vm_start succeeded (InstanceStart) */
-	int epoll_fd;
-	int exit_efd;		/* any thread -> event loop: stop the VM */
-	atomic_bool exiting;	/* set once, before kicking vCPUs */
-	atomic_int exit_status; /* first requester wins */
-	bool term_raw;		/* stdin was put in raw mode */
-	struct termios term_saved;
-	int input_timer_fd; /* re-polls stdin while the UART FIFO is full */
-	struct loop_handler exit_handler, input_handler, input_timer_handler;
+	struct loop loop;
+	struct vm_exit exit; /* any thread -> event loop: stop the VM */
+	struct loop_handler exit_handler;
+	struct console console; /* stdin -> UART */
 
 	/* Confinement (syscall_filter.h): one compiled filter per thread kind, built
 	 * on this thread; all empty with --no-seccomp. */
@@ -110,15 +78,9 @@ void vm_init(struct vm *vm, const struct cli_opts *opts);
  * after logging one error line that says what failed. */
 int vm_build(struct vm *vm);
 
-/* vm_loop_setup - create the epoll set and the exit eventfd and wire serial
- * input. Must precede vm_start and any vm_loop_add. */
+/* vm_loop_setup - create the event loop and the exit notifier and wire
+ * serial input. Must precede vm_start and any loop_add on vm->loop. */
 int vm_loop_setup(struct vm *vm);
-
-/* vm_loop_add / vm_loop_mod / vm_loop_del - (un)watch @fd in the event loop.
- * Return 0 or -errno. */
-int vm_loop_add(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
-int vm_loop_mod(struct vm *vm, int fd, uint32_t events, struct loop_handler *h);
-int vm_loop_del(struct vm *vm, int fd);
 
 /* vm_start - InstanceStart: build the VM, compile the VMM and vCPU seccomp
  * filters, start the vCPU threads (each installs its filter first), install

@@ -253,7 +253,7 @@ static int open_dev(struct dev *d, bool ro, bool async, bool writeback, struct e
 			return -1;
 		close(fd);
 	}
-	ret = virtio_blk_create(&d->b, &cd, &d->gm, NULL, e);
+	ret = virtio_blk_create(&d->b, &cd, &(struct dev_ctx){.mem = &d->gm, .irqfd = -1}, e);
 	if (ret)
 		return ret;
 	d->vd = virtio_blk_dev(d->b);

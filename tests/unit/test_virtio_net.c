@@ -61,7 +61,8 @@ static int net_setup(void **state, uint64_t features)
 	/* The device end is non-blocking, as ember opens taps. */
 	if (ioctl(t->dev_fd, FIONBIO, &(int){1}))
 		return -1;
-	if (virtio_net_create_fd(&t->n, t->dev_fd, &cfg, &t->gm, NULL, NULL, &e))
+	if (virtio_net_create_fd(&t->n, t->dev_fd, &cfg,
+				 &(struct dev_ctx){.mem = &t->gm, .irqfd = -1}, &e))
 		return -1;
 	t->vd = virtio_net_dev(t->n);
 	t->vd->transport.irq = (struct irq_line){.raise = count_irq, .ctx = t};
