@@ -45,7 +45,7 @@ VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 # virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
+FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
@@ -120,6 +120,7 @@ deps:
 
 unit: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash tests/check-layering.sh
 	@bash perf/test-vmmstat.sh
 
 guest: $(BUILD)/ember

@@ -43,30 +43,6 @@ static const struct route routes[] = {
     {"PUT", "vm", API_PUT_VM},
 };
 
-static const char *const op_names[API_OP_COUNT] = {
-    [API_GET_INFO] = "GET /",
-    [API_GET_VERSION] = "GET /version",
-    [API_GET_VM_CONFIG] = "GET /vm/config",
-    [API_GET_MACHINE] = "GET /machine-config",
-    [API_PUT_MACHINE] = "PUT /machine-config",
-    [API_PATCH_MACHINE] = "PATCH /machine-config",
-    [API_PUT_BOOT_SOURCE] = "PUT /boot-source",
-    [API_PUT_DRIVE] = "PUT /drives",
-    [API_PATCH_DRIVE] = "PATCH /drives",
-    [API_PUT_NET] = "PUT /network-interfaces",
-    [API_PATCH_NET] = "PATCH /network-interfaces",
-    [API_PUT_ACTIONS] = "PUT /actions",
-    [API_PATCH_VM] = "PATCH /vm",
-    [API_PUT_LOGGER] = "PUT /logger",
-    [API_PUT_METRICS] = "PUT /metrics",
-    [API_PUT_VM] = "PUT /vm",
-};
-
-const char *api_op_name(enum api_op op)
-{
-	return (unsigned int)op < API_OP_COUNT ? op_names[op] : "unknown";
-}
-
 static int bad_path(const char *method, const char *path, struct errbuf *e)
 {
 	char q[QBUF * 2];
@@ -513,39 +489,4 @@ int api_route(const char *method, const char *path, const char *body, size_t bod
 	if (ret)
 		api_request_free(req);
 	return ret;
-}
-
-void api_request_free(struct api_request *req)
-{
-	switch (req->op) {
-	case API_PUT_BOOT_SOURCE:
-		free(req->u.boot.kernel_image_path);
-		free(req->u.boot.initrd_path);
-		free(req->u.boot.boot_args);
-		break;
-	case API_PUT_DRIVE:
-		free(req->u.drive.path_on_host);
-		free(req->u.drive.partuuid);
-		break;
-	case API_PATCH_DRIVE:
-		free(req->u.drive_update.path_on_host);
-		break;
-	case API_PUT_LOGGER:
-		free(req->u.logger.log_path);
-		free(req->u.logger.module);
-		break;
-	case API_PUT_METRICS:
-		free(req->u.metrics.metrics_path);
-		break;
-	case API_PUT_VM:
-		if (req->u.vm.cfg) {
-			config_free(req->u.vm.cfg);
-			free(req->u.vm.cfg);
-		}
-		break;
-	default:
-		break;
-	}
-	json_decref(req->patch);
-	memset(req, 0, sizeof(*req));
 }

@@ -225,35 +225,6 @@ int config_parse_drive(const json_t *j, struct cfg_drive *out, struct errbuf *e)
 	return cj_parse_section(&c, j, drive_fields, &d, out, sizeof(d));
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-int config_parse_mac(const char *s, uint8_t mac[6])
-{
-	uint8_t m[6];
-	int i;
-
-	if (strlen(s) != 17)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-			return -EINVAL;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(mac, m, 6);
-	return 0;
-}
-
 int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e)
 {
 	struct cj_ctx c = {"network-interface", "", e};

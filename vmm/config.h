@@ -140,9 +140,6 @@ int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf
 /* config_id_valid - Firecracker resource ids: non-empty, [A-Za-z0-9_]. */
 bool config_id_valid(const char *id);
 
-/* config_parse_mac - "06:00:ac:10:00:02" -> 6 bytes; -EINVAL if malformed. */
-int config_parse_mac(const char *s, uint8_t mac[6]);
-
 /* config_check - cross-field validation of a complete config (see above). */
 int config_check(const struct vm_config *cfg, struct errbuf *e);
 

@@ -12,8 +12,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config.h" /* types only: struct cfg_token_bucket */
 #include "config_json.h"
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int cj_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+	int i;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, m, 6);
+	return 0;
+}
 
 #define CFG_STR_MAX 4096 /* any string without a limit of its own */
 
@@ -106,7 +135,7 @@ static int parse_string(const struct cj_ctx *c, const struct cj_field *f, const 
 		return log_level_parse(s, (enum log_level *)(base + f->off)) ? bad_value(c, f, s)
 									     : 0;
 	case F_MAC:
-		if (config_parse_mac(s, (uint8_t *)(base + f->off)))
+		if (cj_parse_mac(s, (uint8_t *)(base + f->off)))
 			return bad_value(c, f, s);
 		*(bool *)(base + f->aux) = true;
 		return 0;

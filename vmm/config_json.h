@@ -12,7 +12,7 @@
  * only while it lives); cj_own_strings() turns them into heap copies.
  *
  * Messages are "<section>: <problem>" with no trailing period. Only config.c
- * includes this header.
+ * (and its tests) include this header; it calls nothing in config.c.
  */
 #ifndef EMBER_CONFIG_JSON_H
 #define EMBER_CONFIG_JSON_H
@@ -67,6 +67,8 @@ struct cj_ctx {
 	struct errbuf *e;
 };
 
+/* cj_parse_mac - "06:00:ac:10:00:02" -> 6 bytes; -EINVAL if malformed. */
+int cj_parse_mac(const char *s, uint8_t mac[6]);
 
 /* cj_desc - "an object", "a string", the integer itself, ... for messages about @v. */
 const char *cj_desc(const json_t *v, char *buf, size_t n);

@@ -5,7 +5,7 @@
  * InstanceStart, and how each changes struct vm: before boot, requests
  * edit vm->cfg (the same struct the config file fills); InstanceStart runs
  * vm_start() once; after boot, requests act on the running VM (pause and
- * resume, Ctrl+Alt+Del, metrics). The router (api/router.h) has already
+ * resume, Ctrl+Alt+Del, metrics). The API's router has already
  * checked each request's syntax; checks against the current state (file
  * paths, root-device uniqueness, limits) happen here.
  *
@@ -18,16 +18,10 @@
 
 #include <stdbool.h>
 
+#include "api_request.h"
 #include "metrics.h"
 #include "pause.h"
-#include "router.h"
 #include "vm.h"
-
-struct api_reply {
-	int status;	 /* 200, 204 or 400 */
-	char *body;	 /* JSON text (malloc'd), NULL when there is none */
-	bool deprecated; /* add "Deprecation: true" */
-};
 
 struct controller {
 	struct vm *vm;

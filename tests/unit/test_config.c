@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_json.h"
 
 /* tests/configs/<name>, found from this file's own path. */
 static const char *cfg_path(char *buf, size_t n, const char *name)
@@ -789,14 +790,14 @@ static void ids_and_macs(void **state)
 	assert_false(config_id_valid("a-b"));
 	assert_false(config_id_valid("a b"));
 	assert_false(config_id_valid("\xc3\xa9"));
-	assert_int_equal(config_parse_mac("06:00:ac:10:00:02", mac), 0);
+	assert_int_equal(cj_parse_mac("06:00:ac:10:00:02", mac), 0);
 	assert_memory_equal(mac, "\x06\x00\xac\x10\x00\x02", 6);
-	assert_int_equal(config_parse_mac("", mac), -EINVAL);
-	assert_int_equal(config_parse_mac("06:00:ac:10:00:2", mac), -EINVAL);
-	assert_int_equal(config_parse_mac("06:00:ac:10:00:022", mac), -EINVAL);
-	assert_int_equal(config_parse_mac("06:00:ac:10:00-02", mac), -EINVAL);
-	assert_int_equal(config_parse_mac(" 6:00:ac:10:00:02", mac), -EINVAL);
-	assert_int_equal(config_parse_mac("+6:00:ac:10:00:02", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac("", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac("06:00:ac:10:00:2", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac("06:00:ac:10:00:022", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac("06:00:ac:10:00-02", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac(" 6:00:ac:10:00:02", mac), -EINVAL);
+	assert_int_equal(cj_parse_mac("+6:00:ac:10:00:02", mac), -EINVAL);
 	assert_memory_equal(mac, "\x06\x00\xac\x10\x00\x02", 6);
 }
 

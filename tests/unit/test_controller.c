@@ -19,6 +19,7 @@
 
 #include "config_dump.h"
 #include "controller.h"
+#include "router.h"
 #include "vm.h"
 
 #define AFTER  "The requested operation is not supported after starting the microVM."

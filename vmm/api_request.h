@@ -1,0 +1,86 @@
+/*
+ * api_request.h - the VMM's request vocabulary: what the API (api/router.c)
+ * produces and the controller applies, and the reply it gets back. Owned
+ * by the VMM: api/ includes this, nothing in vmm/ includes api/.
+ */
+#ifndef EMBER_API_REQUEST_H
+#define EMBER_API_REQUEST_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+enum api_op {
+	API_GET_INFO,	     /* GET / */
+	API_GET_VERSION,     /* GET /version */
+	API_GET_VM_CONFIG,   /* GET /vm/config */
+	API_GET_MACHINE,     /* GET /machine-config */
+	API_PUT_MACHINE,     /* PUT /machine-config */
+	API_PATCH_MACHINE,   /* PATCH /machine-config */
+	API_PUT_BOOT_SOURCE, /* PUT /boot-source */
+	API_PUT_DRIVE,	     /* PUT /drives/{id} */
+	API_PATCH_DRIVE,     /* PATCH /drives/{id} */
+	API_PUT_NET,	     /* PUT /network-interfaces/{id} */
+	API_PATCH_NET,	     /* PATCH /network-interfaces/{id} */
+	API_PUT_ACTIONS,     /* PUT /actions */
+	API_PATCH_VM,	     /* PATCH /vm (Paused / Resumed) */
+	API_PUT_LOGGER,	     /* PUT /logger */
+	API_PUT_METRICS,     /* PUT /metrics */
+	API_PUT_VM,	     /* PUT /vm: ember's whole-config request */
+	API_OP_COUNT
+};
+
+enum api_action { ACTION_INSTANCE_START, ACTION_SEND_CTRL_ALT_DEL, ACTION_FLUSH_METRICS };
+
+/* PATCH /drives/{id}: what may change after boot. */
+struct api_drive_update {
+	char drive_id[CFG_ID_MAX + 1];
+	char *path_on_host; /* NULL: unchanged */
+	bool has_rate_limiter;
+	struct cfg_rate_limiter rate_limiter;
+};
+
+/* PATCH /network-interfaces/{id} */
+struct api_net_update {
+	char iface_id[CFG_ID_MAX + 1];
+	bool has_rx, has_tx;
+	struct cfg_rate_limiter rx, tx;
+};
+
+struct api_request {
+	enum api_op op;
+	bool deprecated; /* a deprecated field was used: answer with "Deprecation: true" */
+	json_t *patch;	 /* PATCH /machine-config: merged into the current config later */
+	union {
+		struct cfg_boot_source boot;
+		struct cfg_machine machine;
+		struct cfg_drive drive;
+		struct api_drive_update drive_update;
+		struct cfg_net net;
+		struct api_net_update net_update;
+		struct cfg_logger logger;
+		struct cfg_metrics metrics;
+		enum api_action action;
+		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
+		struct {
+			struct vm_config *cfg;
+			bool start;
+		} vm;
+	} u;
+};
+
+struct api_reply {
+	int status;	 /* 200, 204 or 400 */
+	char *body;	 /* JSON text (malloc'd), NULL when there is none */
+	bool deprecated; /* add "Deprecation: true" */
+};
+
+/* api_request_free - release what a request owns; leaves it zeroed. */
+void api_request_free(struct api_request *req);
+
+/* api_op_name - "PUT /drives", ... for logs and metrics. */
+const char *api_op_name(enum api_op op);
+
+#endif
