@@ -120,7 +120,7 @@ deps:
 
 unit: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
-	@bash tests/check-layering.sh
+	@OBJDIR=$(BUILD)/asan bash tests/check-layering.sh
 	@bash perf/test-vmmstat.sh
 
 guest: $(BUILD)/ember

@@ -246,94 +246,24 @@ static int parse_vm_state(const json_t *j, struct api_request *req, struct errbu
 	return ret;
 }
 
-/*
- * A PATCH body is checked by building the full object its PUT would take,
- * with placeholders for the fields a PATCH cannot carry, and running the
- * shared section parser on it: one set of rules for ids, paths and rate
- * limiters. @full holds the placeholders; it is consumed.
- */
-static int parse_via_put(const json_t *j, json_t *full,
-			 int (*parse)(const json_t *, void *, struct errbuf *), void *out,
-			 struct errbuf *e)
-{
-	const char *key;
-	json_t *v;
-	int ret = 0;
-
-	json_object_foreach((json_t *)j, key, v)
-	{
-		if (json_is_null(v))
-			continue; /* absent, as serde's Option */
-		if (json_object_set(full, key, v)) {
-			ret = errf(e, -ENOMEM, "out of memory");
-			break;
-		}
-	}
-	if (!ret)
-		ret = parse(full, out, e);
-	json_decref(full);
-	return ret;
-}
-
-static int parse_drive_cb(const json_t *j, void *out, struct errbuf *e)
-{
-	return config_parse_drive(j, out, e);
-}
-
-static int parse_net_cb(const json_t *j, void *out, struct errbuf *e)
-{
-	return config_parse_net(j, out, e);
-}
-
 static int parse_drive_patch(const json_t *j, struct api_request *req, struct errbuf *e)
 {
 	static const char *const keys[] = {"drive_id", "path_on_host", "rate_limiter", NULL};
-	struct api_drive_update *u = &req->u.drive_update;
-	struct cfg_drive d = {0};
-	const json_t *path, *rl;
 	int ret = only_keys(j, "drive", keys, e);
 
-	if (ret)
-		return ret;
-	path = json_object_get(j, "path_on_host");
-	rl = json_object_get(j, "rate_limiter");
-	ret = parse_via_put(j, json_pack("{s:b, s:s}", "is_root_device", 0, "path_on_host", "-"),
-			    parse_drive_cb, &d, e);
-	if (ret)
-		return ret;
-	memcpy(u->drive_id, d.drive_id, sizeof(u->drive_id));
-	u->has_rate_limiter = rl && !json_is_null(rl);
-	u->rate_limiter = d.rate_limiter;
-	if (path && !json_is_null(path)) {
-		u->path_on_host = d.path_on_host;
-		d.path_on_host = NULL;
-	}
-	free(d.path_on_host);
-	free(d.partuuid);
-	return 0;
+	if (!ret)
+		ret = config_parse_drive_update(j, &req->u.drive_update, e);
+	return ret;
 }
 
 static int parse_net_patch(const json_t *j, struct api_request *req, struct errbuf *e)
 {
 	static const char *const keys[] = {"iface_id", "rx_rate_limiter", "tx_rate_limiter", NULL};
-	struct api_net_update *u = &req->u.net_update;
-	struct cfg_net n = {0};
-	const json_t *rx, *tx;
 	int ret = only_keys(j, "network-interface", keys, e);
 
-	if (ret)
-		return ret;
-	rx = json_object_get(j, "rx_rate_limiter");
-	tx = json_object_get(j, "tx_rate_limiter");
-	ret = parse_via_put(j, json_pack("{s:s}", "host_dev_name", "-"), parse_net_cb, &n, e);
-	if (ret)
-		return ret;
-	memcpy(u->iface_id, n.iface_id, sizeof(u->iface_id));
-	u->has_rx = rx && !json_is_null(rx);
-	u->has_tx = tx && !json_is_null(tx);
-	u->rx = n.rx_rate_limiter;
-	u->tx = n.tx_rate_limiter;
-	return 0;
+	if (!ret)
+		ret = config_parse_net_update(j, &req->u.net_update, e);
+	return ret;
 }
 
 /* PUT /vm: the config-file document, plus "start". */

@@ -34,21 +34,6 @@ enum api_op {
 
 enum api_action { ACTION_INSTANCE_START, ACTION_SEND_CTRL_ALT_DEL, ACTION_FLUSH_METRICS };
 
-/* PATCH /drives/{id}: what may change after boot. */
-struct api_drive_update {
-	char drive_id[CFG_ID_MAX + 1];
-	char *path_on_host; /* NULL: unchanged */
-	bool has_rate_limiter;
-	struct cfg_rate_limiter rate_limiter;
-};
-
-/* PATCH /network-interfaces/{id} */
-struct api_net_update {
-	char iface_id[CFG_ID_MAX + 1];
-	bool has_rx, has_tx;
-	struct cfg_rate_limiter rx, tx;
-};
-
 struct api_request {
 	enum api_op op;
 	bool deprecated; /* a deprecated field was used: answer with "Deprecation: true" */
@@ -57,9 +42,9 @@ struct api_request {
 		struct cfg_boot_source boot;
 		struct cfg_machine machine;
 		struct cfg_drive drive;
-		struct api_drive_update drive_update;
+		struct cfg_drive_update drive_update;
 		struct cfg_net net;
-		struct api_net_update net_update;
+		struct cfg_net_update net_update;
 		struct cfg_logger logger;
 		struct cfg_metrics metrics;
 		enum api_action action;

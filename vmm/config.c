@@ -133,6 +133,15 @@ static const struct cj_field drive_fields[] = {
     {0},
 };
 
+/* PATCH /drives/{id}: the same rules as drive_fields for what it carries. */
+static const struct cj_field drive_update_fields[] = {
+    FLD("drive_id", F_NAME, true, OFF(cfg_drive_update, drive_id), .max = CFG_ID_MAX,
+	.valid = config_id_valid, .what = ID_WHAT),
+    FLD("path_on_host", F_PATH, false, OFF(cfg_drive_update, path_on_host)),
+    FLD("rate_limiter", F_OBJ, false, OFF(cfg_drive_update, rate_limiter), .sub = rl_fields),
+    {0},
+};
+
 static const struct cj_field net_fields[] = {
     FLD("iface_id", F_NAME, true, OFF(cfg_net, iface_id), .max = CFG_ID_MAX,
 	.valid = config_id_valid, .what = ID_WHAT),
@@ -145,6 +154,14 @@ static const struct cj_field net_fields[] = {
     FLD("mtu", F_U32, false, OFF(cfg_net, mtu), .min = 68, .max = 65535),
     FLD("rx_rate_limiter", F_OBJ, false, OFF(cfg_net, rx_rate_limiter), .sub = rl_fields),
     FLD("tx_rate_limiter", F_OBJ, false, OFF(cfg_net, tx_rate_limiter), .sub = rl_fields),
+    {0},
+};
+
+static const struct cj_field net_update_fields[] = {
+    FLD("iface_id", F_NAME, true, OFF(cfg_net_update, iface_id), .max = CFG_ID_MAX,
+	.valid = config_id_valid, .what = ID_WHAT),
+    FLD("rx_rate_limiter", F_OBJ, false, OFF(cfg_net_update, rx), .sub = rl_fields),
+    FLD("tx_rate_limiter", F_OBJ, false, OFF(cfg_net_update, tx), .sub = rl_fields),
     {0},
 };
 
@@ -225,12 +242,39 @@ int config_parse_drive(const json_t *j, struct cfg_drive *out, struct errbuf *e)
 	return cj_parse_section(&c, j, drive_fields, &d, out, sizeof(d));
 }
 
+int config_parse_drive_update(const json_t *j, struct cfg_drive_update *out, struct errbuf *e)
+{
+	struct cj_ctx c = {"drive", "", e};
+	struct cfg_drive_update u = {0};
+	const json_t *rl = json_is_object(j) ? json_object_get(j, "rate_limiter") : NULL;
+
+	/* An update leaves out what it does not change, null included. */
+	if (json_is_object(j) && json_is_null(json_object_get(j, "drive_id")))
+		return errf(e, -EINVAL, "drive: missing required field \"drive_id\"");
+	u.has_rate_limiter = rl && !json_is_null(rl);
+	return cj_parse_section(&c, j, drive_update_fields, &u, out, sizeof(u));
+}
+
 int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e)
 {
 	struct cj_ctx c = {"network-interface", "", e};
 	struct cfg_net n = {0};
 
 	return cj_parse_section(&c, j, net_fields, &n, out, sizeof(n));
+}
+
+int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e)
+{
+	struct cj_ctx c = {"network-interface", "", e};
+	struct cfg_net_update u = {0};
+	const json_t *rx = json_is_object(j) ? json_object_get(j, "rx_rate_limiter") : NULL;
+	const json_t *tx = json_is_object(j) ? json_object_get(j, "tx_rate_limiter") : NULL;
+
+	if (json_is_object(j) && json_is_null(json_object_get(j, "iface_id")))
+		return errf(e, -EINVAL, "network-interface: missing required field \"iface_id\"");
+	u.has_rx = rx && !json_is_null(rx);
+	u.has_tx = tx && !json_is_null(tx);
+	return cj_parse_section(&c, j, net_update_fields, &u, out, sizeof(u));
 }
 
 /* Fields left out take the logger's own defaults (log_init): Info, with

@@ -69,6 +69,14 @@ struct cfg_drive {
 	struct cfg_rate_limiter rate_limiter;
 };
 
+/* PATCH /drives/{id}: what may change on a running drive. */
+struct cfg_drive_update {
+	char drive_id[CFG_ID_MAX + 1];
+	char *path_on_host; /* NULL: unchanged */
+	bool has_rate_limiter;
+	struct cfg_rate_limiter rate_limiter;
+};
+
 struct cfg_net {
 	char iface_id[CFG_ID_MAX + 1];
 	char host_dev_name[16]; /* IFNAMSIZ */
@@ -77,6 +85,13 @@ struct cfg_net {
 	unsigned int mtu; /* 0: not set */
 	struct cfg_rate_limiter rx_rate_limiter;
 	struct cfg_rate_limiter tx_rate_limiter;
+};
+
+/* PATCH /network-interfaces/{id}: only the rate limiters change. */
+struct cfg_net_update {
+	char iface_id[CFG_ID_MAX + 1];
+	bool has_rx, has_tx;
+	struct cfg_rate_limiter rx, tx;
 };
 
 struct cfg_logger {
@@ -130,10 +145,11 @@ int config_load_json(struct vm_config *cfg, const char *text, size_t len, struct
  * optional and the update is merged into @out (an empty object is refused).
  */
 int config_parse_boot_source(const json_t *j, struct cfg_boot_source *out, struct errbuf *e);
-int config_parse_machine(const json_t *j, struct cfg_machine *out, bool partial,
-			 struct errbuf *e);
+int config_parse_machine(const json_t *j, struct cfg_machine *out, bool partial, struct errbuf *e);
 int config_parse_drive(const json_t *j, struct cfg_drive *out, struct errbuf *e);
+int config_parse_drive_update(const json_t *j, struct cfg_drive_update *out, struct errbuf *e);
 int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
+int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
 

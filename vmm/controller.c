@@ -20,6 +20,7 @@
 #include "config_dump.h"
 #include "controller.h"
 #include "devices.h"
+#include "virtio_blk.h"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "unknown"
@@ -205,18 +206,17 @@ int controller_setup(struct controller *c, struct errbuf *e)
 
 /* --- checks against the host -------------------------------------------------- */
 
-/* check_file - @path can be opened with @flags and is a regular file (or a
- * block device when @blk). */
-static int check_file(const char *what, const char *path, int flags, bool blk, struct errbuf *e)
+/* check_file - @path can be opened read-only and is a regular file. */
+static int check_file(const char *what, const char *path, struct errbuf *e)
 {
 	struct stat st;
-	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC), ret = 0; /* a FIFO must not block */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), ret = 0; /* FIFOs must not block */
 
 	if (fd < 0)
 		return errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
 	if (fstat(fd, &st))
 		ret = errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
-	else if (!S_ISREG(st.st_mode) && !(blk && S_ISBLK(st.st_mode)))
+	else if (!S_ISREG(st.st_mode))
 		ret = errf(e, -EINVAL, "The %s %s is not a regular file.", what, path);
 	close(fd);
 	return ret;
@@ -224,21 +224,26 @@ static int check_file(const char *what, const char *path, int flags, bool blk, s
 
 static int check_boot_source(const struct cfg_boot_source *b, struct errbuf *e)
 {
-	int ret = check_file("kernel file", b->kernel_image_path, O_RDONLY, false, e);
+	int ret = check_file("kernel file", b->kernel_image_path, e);
 
 	if (!ret && b->initrd_path)
-		ret = check_file("initrd file", b->initrd_path, O_RDONLY, false, e);
+		ret = check_file("initrd file", b->initrd_path, e);
 	return ret;
 }
 
 static int check_drive_file(const struct cfg_drive *d, struct errbuf *e)
 {
 	struct errbuf inner;
-	int ret = check_file("backing file", d->path_on_host, d->is_read_only ? O_RDONLY : O_RDWR,
-			     true, &inner);
+	int fd = virtio_blk_open_image(d->path_on_host, d->is_read_only);
 
-	if (ret)
-		return errf(e, ret, "Unable to use the backing file %s of drive \"%s\": %s",
+	if (fd == -EINVAL)
+		errf(&inner, fd, "The backing file %s is not a regular file.", d->path_on_host);
+	else if (fd < 0)
+		errf(&inner, fd, "The backing file cannot be opened: %s.", strerror(-fd));
+	else
+		close(fd);
+	if (fd < 0)
+		return errf(e, fd, "Unable to use the backing file %s of drive \"%s\": %s",
 			    d->path_on_host, d->drive_id, inner.msg);
 	return 0;
 }
@@ -346,7 +351,7 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 
 /* PATCH /drives/{id} after boot: a new backing file (the guest sees the new
  * capacity through a config-change interrupt) and/or a rate limiter. */
-static int patch_drive(struct controller *c, struct cfg_drive *d, struct api_drive_update *u,
+static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_drive_update *u,
 		       struct errbuf *e)
 {
 	char *path;
@@ -375,7 +380,7 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct api_dri
 
 /* PATCH /network-interfaces/{id} after boot: Firecracker only updates the
  * rate limiters there; ember stores them (they are not enforced yet). */
-static void patch_net(struct controller *c, struct cfg_net *n, struct api_net_update *u)
+static void patch_net(struct controller *c, struct cfg_net *n, struct cfg_net_update *u)
 {
 	if (u->has_rx)
 		n->rx_rate_limiter = u->rx;

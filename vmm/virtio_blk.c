@@ -238,12 +238,7 @@ static int fd_stat(int fd, struct stat *st)
 	return syscall(SYS_fstat, fd, st) < 0 ? -errno : 0;
 }
 
-/* open_checked - open an image: O_NONBLOCK so that a FIFO cannot block
- * the event loop, O_NOCTTY so that a terminal cannot become ember's; then
- * only a regular file or block device is kept, in blocking mode again (an
- * O_NONBLOCK file can make io_uring fail reads with EAGAIN). Returns the
- * fd, or -errno with errno set (-EINVAL: another kind of file). */
-static int open_checked(const char *path, bool read_only)
+int virtio_blk_open_image(const char *path, bool read_only)
 {
 	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
@@ -266,7 +261,7 @@ static int open_checked(const char *path, bool read_only)
 static int open_new_image(struct virtio_blk *b, const char *path, uint64_t *ns, struct errbuf *e)
 {
 	off_t size;
-	int fd = open_checked(path, b->read_only);
+	int fd = virtio_blk_open_image(path, b->read_only);
 
 	if (fd == -EINVAL)
 		return errf(e, -EINVAL, "drive \"%s\": %s is not a usable image", b->drive_id,
@@ -374,7 +369,7 @@ static int open_image(struct virtio_blk *b, const struct cfg_drive *d, struct er
 {
 	off_t size;
 
-	b->fd = open_checked(d->path_on_host, d->is_read_only);
+	b->fd = virtio_blk_open_image(d->path_on_host, d->is_read_only);
 	if (b->fd == -EINVAL)
 		return errf(e, -EINVAL, "drive \"%s\": %s is not a regular file or block device",
 			    d->drive_id, d->path_on_host);

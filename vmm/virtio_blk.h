@@ -51,6 +51,15 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const 
 		      struct errbuf *e);
 
 /*
+ * virtio_blk_open_image - the one rule for "is this a usable drive image":
+ * opened O_NONBLOCK (a FIFO cannot block) and O_NOCTTY, kept only if it is
+ * a regular file or block device, then back in blocking mode (io_uring
+ * needs it). Returns the fd, or -errno with errno set (-EINVAL: another
+ * kind of file).
+ */
+int virtio_blk_open_image(const char *path, bool read_only);
+
+/*
  * virtio_blk_io_fd / virtio_blk_io_ready - the Async engine's completion
  * eventfd (-1 with the Sync engine), and what the event loop calls when it
  * becomes readable.
