@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_json.h"
 #include "router.h"
 
 #define MAX_TOKENS 3
@@ -148,27 +149,6 @@ static int id_mismatch(const char *path_id, const char *body_id, struct errbuf *
 
 /* --- API-only bodies, validated in config.c's style ---------------------- */
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /* only_keys - @o is an object whose keys are all in @allowed (NULL-ended). */
 static int only_keys(const json_t *o, const char *sect, const char *const *allowed,
 		     struct errbuf *e)
@@ -179,7 +159,7 @@ static int only_keys(const json_t *o, const char *sect, const char *const *allow
 	unsigned int i;
 
 	if (!json_is_object(o))
-		return errf(e, -EINVAL, "%s: must be a JSON object, got %s", sect, json_kind(o));
+		return errf(e, -EINVAL, "%s: must be a JSON object, got %s", sect, cj_kind(o));
 	json_object_foreach((json_t *)o, key, v)
 	{
 		for (i = 0; allowed[i] && strcmp(allowed[i], key); i++)
@@ -203,7 +183,7 @@ static int get_enum(const json_t *o, const char *sect, const char *key, const ch
 		return errf(e, -EINVAL, "%s: missing required field \"%s\"", sect, key);
 	if (!json_is_string(v))
 		return errf(e, -EINVAL, "%s: field \"%s\" must be %s, got %s", sect, key, what,
-			    json_kind(v));
+			    cj_kind(v));
 	for (i = 0; names[i]; i++) {
 		if (!strcmp(json_string_value(v), names[i]) &&
 		    strlen(names[i]) == json_string_length(v)) {
@@ -276,7 +256,7 @@ static int parse_vm_doc(const json_t *j, const char *body, size_t len, struct ap
 
 	if (start && !json_is_boolean(start))
 		return errf(e, -EINVAL, "vm: field \"start\" must be a boolean, got %s",
-			    json_kind(start));
+			    cj_kind(start));
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg)
 		return errf(e, -ENOMEM, "out of memory");

@@ -116,6 +116,31 @@ static const struct cj_field machine_fields[] = {
 static const char *const cache_names[] = {"Unsafe", "Writeback", NULL};
 static const char *const engine_names[] = {"Sync", "Async", NULL};
 
+/* name - @names[@i] (a NULL-ended table), or "?" past its end. */
+static const char *name(const char *const *names, unsigned int i)
+{
+	unsigned int n;
+
+	for (n = 0; names[n] && n < i; n++)
+		;
+	return names[n] ? names[n] : "?";
+}
+
+const char *config_huge_pages_name(enum cfg_huge_pages v)
+{
+	return name(huge_names, v);
+}
+
+const char *config_cache_type_name(enum cfg_cache_type v)
+{
+	return name(cache_names, v);
+}
+
+const char *config_io_engine_name(enum cfg_io_engine v)
+{
+	return name(engine_names, v);
+}
+
 static const struct cj_field drive_fields[] = {
     FLD("drive_id", F_NAME, true, OFF(cfg_drive, drive_id), .max = CFG_ID_MAX,
 	.valid = config_id_valid, .what = ID_WHAT),

@@ -153,6 +153,13 @@ int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct 
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
 
+/* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
+ * the API's spelling of a value ("Transparent", "Writeback", "Async"), or
+ * "?" for one no parser produces. */
+const char *config_huge_pages_name(enum cfg_huge_pages v);
+const char *config_cache_type_name(enum cfg_cache_type v);
+const char *config_io_engine_name(enum cfg_io_engine v);
+
 /* config_id_valid - Firecracker resource ids: non-empty, [A-Za-z0-9_]. */
 bool config_id_valid(const char *id);
 

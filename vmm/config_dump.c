@@ -9,19 +9,6 @@
 
 #include "config_dump.h"
 
-static const char *const huge_names[] = {"None", "Transparent", "2M"};
-static const char *const cache_names[] = {"Unsafe", "Writeback"};
-static const char *const engine_names[] = {"Sync", "Async"};
-static const char *const level_names[] = {"Off", "Error", "Warning", "Info", "Debug", "Trace"};
-
-/* name - @names[@i], or "?" for a value no parser can produce. */
-static const char *name(const char *const *names, size_t n, unsigned int i)
-{
-	return i < n ? names[i] : "?";
-}
-
-#define NAME(table, i) name(table, sizeof(table) / sizeof(table[0]), (unsigned int)(i))
-
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -65,7 +52,7 @@ json_t *config_dump_machine(const struct cfg_machine *m)
 	return json_pack("{s:i, s:I, s:b, s:b, s:s}", "vcpu_count", (int)m->vcpu_count,
 			 "mem_size_mib", (json_int_t)m->mem_size_mib, "smt", m->smt,
 			 "track_dirty_pages", m->track_dirty_pages, "huge_pages",
-			 NAME(huge_names, m->huge_pages));
+			 config_huge_pages_name(m->huge_pages));
 }
 
 static json_t *boot_source(const struct vm_config *cfg)
@@ -92,11 +79,11 @@ static json_t *drive(const struct cfg_drive *d)
 	if (!put(o, "drive_id", json_string(d->drive_id)) ||
 	    !put(o, "partuuid", str_or_null(d->partuuid)) ||
 	    !put(o, "is_root_device", json_boolean(d->is_root_device)) ||
-	    !put(o, "cache_type", json_string(NAME(cache_names, d->cache_type))) ||
+	    !put(o, "cache_type", json_string(config_cache_type_name(d->cache_type))) ||
 	    !put(o, "is_read_only", json_boolean(d->is_read_only)) ||
 	    !put(o, "path_on_host", str_or_null(d->path_on_host)) ||
 	    !put(o, "rate_limiter", rate_limiter(&d->rate_limiter)) ||
-	    !put(o, "io_engine", json_string(NAME(engine_names, d->io_engine))) ||
+	    !put(o, "io_engine", json_string(config_io_engine_name(d->io_engine))) ||
 	    !put(o, "socket", json_null())) {
 		json_decref(o);
 		return NULL;
@@ -139,7 +126,7 @@ static json_t *logger(const struct cfg_logger *l)
 		return json_null();
 	o = json_object();
 	if (!put(o, "log_path", str_or_null(l->log_path)) ||
-	    !put(o, "level", json_string(NAME(level_names, l->level))) ||
+	    !put(o, "level", json_string(log_level_name(l->level))) ||
 	    !put(o, "show_level", json_boolean(l->show_level)) ||
 	    !put(o, "show_log_origin", json_boolean(l->show_log_origin)) ||
 	    !put(o, "module", str_or_null(l->module))) {

@@ -46,7 +46,7 @@ int cj_parse_mac(const char *s, uint8_t mac[6])
 
 #define CFG_STR_MAX 4096 /* any string without a limit of its own */
 
-const char *cj_desc(const json_t *v, char *buf, size_t n)
+const char *cj_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -56,8 +56,7 @@ const char *cj_desc(const json_t *v, char *buf, size_t n)
 	case JSON_STRING:
 		return "a string";
 	case JSON_INTEGER:
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
+		return "an integer";
 	case JSON_REAL:
 		return "a real number";
 	case JSON_TRUE:
@@ -66,6 +65,14 @@ const char *cj_desc(const json_t *v, char *buf, size_t n)
 	default:
 		return "null";
 	}
+}
+
+const char *cj_desc(const json_t *v, char *buf, size_t n)
+{
+	if (!json_is_integer(v))
+		return cj_kind(v);
+	snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return buf;
 }
 
 static int bad_type(const struct cj_ctx *c, const struct cj_field *f, const char *want,

@@ -1,5 +1,5 @@
 /*
- * config_json.h - table-driven JSON object walker behind config.c (private).
+ * config_json.h - table-driven JSON object walker behind config.c.
  *
  * A section of the config is described by a table of struct cj_field (name,
  * type, where the value goes, limits), ended by an entry with a NULL name.
@@ -11,8 +11,8 @@
  * F_STR and F_PATH values are first borrowed from the JSON document (valid
  * only while it lives); cj_own_strings() turns them into heap copies.
  *
- * Messages are "<section>: <problem>" with no trailing period. Only config.c
- * (and its tests) include this header; it calls nothing in config.c.
+ * Messages are "<section>: <problem>" with no trailing period. Used by
+ * config.c, and by the API's router for cj_kind; calls nothing in config.c.
  */
 #ifndef EMBER_CONFIG_JSON_H
 #define EMBER_CONFIG_JSON_H
@@ -69,6 +69,9 @@ struct cj_ctx {
 
 /* cj_parse_mac - "06:00:ac:10:00:02" -> 6 bytes; -EINVAL if malformed. */
 int cj_parse_mac(const char *s, uint8_t mac[6]);
+
+/* cj_kind - "an object", "a string", "an integer", ... for @v's JSON type. */
+const char *cj_kind(const json_t *v);
 
 /* cj_desc - "an object", "a string", the integer itself, ... for messages about @v. */
 const char *cj_desc(const json_t *v, char *buf, size_t n);

@@ -125,8 +125,7 @@ static int attach_drive(struct devices *d, const struct dev_ctx *base, const str
 	log_info(base->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
 		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
 		 cd->is_read_only ? "read-only" : "read-write",
-		 cd->io_engine == IO_ENGINE_ASYNC ? "Async" : "Sync",
-		 cd->cache_type == CACHE_WRITEBACK ? "Writeback" : "Unsafe");
+		 config_io_engine_name(cd->io_engine), config_cache_type_name(cd->cache_type));
 	return add_mmio(d, virtio_blk_dev(b), &ctx, e);
 }
 

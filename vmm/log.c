@@ -36,6 +36,11 @@ int log_open(struct logger *l, const char *path)
 	return 0;
 }
 
+const char *log_level_name(enum log_level l)
+{
+	return (unsigned int)l < sizeof(level_name) / sizeof(level_name[0]) ? level_name[l] : "?";
+}
+
 int log_level_parse(const char *s, enum log_level *out)
 {
 	unsigned int i;
@@ -53,8 +58,7 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
-void log_msg(struct logger *l, enum log_level lvl, const char *file, int line, const char *fmt,
-	     ...)
+void log_msg(struct logger *l, enum log_level lvl, const char *file, int line, const char *fmt, ...)
 {
 	char buf[1024];
 	struct timespec ts;

@@ -16,7 +16,7 @@ enum log_level { LOG_OFF = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRAC
 
 struct logger {
 	pthread_mutex_t lock;
-	int fd;		    /* 2 (stderr) unless --log-path / PUT /logger */
+	int fd; /* 2 (stderr) unless --log-path / PUT /logger */
 	enum log_level level;
 	bool show_level;
 	bool show_origin;
@@ -30,12 +30,15 @@ void log_init(struct logger *l, const char *id);
 /* log_open - send further lines to @path (opened O_APPEND|O_CREAT); -errno. */
 int log_open(struct logger *l, const char *path);
 
+/* log_level_name - "Error", "Warning", ... ("?" out of range). */
+const char *log_level_name(enum log_level l);
+
 /* log_level_parse - "Error", "Warning", "Info", "Debug", "Trace", "Off"
  * (case-insensitive); -EINVAL otherwise. */
 int log_level_parse(const char *s, enum log_level *out);
 
-void log_msg(struct logger *l, enum log_level lvl, const char *file, int line, const char *fmt,
-	     ...) __attribute__((format(printf, 5, 6)));
+void log_msg(struct logger *l, enum log_level lvl, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 void log_close(struct logger *l);
 
