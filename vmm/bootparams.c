@@ -92,7 +92,7 @@ static int add_e820(struct e820_entry *out, int n, int max, uint64_t start, uint
 	return n + 1;
 }
 
-int build_e820(const struct guest_mem *gm, struct e820_entry *out, int max)
+int bootparams_e820(const struct guest_mem *gm, struct e820_entry *out, int max)
 {
 	uint64_t low = gm_low_end(gm);
 	unsigned int i;
@@ -108,7 +108,7 @@ int build_e820(const struct guest_mem *gm, struct e820_entry *out, int max)
 	return n;
 }
 
-void boot_gdt(enum boot_protocol proto, uint64_t gdt[4])
+void bootparams_gdt(enum boot_protocol proto, uint64_t gdt[4])
 {
 	/*
 	 * LINUX64: 64-bit code (L=1), flat data, busy 64-bit TSS.
@@ -154,7 +154,7 @@ static int write_gdt_idt(struct guest_mem *gm, enum boot_protocol proto, struct 
 	uint64_t gdt[4], idt = 0;
 	int ret;
 
-	boot_gdt(proto, gdt);
+	bootparams_gdt(proto, gdt);
 	ret = write_low(gm, BOOT_GDT_ADDR, gdt, sizeof(gdt), "GDT", e);
 	if (ret)
 		return ret;
@@ -239,7 +239,7 @@ static int write_zero_page(struct guest_mem *gm, const struct kernel_info *ki, s
 	put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd_gpa >> 32));
 	put32(bp, BP_RAMDISK_SIZE, (uint32_t)initrd_size);
 	put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_size >> 32));
-	n = build_e820(gm, map, E820_MAX < BP_E820_TABLE_MAX ? E820_MAX : BP_E820_TABLE_MAX);
+	n = bootparams_e820(gm, map, E820_MAX < BP_E820_TABLE_MAX ? E820_MAX : BP_E820_TABLE_MAX);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 	for (i = 0; i < n; i++)
 		memcpy(bp + BP_E820_TABLE + i * sizeof(map[0]), &map[i], sizeof(map[0]));
@@ -255,7 +255,7 @@ static int write_pvh(struct guest_mem *gm, uint64_t initrd_gpa, uint64_t initrd_
 	struct e820_entry map[E820_MAX];
 	int i, n, ret;
 
-	n = build_e820(gm, map, E820_MAX);
+	n = bootparams_e820(gm, map, E820_MAX);
 	memset(mm, 0, sizeof(mm));
 	for (i = 0; i < n; i++) {
 		mm[i].addr = map[i].addr;
@@ -282,8 +282,8 @@ static int write_pvh(struct guest_mem *gm, uint64_t initrd_gpa, uint64_t initrd_
 	return write_low(gm, PVH_MEMMAP_ADDR, mm, n * sizeof(mm[0]), "PVH memory map", e);
 }
 
-int setup_boot(struct guest_mem *gm, const struct kernel_info *ki, const char *cmdline,
-	       uint64_t initrd_gpa, uint64_t initrd_size, struct errbuf *e)
+int bootparams_setup(struct guest_mem *gm, const struct kernel_info *ki, const char *cmdline,
+		     uint64_t initrd_gpa, uint64_t initrd_size, struct errbuf *e)
 {
 	size_t cmdline_len = 0;
 	int ret;

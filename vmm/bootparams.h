@@ -29,25 +29,25 @@ struct e820_entry {
 } __attribute__((packed));
 
 /*
- * build_e820 - the guest's memory map: RAM [0, EBDA_START), reserved
+ * bootparams_e820 - the guest's memory map: RAM [0, EBDA_START), reserved
  * [EBDA_START, 1 MiB), then RAM from 1 MiB per region (the low region
  * ends at min(ram, MMIO_GAP_START); a second region starts at 4 GiB).
  * Returns the number of entries written to @out (at most @max).
  */
-int build_e820(const struct guest_mem *gm, struct e820_entry *out, int max);
+int bootparams_e820(const struct guest_mem *gm, struct e820_entry *out, int max);
 
 /*
- * boot_gdt - the four GDT entries (null, code, data, TSS) for @proto, as
+ * bootparams_gdt - the four GDT entries (null, code, data, TSS) for @proto, as
  * written at BOOT_GDT_ADDR. Selectors: code 0x08, data 0x10, TSS 0x18.
  */
-void boot_gdt(enum boot_protocol proto, uint64_t gdt[4]);
+void bootparams_gdt(enum boot_protocol proto, uint64_t gdt[4]);
 
 /*
- * setup_boot - write cmdline, GDT/IDT, page tables (LINUX64) and the zero
+ * bootparams_setup - write cmdline, GDT/IDT, page tables (LINUX64) and the zero
  * page or hvm_start_info for the loaded kernel @ki. @cmdline longer than
  * ki->cmdline_max is rejected with -E2BIG. @initrd_size 0 means no initrd.
  */
-int setup_boot(struct guest_mem *gm, const struct kernel_info *ki, const char *cmdline,
-	       uint64_t initrd_gpa, uint64_t initrd_size, struct errbuf *e);
+int bootparams_setup(struct guest_mem *gm, const struct kernel_info *ki, const char *cmdline,
+		     uint64_t initrd_gpa, uint64_t initrd_size, struct errbuf *e);
 
 #endif

@@ -485,13 +485,13 @@ static int instance_start(struct controller *c, struct errbuf *e)
 	return 0;
 }
 
-static int pause_vm(struct controller *c, bool pause)
+static int set_paused(struct controller *c, bool pause)
 {
 	if (pause) {
-		vm_pause(c->vm, &c->pause);
+		pause_vm(c->vm, &c->pause);
 		metrics_set(&c->metrics, MET_PAUSE_VM_US, c->pause.pause_us);
 	} else {
-		vm_resume(c->vm, &c->pause);
+		pause_resume(c->vm, &c->pause);
 		metrics_set(&c->metrics, MET_RESUME_VM_US, c->pause.resume_us);
 	}
 	return 0;
@@ -564,7 +564,7 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 	case API_PUT_ACTIONS:
 		return do_action(c, req, e);
 	case API_PATCH_VM:
-		return pause_vm(c, req->u.pause);
+		return set_paused(c, req->u.pause);
 	case API_PUT_LOGGER:
 		return put_logger(c, req, e);
 	case API_PUT_METRICS:

@@ -28,7 +28,7 @@ struct controller {
 	struct metrics metrics;
 	int metrics_timer_fd;
 	struct loop_handler metrics_timer;
-	struct vm_pause pause;
+	struct pause_state pause;
 };
 
 /* controller_init - a controller for @vm (not started, not paused). */

@@ -22,8 +22,8 @@ static bool is_bzimage(const uint8_t *img, size_t len)
 	       img[BZ_BOOT_FLAG_OFF + 1] == 0xaa && memcmp(img + BZ_MAGIC_OFF, "HdrS", 4) == 0;
 }
 
-int load_kernel(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-		struct errbuf *e)
+int loader_kernel(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+		  struct errbuf *e)
 {
 	memset(ki, 0, sizeof(*ki));
 	if (len == 0)
@@ -33,14 +33,14 @@ int load_kernel(struct guest_mem *gm, const uint8_t *img, size_t len, struct ker
 			    "kernel image of %zu bytes is larger than low guest RAM (%llu)", len,
 			    (unsigned long long)gm_low_end(gm));
 	if (is_elf(img, len))
-		return load_elf(gm, img, len, ki, e);
+		return loader_elf_load(gm, img, len, ki, e);
 	if (is_bzimage(img, len))
-		return load_bzimage(gm, img, len, ki, e);
+		return loader_bzimage_load(gm, img, len, ki, e);
 	return errf(e, -ENOEXEC, "kernel image: not an ELF vmlinux or a bzImage");
 }
 
-int load_initrd(struct guest_mem *gm, const struct kernel_info *ki, const uint8_t *img, size_t len,
-		uint64_t *gpa, struct errbuf *e)
+int loader_initrd(struct guest_mem *gm, const struct kernel_info *ki, const uint8_t *img,
+		  size_t len, uint64_t *gpa, struct errbuf *e)
 {
 	uint64_t top = gm_low_end(gm), floor = ki->load_end, limit, addr;
 

@@ -45,7 +45,7 @@ struct kernel_info {
 	uint64_t load_start; /* guest physical range the kernel occupies */
 	uint64_t load_end;   /* (exclusive), used to keep the initrd clear */
 	/* From the bzImage setup header; for ELF kernels a zeroed header with
-	 * protocol 2.15 defaults is synthesized by setup_boot(). */
+	 * protocol 2.15 defaults is synthesized by bootparams_setup(). */
 	bool has_setup_header;
 	uint8_t setup_header[SETUP_HDR_MAX];
 	uint32_t setup_header_len;
@@ -55,24 +55,24 @@ struct kernel_info {
 };
 
 /*
- * load_kernel - detect the format of @img (@len bytes) and copy it into
+ * loader_kernel - detect the format of @img (@len bytes) and copy it into
  * guest RAM. Fills @ki. Returns 0 or -errno with @e filled.
  */
-int load_kernel(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-		struct errbuf *e);
+int loader_kernel(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+		  struct errbuf *e);
 
-/* load_elf / load_bzimage - the format-specific halves of load_kernel. */
-int load_elf(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-	     struct errbuf *e);
-int load_bzimage(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-		 struct errbuf *e);
+/* loader_elf_load / loader_bzimage_load - the format-specific halves of loader_kernel. */
+int loader_elf_load(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+		    struct errbuf *e);
+int loader_bzimage_load(struct guest_mem *gm, const uint8_t *img, size_t len,
+			struct kernel_info *ki, struct errbuf *e);
 
 /*
- * load_initrd - place @len bytes of initrd as high as both the low RAM region
+ * loader_initrd - place @len bytes of initrd as high as both the low RAM region
  * and ki->initrd_addr_max allow, page aligned, above ki->load_end.
  * Sets *gpa. -ENOSPC with a message when it does not fit.
  */
-int load_initrd(struct guest_mem *gm, const struct kernel_info *ki, const uint8_t *img,
-		size_t len, uint64_t *gpa, struct errbuf *e);
+int loader_initrd(struct guest_mem *gm, const struct kernel_info *ki, const uint8_t *img,
+		  size_t len, uint64_t *gpa, struct errbuf *e);
 
 #endif

@@ -166,8 +166,8 @@ static void fill_info(const uint8_t *img, size_t len, struct kernel_info *ki)
 	ki->cmdline_max = cmdline_size < CMDLINE_MAX - 1 ? cmdline_size : CMDLINE_MAX - 1;
 }
 
-int load_bzimage(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-		 struct errbuf *e)
+int loader_bzimage_load(struct guest_mem *gm, const uint8_t *img, size_t len,
+			struct kernel_info *ki, struct errbuf *e)
 {
 	uint64_t off, payload, footprint, load = 0;
 	unsigned int sects;

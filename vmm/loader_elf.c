@@ -324,8 +324,8 @@ static int linux64_entry(const uint8_t *img, const Elf64_Ehdr *eh, uint64_t *ent
 	return 0;
 }
 
-int load_elf(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
-	     struct errbuf *e)
+int loader_elf_load(struct guest_mem *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+		    struct errbuf *e)
 {
 	bool pvh = false;
 	Elf64_Ehdr eh;

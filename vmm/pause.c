@@ -40,7 +40,7 @@ static int tsc_offset_attr(struct vcpu *v, unsigned long req, uint64_t *ofs)
 }
 
 /* save_tsc - every vCPU's TSC offset and the host TSC, all vCPUs parked. */
-static void save_tsc(struct vm *vm, struct vm_pause *p)
+static void save_tsc(struct vm *vm, struct pause_state *p)
 {
 	unsigned int i;
 	int ret = 0;
@@ -55,7 +55,7 @@ static void save_tsc(struct vm *vm, struct vm_pause *p)
 }
 
 /* restore_tsc - move every guest TSC back by the cycles the pause lasted. */
-static void restore_tsc(struct vm *vm, struct vm_pause *p)
+static void restore_tsc(struct vm *vm, struct pause_state *p)
 {
 	uint64_t elapsed = __builtin_ia32_rdtsc() - p->host_tsc, ofs;
 	unsigned int i;
@@ -71,7 +71,7 @@ static void restore_tsc(struct vm *vm, struct vm_pause *p)
 	}
 }
 
-int vm_pause(struct vm *vm, struct vm_pause *p)
+int pause_vm(struct vm *vm, struct pause_state *p)
 {
 	uint64_t t0 = mono_us();
 	unsigned int i;
@@ -95,7 +95,7 @@ int vm_pause(struct vm *vm, struct vm_pause *p)
 	return 0;
 }
 
-int vm_resume(struct vm *vm, struct vm_pause *p)
+int pause_resume(struct vm *vm, struct pause_state *p)
 {
 	uint64_t t0 = mono_us();
 	unsigned int i;

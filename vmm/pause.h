@@ -1,8 +1,8 @@
 /*
  * pause.h - pausing the whole microVM (PATCH /vm).
  *
- * vm_pause() parks every vCPU thread outside KVM_RUN (vcpu_pause) and
- * freezes the guest's clocks; vm_resume() thaws them and lets the vCPUs
+ * pause_vm() parks every vCPU thread outside KVM_RUN (vcpu_pause) and
+ * freezes the guest's clocks; pause_resume() thaws them and lets the vCPUs
  * run. A paused guest sees no time pass, whichever clocksource it uses:
  *  - kvm-clock is derived from the host's time: its value is read at the
  *    pause (KVM_GET_CLOCK) and written back at the resume (KVM_SET_CLOCK);
@@ -26,7 +26,7 @@
 
 struct vm;
 
-struct vm_pause {
+struct pause_state {
 	bool paused;
 	bool clock_saved; /* @clock holds kvm-clock at the pause */
 	struct kvm_clock_data clock;
@@ -36,10 +36,10 @@ struct vm_pause {
 	uint64_t pause_us, resume_us;	/* how long the last transitions took */
 };
 
-/* vm_pause - park all vCPUs and save the clock; 0 (problems are logged). */
-int vm_pause(struct vm *vm, struct vm_pause *p);
+/* pause_vm - park all vCPUs and save the clock; 0 (problems are logged). */
+int pause_vm(struct vm *vm, struct pause_state *p);
 
-/* vm_resume - restore the clock and unpark the vCPUs; 0 (problems are logged). */
-int vm_resume(struct vm *vm, struct vm_pause *p);
+/* pause_resume - restore the clock and unpark the vCPUs; 0 (problems are logged). */
+int pause_resume(struct vm *vm, struct pause_state *p);
 
 #endif

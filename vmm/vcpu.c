@@ -86,7 +86,7 @@ static int set_sregs(struct vcpu *v, enum boot_protocol proto)
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
 		return -errno;
-	boot_gdt(proto, gdt);
+	bootparams_gdt(proto, gdt);
 	sr.gdt.base = BOOT_GDT_ADDR;
 	sr.gdt.limit = sizeof(gdt) - 1;
 	sr.idt.base = BOOT_IDT_ADDR;

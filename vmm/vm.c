@@ -104,7 +104,7 @@ static int load_images(struct vm *vm, struct errbuf *e)
 	ret = map_file("kernel image", bs->kernel_image_path, gm_low_end(&vm->mem), &kernel, e);
 	if (ret)
 		return ret;
-	ret = load_kernel(&vm->mem, kernel.data, kernel.len, &vm->kernel, e);
+	ret = loader_kernel(&vm->mem, kernel.data, kernel.len, &vm->kernel, e);
 	unmap_file(&kernel);
 	if (ret)
 		return ret;
@@ -116,7 +116,7 @@ static int load_images(struct vm *vm, struct errbuf *e)
 		ret = map_file("initrd", bs->initrd_path, gm_low_end(&vm->mem), &initrd, e);
 		if (ret)
 			return ret;
-		ret = load_initrd(&vm->mem, &vm->kernel, initrd.data, initrd.len, &initrd_gpa, e);
+		ret = loader_initrd(&vm->mem, &vm->kernel, initrd.data, initrd.len, &initrd_gpa, e);
 		initrd_size = initrd.len;
 		unmap_file(&initrd);
 		if (ret)
@@ -125,7 +125,7 @@ static int load_images(struct vm *vm, struct errbuf *e)
 	ret = build_cmdline(vm, e);
 	if (ret)
 		return ret;
-	return setup_boot(&vm->mem, &vm->kernel, vm->cmdline, initrd_gpa, initrd_size, e);
+	return bootparams_setup(&vm->mem, &vm->kernel, vm->cmdline, initrd_gpa, initrd_size, e);
 }
 
 static void irqfd_raise(void *ctx)

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the boot structures: e820 map, zero page, PVH start info,
  * GDT/IDT, identity page tables, the kernel command line and where the
- * initrd goes (load_initrd).
+ * initrd goes (loader_initrd).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -62,12 +62,12 @@ static void e820_128m(void **state)
 	struct guest_mem gm;
 
 	gm_new(&gm, 128 * MiB);
-	assert_int_equal(build_e820(&gm, m, E820_MAX), 3);
+	assert_int_equal(bootparams_e820(&gm, m, E820_MAX), 3);
 	check_e820(&m[0], 0, 0x9fc00, E820_RAM);
 	check_e820(&m[1], 0x9fc00, MiB - 0x9fc00, E820_RESERVED);
 	check_e820(&m[2], MiB, 127 * MiB, E820_RAM);
-	assert_int_equal(build_e820(&gm, m, 2), 2); /* truncated to @max */
-	assert_int_equal(build_e820(&gm, m, 0), 0);
+	assert_int_equal(bootparams_e820(&gm, m, 2), 2); /* truncated to @max */
+	assert_int_equal(bootparams_e820(&gm, m, 0), 0);
 	gm_destroy(&gm);
 }
 
@@ -77,11 +77,11 @@ static void e820_3g_4g(void **state)
 	struct guest_mem gm;
 
 	gm_new(&gm, 3 * GiB);
-	assert_int_equal(build_e820(&gm, m, E820_MAX), 3);
+	assert_int_equal(bootparams_e820(&gm, m, E820_MAX), 3);
 	check_e820(&m[2], MiB, 3 * GiB - MiB, E820_RAM);
 	gm_destroy(&gm);
 	gm_new(&gm, 4 * GiB);
-	assert_int_equal(build_e820(&gm, m, E820_MAX), 4);
+	assert_int_equal(bootparams_e820(&gm, m, E820_MAX), 4);
 	check_e820(&m[0], 0, 0x9fc00, E820_RAM);
 	check_e820(&m[1], 0x9fc00, MiB - 0x9fc00, E820_RESERVED);
 	check_e820(&m[2], MiB, 3 * GiB - MiB, E820_RAM); /* low RAM ends at the MMIO gap */
@@ -95,7 +95,7 @@ static void e820_tiny(void **state)
 	struct guest_mem gm;
 
 	gm_new(&gm, 512 * 1024);
-	assert_int_equal(build_e820(&gm, m, E820_MAX), 2);
+	assert_int_equal(bootparams_e820(&gm, m, E820_MAX), 2);
 	check_e820(&m[0], 0, 512 * 1024, E820_RAM);
 	check_e820(&m[1], 0x9fc00, MiB - 0x9fc00, E820_RESERVED);
 	gm_destroy(&gm);
@@ -107,12 +107,12 @@ static void gdt_values(void **state)
 {
 	uint64_t g[4];
 
-	boot_gdt(BOOT_PROTO_LINUX64, g);
+	bootparams_gdt(BOOT_PROTO_LINUX64, g);
 	assert_int_equal(g[0], 0);
 	assert_int_equal(g[1], 0x00af9b000000ffffULL);
 	assert_int_equal(g[2], 0x00cf93000000ffffULL);
 	assert_int_equal(g[3], 0x008f8b000000ffffULL);
-	boot_gdt(BOOT_PROTO_PVH, g);
+	bootparams_gdt(BOOT_PROTO_PVH, g);
 	assert_int_equal(g[0], 0);
 	assert_int_equal(g[1], 0x00cf9b000000ffffULL);
 	assert_int_equal(g[2], 0x00cf93000000ffffULL);
@@ -154,7 +154,7 @@ static void linux64_tables(void **state)
 	gm_new(&gm, 128 * MiB);
 	memset(gm_ptr(&gm, 0, MiB), 0xff, MiB); /* stale bytes everywhere below 1 MiB */
 	elf_ki(&ki, BOOT_PROTO_LINUX64);
-	assert_int_equal(setup_boot(&gm, &ki, "console=ttyS0", 0, 0, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, "console=ttyS0", 0, 0, &e), 0);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		assert_int_equal(walk(&gm, probes[i]), probes[i]);
 	assert_int_equal(walk(&gm, 4 * GiB), ~0ULL);
@@ -163,7 +163,7 @@ static void linux64_tables(void **state)
 		assert_int_equal(rd(&gm, PD_ADDR + i * 8ULL, 8), ((uint64_t)i << 21) | 0x83);
 	assert_int_equal(rd(&gm, PML4_ADDR, 8), PDPT_ADDR | 3);
 	assert_int_equal(rd(&gm, PDPT_ADDR + 3 * 8, 8), (PD_ADDR + 0x3000) | 3);
-	boot_gdt(BOOT_PROTO_LINUX64, gdt);
+	bootparams_gdt(BOOT_PROTO_LINUX64, gdt);
 	assert_memory_equal(gm_ptr(&gm, BOOT_GDT_ADDR, sizeof(gdt)), gdt, sizeof(gdt));
 	assert_int_equal(rd(&gm, BOOT_IDT_ADDR, 8), 0);
 	gm_destroy(&gm);
@@ -184,7 +184,7 @@ static void zero_page_elf(void **state)
 	memset(gm_ptr(&gm, zp, 4096), 0xff, 4096);
 	memset(gm_ptr(&gm, CMDLINE_ADDR, 4096), 0xff, 4096);
 	elf_ki(&ki, BOOT_PROTO_LINUX64);
-	assert_int_equal(setup_boot(&gm, &ki, cmd, 0x7000000, 0x123456, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, cmd, 0x7000000, 0x123456, &e), 0);
 	assert_int_equal(rd(&gm, zp + 0x1fe, 2), 0xaa55);
 	assert_memory_equal(gm_ptr(&gm, zp + 0x202, 4), "HdrS", 4);
 	assert_int_equal(rd(&gm, zp + 0x206, 2), 0x020f);
@@ -232,7 +232,7 @@ static void zero_page_bzimage_header(void **state)
 	memcpy(want, ki.setup_header, sizeof(want));
 	memset(gm_ptr(&gm, zp, 4096), 0xff, 4096);
 	/* An initrd above 4 GiB needs the ext_ high halves. */
-	assert_int_equal(setup_boot(&gm, &ki, "", 4 * GiB + 0x3000, 5ULL << 28, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, "", 4 * GiB + 0x3000, 5ULL << 28, &e), 0);
 	for (i = 0; i < ki.setup_header_len; i++) {
 		size_t off = 0x1f1 + i;
 
@@ -268,21 +268,21 @@ static void cmdline_limits(void **state)
 	elf_ki(&ki, BOOT_PROTO_LINUX64);
 	memset(cmd, 'a', 5000);
 	cmd[2048] = 0;
-	assert_int_equal(setup_boot(&gm, &ki, cmd, 0, 0, &e), -E2BIG);
+	assert_int_equal(bootparams_setup(&gm, &ki, cmd, 0, 0, &e), -E2BIG);
 	assert_non_null(strstr(e.msg, "limit of 2047 bytes"));
 	cmd[2047] = 0;
-	assert_int_equal(setup_boot(&gm, &ki, cmd, 0, 0, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, cmd, 0, 0, &e), 0);
 	assert_int_equal(rd(&gm, CMDLINE_ADDR + 2046, 1), 'a');
 	assert_int_equal(rd(&gm, CMDLINE_ADDR + 2047, 1), 0);
 	/* ember's own CMDLINE_MAX caps a kernel that claims more. */
 	ki.cmdline_max = 100000;
 	cmd[2047] = cmd[2048] = 'a';
 	cmd[4096] = 0;
-	assert_int_equal(setup_boot(&gm, &ki, cmd, 0, 0, &e), -E2BIG);
+	assert_int_equal(bootparams_setup(&gm, &ki, cmd, 0, 0, &e), -E2BIG);
 	assert_non_null(strstr(e.msg, "limit of 4095 bytes"));
 	cmd[4095] = 0;
-	assert_int_equal(setup_boot(&gm, &ki, cmd, 0, 0, &e), 0);
-	assert_int_equal(setup_boot(&gm, &ki, NULL, 0, 0, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, cmd, 0, 0, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, NULL, 0, 0, &e), 0);
 	assert_int_equal(rd(&gm, CMDLINE_ADDR, 1), 0);
 	gm_destroy(&gm);
 }
@@ -295,12 +295,12 @@ static void bad_initrd_and_tiny_ram(void **state)
 
 	gm_new(&gm, 128 * MiB);
 	elf_ki(&ki, BOOT_PROTO_LINUX64);
-	assert_int_equal(setup_boot(&gm, &ki, "", 127 * MiB, 2 * MiB, &e), -EINVAL);
+	assert_int_equal(bootparams_setup(&gm, &ki, "", 127 * MiB, 2 * MiB, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "initrd"));
-	assert_int_equal(setup_boot(&gm, &ki, "", UINT64_MAX - 10, 100, &e), -EINVAL);
+	assert_int_equal(bootparams_setup(&gm, &ki, "", UINT64_MAX - 10, 100, &e), -EINVAL);
 	gm_destroy(&gm);
 	gm_new(&gm, 64 * 1024); /* the cmdline at 0x20000 is not RAM */
-	assert_int_equal(setup_boot(&gm, &ki, "x", 0, 0, &e), -EFAULT);
+	assert_int_equal(bootparams_setup(&gm, &ki, "x", 0, 0, &e), -EFAULT);
 	assert_non_null(strstr(e.msg, "too small"));
 	gm_destroy(&gm);
 }
@@ -319,7 +319,7 @@ static void pvh_start_info(void **state)
 	gm_new(&gm, 5 * GiB);
 	memset(gm_ptr(&gm, 0, MiB), 0xff, MiB);
 	elf_ki(&ki, BOOT_PROTO_PVH);
-	assert_int_equal(setup_boot(&gm, &ki, "console=hvc0", 0x8000000, 0x5000, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, "console=hvc0", 0x8000000, 0x5000, &e), 0);
 	assert_int_equal(rd(&gm, si + 0, 4), 0x336ec578);
 	assert_int_equal(rd(&gm, si + 4, 4), 1);
 	assert_int_equal(rd(&gm, si + 8, 4), 0);
@@ -328,7 +328,7 @@ static void pvh_start_info(void **state)
 	assert_int_equal(rd(&gm, si + 24, 8), CMDLINE_ADDR);
 	assert_int_equal(rd(&gm, si + 32, 8), 0);
 	assert_int_equal(rd(&gm, si + 40, 8), PVH_MEMMAP_ADDR);
-	n = build_e820(&gm, m, E820_MAX);
+	n = bootparams_e820(&gm, m, E820_MAX);
 	assert_int_equal(n, 4);
 	assert_int_equal(rd(&gm, si + 48, 4), n);
 	assert_int_equal(rd(&gm, si + 52, 4), 0);
@@ -349,13 +349,14 @@ static void pvh_start_info(void **state)
 	assert_int_equal(rd(&gm, BOOT_GDT_ADDR + 24, 8), 0x00008b0000000067ULL);
 	assert_int_equal(rd(&gm, BOOT_IDT_ADDR, 8), 0);
 	/* Without an initrd there are no modules. */
-	assert_int_equal(setup_boot(&gm, &ki, "", 0, 0, &e), 0);
+	assert_int_equal(bootparams_setup(&gm, &ki, "", 0, 0, &e), 0);
 	assert_int_equal(rd(&gm, si + 12, 4), 0);
 	assert_int_equal(rd(&gm, ml + 8, 8), 0);
 	gm_destroy(&gm);
 }
 
-/* ---- initrd placement (load_initrd) -------------------------------------------------------------
+/* ---- initrd placement (loader_initrd)
+ * -------------------------------------------------------------
  */
 
 static void initrd_placement(void **state)
@@ -370,31 +371,31 @@ static void initrd_placement(void **state)
 	gm_new(gm, RAM_SIZE);
 	for (i = 0; i < sizeof(rd); i++)
 		rd[i] = (uint8_t)(i * 31 + 12);
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
 	assert_int_equal(gpa, RAM_SIZE - 0x2000);
 	assert_memory_equal(gm_ptr(gm, gpa, sizeof(rd)), rd, sizeof(rd));
 	ki.initrd_addr_max = 32 * MiB - 1;
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
 	assert_int_equal(gpa, 32 * MiB - 0x2000);
 	ki.initrd_addr_max = 0x1fff7ff; /* not page aligned: stay below it */
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
 	assert_int_equal(gpa, 0x1ffe000);
 	/* Exactly the room between the kernel and the limit. */
 	ki.initrd_addr_max = ki.load_end + 0x2000 - 1;
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), 0);
 	assert_int_equal(gpa, ki.load_end);
 	ki.initrd_addr_max -= 0x1000; /* now it would overlap the kernel */
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
 	assert_non_null(strstr(e.msg, "does not fit"));
 	ki.initrd_addr_max = UINT64_MAX;
 	ki.load_end = RAM_SIZE - 0x1000;
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
 	ki.load_end = 0; /* never below 1 MiB either */
 	ki.initrd_addr_max = MiB + 0x1000 - 1;
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
 	ki.initrd_addr_max = 0;
-	assert_int_equal(load_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
-	assert_int_equal(load_initrd(gm, &ki, rd, 0, &gpa, &e), -EINVAL);
+	assert_int_equal(loader_initrd(gm, &ki, rd, sizeof(rd), &gpa, &e), -ENOSPC);
+	assert_int_equal(loader_initrd(gm, &ki, rd, 0, &gpa, &e), -EINVAL);
 	gm_destroy(gm);
 }
 
@@ -408,13 +409,14 @@ static void initrd_too_big_and_large_ram(void **state)
 
 	assert_non_null(rd);
 	gm_new(&small, RAM_SIZE);
-	assert_int_equal(load_initrd(&small, &ki, rd, RAM_SIZE, &gpa, &e), -ENOSPC);
-	assert_int_equal(load_initrd(&small, &ki, rd, RAM_SIZE - 18 * MiB + 1, &gpa, &e), -ENOSPC);
-	assert_int_equal(load_initrd(&small, &ki, rd, RAM_SIZE - 18 * MiB, &gpa, &e), 0);
+	assert_int_equal(loader_initrd(&small, &ki, rd, RAM_SIZE, &gpa, &e), -ENOSPC);
+	assert_int_equal(loader_initrd(&small, &ki, rd, RAM_SIZE - 18 * MiB + 1, &gpa, &e),
+			 -ENOSPC);
+	assert_int_equal(loader_initrd(&small, &ki, rd, RAM_SIZE - 18 * MiB, &gpa, &e), 0);
 	assert_int_equal(gpa, 18 * MiB);
 	/* With 5 GiB the initrd stays below the 3 GiB MMIO gap. */
 	assert_int_equal(gm_init(&big, 5 * GiB, &e), 0);
-	assert_int_equal(load_initrd(&big, &ki, rd, 0x1000, &gpa, &e), 0);
+	assert_int_equal(loader_initrd(&big, &ki, rd, 0x1000, &gpa, &e), 0);
 	assert_int_equal(gpa, MMIO_GAP_START - 0x1000);
 	gm_destroy(&big);
 	gm_destroy(&small);

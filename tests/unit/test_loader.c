@@ -149,14 +149,14 @@ static Elf64_Ehdr *ehdr(struct elf_fix *f)
 	return (Elf64_Ehdr *)f->img; /* malloc'd, so suitably aligned */
 }
 
-/* expect_reject - load_kernel fails with @code and a message naming @what. */
+/* expect_reject - loader_kernel fails with @code and a message naming @what. */
 static void expect_reject(struct guest_mem *gm, const uint8_t *img, size_t len, int code,
 			  const char *what)
 {
 	struct kernel_info ki;
 	struct errbuf e = {""};
 
-	assert_int_equal(load_kernel(gm, img, len, &ki, &e), code);
+	assert_int_equal(loader_kernel(gm, img, len, &ki, &e), code);
 	if (!strstr(e.msg, what))
 		fail_msg("message \"%s\" does not mention \"%s\"", e.msg, what);
 }
@@ -182,7 +182,7 @@ static void elf_two_segments_bss_zeroed(void **state)
 	elf_fix_init(&f, 0, 0);
 	elf_build(&f);
 	memset(gm_ptr(gm, 18 * MiB, 0x2000), 0xee, 0x2000); /* stale bytes in the bss */
-	assert_int_equal(load_kernel(gm, f.img, f.len, &ki, &e), 0);
+	assert_int_equal(loader_kernel(gm, f.img, f.len, &ki, &e), 0);
 	assert_int_equal(ki.format, KERNEL_ELF);
 	assert_int_equal(ki.proto, BOOT_PROTO_LINUX64);
 	assert_int_equal(ki.entry, 16 * MiB);
@@ -209,7 +209,7 @@ static void elf_one_segment_virtual_entry(void **state)
 	f.nph = 1;
 	f.entry = KVIRT + 16 * MiB + 0x40; /* translated through segment 0 */
 	elf_build(&f);
-	assert_int_equal(load_kernel(*state, f.img, f.len, &ki, &e), 0);
+	assert_int_equal(loader_kernel(*state, f.img, f.len, &ki, &e), 0);
 	assert_int_equal(ki.entry, 16 * MiB + 0x40);
 	assert_int_equal(ki.load_end, 16 * MiB + 0x300);
 	free(f.img);
@@ -225,7 +225,7 @@ static void elf_pvh_note(void **state)
 	for (sz = 4; sz <= 8; sz += 4) {
 		elf_fix_init(&f, sz, 16 * MiB + 0x80);
 		elf_build(&f);
-		assert_int_equal(load_kernel(*state, f.img, f.len, &ki, &e), 0);
+		assert_int_equal(loader_kernel(*state, f.img, f.len, &ki, &e), 0);
 		assert_int_equal(ki.proto, BOOT_PROTO_PVH);
 		assert_int_equal(ki.entry, 16 * MiB + 0x80);
 		assert_int_equal(ki.format, KERNEL_ELF);
@@ -245,14 +245,14 @@ static void elf_truncated_everywhere(void **state)
 	elf_build(&f);
 	/* The PT_NOTE ends the file, so every proper prefix is malformed. */
 	for (l = 0; l < f.len; l++)
-		assert_true(load_kernel(gm, f.img, l, &ki, &e) < 0);
+		assert_true(loader_kernel(gm, f.img, l, &ki, &e) < 0);
 	expect_reject(gm, f.img, 3, -ENOEXEC, "not an ELF");
 	expect_reject(gm, f.img, 63, -EINVAL, "too short for an ELF64 header");
 	expect_reject(gm, f.img, 64 + 56 * 2, -EINVAL, "program headers");
 	expect_reject(gm, f.img, 0x3ff, -EINVAL, "segment 0");
 	expect_reject(gm, f.img, 0x4ff, -EINVAL, "segment 1");
 	expect_reject(gm, f.img, f.len - 1, -EINVAL, "segment 2");
-	assert_int_equal(load_kernel(gm, f.img, f.len, &ki, &e), 0);
+	assert_int_equal(loader_kernel(gm, f.img, f.len, &ki, &e), 0);
 	free(f.img);
 }
 
@@ -286,7 +286,7 @@ static void elf_bad_header(void **state)
 			struct kernel_info ki;
 			struct errbuf e;
 
-			assert_int_equal(load_elf(*state, f.img, f.len, &ki, &e), -EINVAL);
+			assert_int_equal(loader_elf_load(*state, f.img, f.len, &ki, &e), -EINVAL);
 		}
 		free(f.img);
 	}
@@ -453,13 +453,13 @@ static uint8_t *bz_build(const struct bz_fix *f, size_t *len)
 	return img;
 }
 
-/* bz_load - build @f, load it; returns the load_kernel result. */
+/* bz_load - build @f, load it; returns the loader_kernel result. */
 static int bz_load(struct guest_mem *gm, const struct bz_fix *f, struct kernel_info *ki,
 		   struct errbuf *e)
 {
 	size_t len;
 	uint8_t *img = bz_build(f, &len);
-	int ret = load_kernel(gm, img, len, ki, e);
+	int ret = loader_kernel(gm, img, len, ki, e);
 
 	free(img);
 	return ret;
@@ -485,7 +485,7 @@ static void bz_valid(void **state)
 
 	bz_fix_init(&f);
 	img = bz_build(&f, &len);
-	assert_int_equal(load_kernel(gm, img, len, &ki, &e), 0);
+	assert_int_equal(loader_kernel(gm, img, len, &ki, &e), 0);
 	assert_int_equal(ki.format, KERNEL_BZIMAGE);
 	assert_int_equal(ki.proto, BOOT_PROTO_LINUX64);
 	assert_int_equal(ki.load_start, 16 * MiB);
@@ -602,13 +602,13 @@ static void bz_malformed(void **state)
 	img[0x1f1] = 4;
 	/* Every truncation up to the first payload byte is rejected. */
 	for (l = 0; l <= 5 * 512 + 0x200; l++)
-		assert_true(load_kernel(gm, img, l, &ki, &e) < 0);
+		assert_true(loader_kernel(gm, img, l, &ki, &e) < 0);
 	expect_reject(gm, img, 0x205, -ENOEXEC, "not an ELF vmlinux or a bzImage");
 	expect_reject(gm, img, 0x267, -EINVAL, "too short for a bzImage");
-	assert_int_equal(load_bzimage(gm, img, 0x100, &ki, &e), -EINVAL);
+	assert_int_equal(loader_bzimage_load(gm, img, 0x100, &ki, &e), -EINVAL);
 	img[0x1fe] = 0;
 	expect_reject(gm, img, len, -ENOEXEC, "not an ELF vmlinux or a bzImage");
-	assert_int_equal(load_bzimage(gm, img, len, &ki, &e), -EINVAL);
+	assert_int_equal(loader_bzimage_load(gm, img, len, &ki, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "HdrS"));
 	free(img);
 }
@@ -673,15 +673,15 @@ static void real_load_and_boot(struct guest_mem *gm, const uint8_t *img, size_t 
 			       struct kernel_info *ki)
 {
 	struct errbuf e = {""};
-	int ret = load_kernel(gm, img, len, ki, &e);
+	int ret = loader_kernel(gm, img, len, ki, &e);
 
 	if (ret)
-		fail_msg("load_kernel: %d %s", ret, e.msg);
+		fail_msg("loader_kernel: %d %s", ret, e.msg);
 	assert_true(ki->load_start >= HIMEM_START);
 	assert_true(ki->entry >= ki->load_start && ki->entry < ki->load_end);
-	ret = setup_boot(gm, ki, "console=ttyS0 reboot=k panic=1", 0, 0, &e);
+	ret = bootparams_setup(gm, ki, "console=ttyS0 reboot=k panic=1", 0, 0, &e);
 	if (ret)
-		fail_msg("setup_boot: %d %s", ret, e.msg);
+		fail_msg("bootparams_setup: %d %s", ret, e.msg);
 	print_message("format %d proto %s entry 0x%llx load [0x%llx, 0x%llx)\n", ki->format,
 		      ki->proto == BOOT_PROTO_PVH ? "PVH" : "LINUX64",
 		      (unsigned long long)ki->entry, (unsigned long long)ki->load_start,
