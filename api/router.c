@@ -7,6 +7,21 @@
  * Firecracker shares with its config file are parsed by vmm/config.c's
  * parsers; the few API-only bodies (actions, VM state, PATCH of a drive or
  * interface) are checked here in the same style.
+ *
+ * Pure code run on the API thread: it knows the endpoints of Firecracker's
+ * API (plus ember's PUT /vm), checks resource ids, parses the JSON body
+ * with the same per-section parsers as the config file (vmm/config.h), and
+ * produces a struct api_request (vmm/api_request.h) for the VMM thread. It does not know the
+ * VM's state: phase rules (pre/post boot) and checks against the current
+ * configuration belong to vmm/controller.c.
+ *
+ * Every rejection is an HTTP 400 with one of Firecracker's messages:
+ *   "Invalid request method and/or path: <METHOD> <path>."
+ *   "GET request cannot have a body." / "Empty PUT request." / "Empty PATCH request."
+ *   "The ID cannot be empty." / "API Resource IDs can only contain
+ *   alphanumeric characters and underscores."
+ *   "The id from the path does not match the id from the body!"
+ *   "An error occurred when deserializing the json body of a request: <why>."
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,20 +1,8 @@
 /*
- * router.h - an HTTP request (method, path, body) -> a validated API request.
- *
- * Pure code run on the API thread: it knows the endpoints of Firecracker's
- * API (plus ember's PUT /vm), checks resource ids, parses the JSON body
- * with the same per-section parsers as the config file (vmm/config.h), and
- * produces a struct api_request (vmm/api_request.h) for the VMM thread. It does not know the
- * VM's state: phase rules (pre/post boot) and checks against the current
- * configuration belong to vmm/controller.c.
- *
- * Every rejection is an HTTP 400 with one of Firecracker's messages:
- *   "Invalid request method and/or path: <METHOD> <path>."
- *   "GET request cannot have a body." / "Empty PUT request." / "Empty PATCH request."
- *   "The ID cannot be empty." / "API Resource IDs can only contain
- *   alphanumeric characters and underscores."
- *   "The id from the path does not match the id from the body!"
- *   "An error occurred when deserializing the json body of a request: <why>."
+ * router.h - an HTTP request (method, path, body) -> a validated struct
+ * api_request (vmm/api_request.h), on the API thread: Firecracker's
+ * endpoints and ids, bodies parsed by config.h's section parsers. Knows no VM
+ * state; every rejection is a 400 with one of Firecracker's messages.
  */
 #ifndef EMBER_ROUTER_H
 #define EMBER_ROUTER_H

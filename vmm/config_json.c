@@ -5,6 +5,19 @@
  * recurse with a longer field path prefix, so a message can name e.g.
  * "rate_limiter.bandwidth.size". Nothing is allocated while walking: strings
  * are borrowed from the document until cj_own_strings().
+ *
+ * A section of the config is described by a table of struct cj_field (name,
+ * type, where the value goes, limits), ended by an entry with a NULL name.
+ * cj_parse_fields() checks a JSON object against such a table: unknown keys,
+ * wrong JSON types, missing required fields, bad enum values and out-of-range
+ * numbers are rejected with one message naming the field. Values are stored
+ * at byte offsets into a caller-provided struct.
+ *
+ * F_STR and F_PATH values are first borrowed from the JSON document (valid
+ * only while it lives); cj_own_strings() turns them into heap copies.
+ *
+ * Messages are "<section>: <problem>" with no trailing period. Used by
+ * config.c, and by the API's router for cj_kind; calls nothing in config.c.
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,18 +1,8 @@
 /*
- * config_json.h - table-driven JSON object walker behind config.c.
- *
- * A section of the config is described by a table of struct cj_field (name,
- * type, where the value goes, limits), ended by an entry with a NULL name.
- * cj_parse_fields() checks a JSON object against such a table: unknown keys,
- * wrong JSON types, missing required fields, bad enum values and out-of-range
- * numbers are rejected with one message naming the field. Values are stored
- * at byte offsets into a caller-provided struct.
- *
- * F_STR and F_PATH values are first borrowed from the JSON document (valid
- * only while it lives); cj_own_strings() turns them into heap copies.
- *
- * Messages are "<section>: <problem>" with no trailing period. Used by
- * config.c, and by the API's router for cj_kind; calls nothing in config.c.
+ * config_json.h - table-driven JSON object walker behind config.c: a table
+ * of struct cj_field describes a section; cj_parse_fields rejects unknown
+ * keys, wrong types, missing fields, bad enums and ranges with one message
+ * ("<section>: <problem>"). Calls nothing in config.c.
  */
 #ifndef EMBER_CONFIG_JSON_H
 #define EMBER_CONFIG_JSON_H

@@ -5,6 +5,18 @@
  * need no locks: requests are applied one at a time, in arrival order.
  * Each handler validates everything first and changes the VM last, so a
  * refused request leaves no trace.
+ *
+ * The one place that knows which request is allowed before and after
+ * InstanceStart, and how each changes struct vm: before boot, requests
+ * edit vm->cfg (the same struct the config file fills); InstanceStart runs
+ * vm_start() once; after boot, requests act on the running VM (pause and
+ * resume, Ctrl+Alt+Del, metrics). The API's router has already
+ * checked each request's syntax; checks against the current state (file
+ * paths, root-device uniqueness, limits) happen here.
+ *
+ * Replies: 204 and no body on success, 200 with a JSON body for GETs, 400
+ * with {"fault_message": "..."} on failure. The controller also owns the
+ * metrics (vmm/metrics.h) and their 60 s flush timer.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,17 +1,8 @@
 /*
- * controller.h - applies API requests to the VM, on the event-loop thread.
- *
- * The one place that knows which request is allowed before and after
- * InstanceStart, and how each changes struct vm: before boot, requests
- * edit vm->cfg (the same struct the config file fills); InstanceStart runs
- * vm_start() once; after boot, requests act on the running VM (pause and
- * resume, Ctrl+Alt+Del, metrics). The API's router has already
- * checked each request's syntax; checks against the current state (file
- * paths, root-device uniqueness, limits) happen here.
- *
- * Replies: 204 and no body on success, 200 with a JSON body for GETs, 400
- * with {"fault_message": "..."} on failure. The controller also owns the
- * metrics (vmm/metrics.h) and their 60 s flush timer.
+ * controller.h - applies API requests (api_request.h) to the VM on the
+ * event-loop thread: the one place with the pre/post-boot rules and the
+ * checks against the current state; owns the metrics and their flush timer.
+ * Replies: 204, 200 with JSON, or 400 with a fault_message.
  */
 #ifndef EMBER_CONTROLLER_H
 #define EMBER_CONTROLLER_H

@@ -1,4 +1,23 @@
-/* legacy.c - see legacy.h. */
+/*
+ * legacy.c - see legacy.h.
+ *
+ * An unclaimed port reads 0xff, which is right for most of the ISA space
+ * (the 8250 driver finds no COM2-4, Fintek/SuperIO probes fail fast) but
+ * wrong for a few ports whose all-ones value makes the guest wait:
+ *
+ *   0x70-0x71  CMOS/RTC index and data. ember has no RTC (like Firecracker
+ *              on x86; the guest's wall clock comes from kvm-clock). Data
+ *              reads return 0, so status register A's update-in-progress
+ *              bit (0x80) is clear and Linux does not poll it for a second.
+ *              Writes to the index are kept (bit 7 is the NMI mask); data
+ *              writes are dropped.
+ *   0x80       POST code / the kernel's I/O delay port: writes are kept as
+ *              the last POST code, reads return 0.
+ *   0x87       DMA page register (channel 0): writes ignored, reads 0.
+ *
+ * PCI configuration ports 0xcf8-0xcff are deliberately left unclaimed:
+ * with no PCI host bridge, all-ones is the correct "no device" answer.
+ */
 #include <string.h>
 
 #include "legacy.h"

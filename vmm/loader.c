@@ -1,4 +1,22 @@
-/* loader.c - kernel format detection and initrd placement; see loader.h. */
+/*
+ * loader.c - kernel format detection and initrd placement; see loader.h.
+ *
+ * Three kernel formats, detected from the image bytes:
+ *   - ELF64 vmlinux with a PVH note (XEN_ELFNOTE_PHYS32_ENTRY): PVH boot,
+ *     32-bit protected-mode entry with %rbx = struct hvm_start_info.
+ *   - ELF64 vmlinux without it: 64-bit Linux boot protocol, entry = e_entry
+ *     (converted to a physical address), %rsi = zero page.
+ *   - bzImage (setup header "HdrS", protocol >= 2.12, XLF_KERNEL_64): the
+ *     protected-mode part is loaded at its preferred address (>= 1 MiB,
+ *     kernel_alignment honoured) and entered at load + 0x200 in 64-bit mode;
+ *     the image's setup header seeds the zero page.
+ *
+ * Every image is untrusted input: all offsets, sizes and addresses are
+ * checked (overflow-safe) against the file length and guest RAM; segments
+ * may not overlap each other or ember's boot structures below HIMEM_START.
+ * Each rejection returns -EINVAL (or -E2BIG / -ENOEXEC) with a sentence in
+ * the errbuf.
+ */
 #include <errno.h>
 #include <string.h>
 

@@ -1,4 +1,19 @@
-/* pause.c - see pause.h. */
+/*
+ * pause.c - see pause.h.
+ *
+ * pause_vm() parks every vCPU thread outside KVM_RUN (vcpu_pause) and
+ * freezes the guest's clocks; pause_resume() thaws them and lets the vCPUs
+ * run. A paused guest sees no time pass, whichever clocksource it uses:
+ *  - kvm-clock is derived from the host's time: its value is read at the
+ *    pause (KVM_GET_CLOCK) and written back at the resume (KVM_SET_CLOCK);
+ *  - the guest TSC is the host TSC plus a per-vCPU offset: at the resume
+ *    each offset (KVM_VCPU_TSC_OFFSET, Linux 5.16+) is lowered by the host
+ *    TSC cycles the pause lasted. ember never scales the guest TSC
+ *    (KVM_SET_TSC_KHZ), so host and guest cycles are the same unit.
+ * The guest is also told it was stopped (KVM_KVMCLOCK_CTRL), so its
+ * soft-lockup watchdog stays quiet. Both calls are idempotent; both run on
+ * the event-loop thread.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -1,6 +1,22 @@
 /*
  * virtio.c - device status state machine, feature negotiation, activation,
  * interrupt status and reset, shared by every transport; see virtio.h.
+ *
+ * A device (virtio_blk.c, virtio_net.c) embeds a struct virtio_dev and fills
+ * in its ops, offered features, config size and queue count. A transport
+ * (virtio_mmio.c today, PCI later) maps its registers onto the calls below:
+ * the device status state machine, feature negotiation, queue setup and
+ * activation, the interrupt status, and reset all live here, so a second
+ * transport needs no change in any device.
+ *
+ * Threads and locking: transport register accesses arrive on vCPU threads,
+ * the data path (queue notifications, tap and io_uring completions) runs on
+ * the event-loop thread. Both hold vd->lock while they touch device state.
+ * The interrupt status is an atomic so that the guest's interrupt handler
+ * (read status, write ack) never waits for a queue being processed.
+ *
+ * Spec: Virtual I/O Device (VIRTIO) Version 1.2, sections 2 (basic
+ * facilities), 4.2 (MMIO transport), 5.1 (net) and 5.2 (block).
  */
 #include <errno.h>
 #include <string.h>

@@ -1,28 +1,9 @@
 /*
- * virtio_blk.h - virtio-blk device (spec 5.2) on a raw image file.
- *
- * Features offered: VERSION_1, RING_EVENT_IDX, RING_INDIRECT_DESC, SEG_MAX
- * (so Linux sends requests of many segments), RO for read-only drives, and
- * FLUSH only with cache_type "Writeback" (Firecracker's meaning):
- *
- *   Unsafe (default)  FLUSH is not offered. Linux then treats the disk as a
- *		       write-through cache and never flushes. Every completed
- *		       write is in the host page cache: it survives the VMM
- *		       being killed, but not a host crash or power loss.
- *   Writeback	       FLUSH is offered and runs fdatasync on the image; a
- *		       flush completes only once the data it covers is on
- *		       stable storage. A guest's fsync/sync is then durable
- *		       against host crashes too.
- *
- * In both modes a request is completed (used ring, interrupt) only after
- * its I/O has finished on the host, so nothing the guest saw acknowledged
- * is ever held only in ember's memory. Host I/O errors become
- * VIRTIO_BLK_S_IOERR for that request.
- *
- * One request queue of 256 entries. Engines: "Sync" runs each request with
- * blocking I/O on the event-loop thread; "Async" submits them to io_uring
- * (up to BLK_URING_DEPTH in flight) and completes them when the event loop
- * sees the ring's eventfd.
+ * virtio_blk.h - virtio-blk (spec 5.2) on a raw image file or block device.
+ * One request queue; a request completes (used ring, interrupt) only after
+ * its host I/O finished, through the drive's engine (blk_req.h: Sync or
+ * Async). FLUSH is offered only with cache_type "Writeback". Event-loop
+ * thread for I/O, vCPU threads for registers, both under the device lock.
  */
 #ifndef EMBER_VIRTIO_BLK_H
 #define EMBER_VIRTIO_BLK_H

@@ -7,6 +7,17 @@
  * accesses. Queue registers are only writable between FEATURES_OK and
  * DRIVER_OK while the queue is not ready; the transport keeps no state of
  * its own beyond the selector registers.
+ *
+ * One 4 KiB register window per device on the VM's MMIO bus, one GSI.
+ * Queue notifications never reach a vCPU thread's handler: a KVM ioeventfd
+ * per queue matches the 32-bit write of the queue index to QueueNotify
+ * (0x50) in the kernel, and the event loop reads it. Interrupts leave
+ * through a KVM irqfd. Everything else is register emulation on the vCPU
+ * thread, under the device lock (virtio.h), except InterruptStatus and
+ * InterruptACK, which are lock-free.
+ *
+ * The guest finds the device through the kernel command line:
+ *   virtio_mmio.device=4K@0xc0001000:5
  */
 #include <errno.h>
 #include <stdio.h>

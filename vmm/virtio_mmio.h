@@ -1,16 +1,8 @@
 /*
- * virtio_mmio.h - the virtio-mmio transport, version 2 (spec 4.2.2).
- *
- * One 4 KiB register window per device on the VM's MMIO bus, one GSI.
- * Queue notifications never reach a vCPU thread's handler: a KVM ioeventfd
- * per queue matches the 32-bit write of the queue index to QueueNotify
- * (0x50) in the kernel, and the event loop reads it. Interrupts leave
- * through a KVM irqfd. Everything else is register emulation on the vCPU
- * thread, under the device lock (virtio.h), except InterruptStatus and
- * InterruptACK, which are lock-free.
- *
- * The guest finds the device through the kernel command line:
- *   virtio_mmio.device=4K@0xc0001000:5
+ * virtio_mmio.h - the virtio-mmio transport, version 2 (spec 4.2.2): a 4 KiB
+ * register window and a GSI per device, a KVM ioeventfd per queue (read by
+ * the event loop) and an irqfd; registers are emulated on vCPU threads under
+ * the device lock. Announced as virtio_mmio.device=4K@<base>:<gsi>.
  */
 #ifndef EMBER_VIRTIO_MMIO_H
 #define EMBER_VIRTIO_MMIO_H

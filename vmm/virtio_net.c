@@ -4,6 +4,22 @@
  * Everything here runs with the device lock held: queue notifications and
  * tap readiness on the event-loop thread, activation and reset on the vCPU
  * thread that wrote the status register.
+ *
+ * Queues: 0 receive, 1 transmit, 256 entries each; no control queue, no
+ * multiqueue. Features offered: VERSION_1, RING_EVENT_IDX,
+ * RING_INDIRECT_DESC, CSUM and GUEST_CSUM, HOST_TSO4/6 and GUEST_TSO4/6,
+ * MRG_RXBUF, and MAC / MTU when the interface configures them. What the
+ * guest acks of GUEST_CSUM / GUEST_TSO4 / GUEST_TSO6 is mirrored to the tap
+ * with TUNSETOFFLOAD, so the host only hands ember frames the guest accepts.
+ *
+ * Transmit: chains are written to the tap with writev straight from guest
+ * memory (the guest's virtio_net_hdr_v1 is the tap's vnet header), all
+ * available chains per notification, then one interrupt decision.
+ * Receive: one frame at a time is read from the tap into a bounce buffer and
+ * copied into as many receive buffers as it needs (mergeable buffers) or
+ * one. When the guest has no buffers left the frame is kept and the tap is
+ * no longer polled (back-pressure: the host queues or drops, ember does
+ * not) until the guest posts more.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,24 +1,8 @@
 /*
- * virtqueue.h - the split virtqueue (spec 2.7), device side.
- *
- * The guest owns the three rings and can rewrite them at any moment, so:
- *  - the rings are validated and mapped once, at activation (alignment,
- *    whole extent inside one guest RAM region via gm_ptr);
- *  - every descriptor is copied out of guest memory once and the copy is
- *    checked (index < queue size, address range through gm_ptr, direction,
- *    length sums without 32-bit overflow, at most queue-size descriptors
- *    per chain, which also ends loops);
- *  - a malformed chain is returned to the driver with used length 0 and
- *    counted; the queue goes on. Only a corrupt avail ring (an index that
- *    claims more buffers than the queue holds, or a head out of range)
- *    breaks the queue: vq_pop returns -EIO and the device should be marked
- *    NEEDS_RESET.
- *
- * Memory ordering (spec 2.7.13 and Linux's virtio_ring.c): avail->idx is
- * read with acquire before ring entries and descriptors; used elements are
- * written before used->idx is stored with release; a full fence separates
- * publishing used->idx (or avail_event) from reading the driver's
- * suppression fields (used_event, avail->flags, avail->idx).
+ * virtqueue.h - the split virtqueue (spec 2.7), device side, against a
+ * hostile guest: rings validated and mapped once at activation, every
+ * descriptor copied and checked before use, a malformed chain returned with
+ * length 0; only a corrupt avail ring breaks the queue (vq_pop -> -EIO).
  */
 #ifndef EMBER_VIRTQUEUE_H
 #define EMBER_VIRTQUEUE_H
