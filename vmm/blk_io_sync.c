@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "blk_req.h"
@@ -59,3 +60,65 @@ uint8_t blk_io_sync(int fd, struct blk_req *r, uint32_t done)
 	}
 	return VIRTIO_BLK_S_OK;
 }
+
+/* The Sync engine: one request at a time, finished before start returns. */
+struct blk_sync {
+	struct blk_engine base;
+	struct blk_req req;
+};
+
+static int sync_create(struct blk_engine **out, int fd, const char *name, struct errbuf *e)
+{
+	struct blk_sync *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return errf(e, -ENOMEM, "%s: out of memory", name);
+	s->base = (struct blk_engine){.ops = &blk_io_sync_ops, .fd = fd};
+	*out = &s->base;
+	return 0;
+}
+
+static struct blk_req *sync_next_req(struct blk_engine *eng)
+{
+	return &((struct blk_sync *)eng)->req;
+}
+
+static int sync_start(struct blk_engine *eng, struct blk_req *r)
+{
+	return blk_io_sync(eng->fd, r, 0);
+}
+
+static void sync_submit(struct blk_engine *eng)
+{
+}
+
+static void sync_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
+{
+}
+
+static int sync_event_fd(const struct blk_engine *eng)
+{
+	return -1;
+}
+
+static int sync_replace_file(struct blk_engine *eng, int fd)
+{
+	eng->fd = fd;
+	return 0;
+}
+
+static void sync_destroy(struct blk_engine *eng)
+{
+	free(eng);
+}
+
+const struct blk_engine_ops blk_io_sync_ops = {
+    .create = sync_create,
+    .next_req = sync_next_req,
+    .start = sync_start,
+    .submit = sync_submit,
+    .reap = sync_reap,
+    .event_fd = sync_event_fd,
+    .replace_file = sync_replace_file,
+    .destroy = sync_destroy,
+};

@@ -198,3 +198,135 @@ int blk_uring_replace_file(struct blk_uring *u, int fd)
 	ret = io_uring_register_files_update(&u->ring, 0, &fd, 1);
 	return ret < 0 ? ret : 0;
 }
+
+/* The Async engine: up to BLK_URING_DEPTH requests in flight, each in its
+ * own slot (a struct blk_req the kernel's iovecs point into) until reaped;
+ * prepared requests are submitted in one batch per queue pass. */
+
+struct blk_async {
+	struct blk_engine base;
+	struct blk_uring *u;
+	struct blk_req *slots;
+	uint16_t free_slot[BLK_URING_DEPTH];
+	unsigned int nr_free;
+	bool unsubmitted;
+	blk_done_fn done; /* during reap */
+	void *done_ctx;
+};
+
+static void async_destroy(struct blk_engine *eng)
+{
+	struct blk_async *a = (struct blk_async *)eng;
+
+	if (!a)
+		return;
+	blk_uring_destroy(a->u); /* waits for what is in flight */
+	free(a->slots);
+	free(a);
+}
+
+static int async_create(struct blk_engine **out, int fd, const char *name, struct errbuf *e)
+{
+	struct blk_async *a = calloc(1, sizeof(*a));
+	unsigned int i;
+	int ret;
+
+	if (a)
+		a->slots = calloc(BLK_URING_DEPTH, sizeof(*a->slots));
+	if (!a || !a->slots) {
+		free(a);
+		return errf(e, -ENOMEM, "%s: out of memory", name);
+	}
+	a->base = (struct blk_engine){.ops = &blk_uring_ops, .fd = fd};
+	ret = blk_uring_create(&a->u, fd, BLK_URING_DEPTH, e);
+	if (ret) {
+		async_destroy(&a->base);
+		return ret;
+	}
+	for (i = 0; i < BLK_URING_DEPTH; i++)
+		a->free_slot[i] = (uint16_t)(BLK_URING_DEPTH - 1 - i);
+	a->nr_free = BLK_URING_DEPTH;
+	*out = &a->base;
+	return 0;
+}
+
+static struct blk_req *async_next_req(struct blk_engine *eng)
+{
+	struct blk_async *a = (struct blk_async *)eng;
+
+	return a->nr_free ? &a->slots[a->free_slot[a->nr_free - 1]] : NULL;
+}
+
+/* Queue @r, which sits in the slot next_req returned. */
+static int async_start(struct blk_engine *eng, struct blk_req *r)
+{
+	struct blk_async *a = (struct blk_async *)eng;
+	uint16_t slot = a->free_slot[a->nr_free - 1];
+	int ret = blk_uring_queue(a->u, r, slot);
+
+	if (ret == -EBUSY) {
+		blk_uring_submit(a->u);
+		ret = blk_uring_queue(a->u, r, slot);
+	}
+	if (ret)
+		return VIRTIO_BLK_S_IOERR;
+	a->nr_free--;
+	a->unsubmitted = true;
+	return BLK_PENDING;
+}
+
+static void async_submit(struct blk_engine *eng)
+{
+	struct blk_async *a = (struct blk_async *)eng;
+
+	if (a->unsubmitted && blk_uring_submit(a->u) == 0)
+		a->unsubmitted = false;
+}
+
+static void async_done(void *ctx, uint64_t tag, int32_t res)
+{
+	struct blk_async *a = ctx;
+
+	if (tag >= BLK_URING_DEPTH)
+		return;
+	a->free_slot[a->nr_free++] = (uint16_t)tag;
+	if (a->done)
+		a->done(a->done_ctx, &a->slots[tag], res);
+}
+
+static void async_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
+{
+	struct blk_async *a = (struct blk_async *)eng;
+
+	a->done = done;
+	a->done_ctx = ctx;
+	blk_uring_reap(a->u, async_done, a, wait);
+	a->done = NULL;
+	if (wait)
+		a->unsubmitted = false; /* reaping with wait submitted everything */
+}
+
+static int async_event_fd(const struct blk_engine *eng)
+{
+	return blk_uring_eventfd(((const struct blk_async *)eng)->u);
+}
+
+static int async_replace_file(struct blk_engine *eng, int fd)
+{
+	int ret = blk_uring_replace_file(((struct blk_async *)eng)->u, fd);
+
+	if (!ret)
+		eng->fd = fd;
+	return ret;
+}
+
+const struct blk_engine_ops blk_uring_ops = {
+    .create = async_create,
+    .next_req = async_next_req,
+    .start = async_start,
+    .submit = async_submit,
+    .reap = async_reap,
+    .event_fd = async_event_fd,
+    .replace_file = async_replace_file,
+    .destroy = async_destroy,
+};

@@ -68,7 +68,46 @@ void blk_req_get_id(struct blk_req *r, const char id[VIRTIO_BLK_ID_BYTES]);
  */
 uint8_t blk_io_sync(int fd, struct blk_req *r, uint32_t done);
 
-/* The io_uring engine (io_engine "Async"), completions through an eventfd. */
+/*
+ * A block engine: how a drive's requests reach its image, behind one ops
+ * table so the device never asks which engine it has. An engine embeds
+ * struct blk_engine first.
+ *  next_req - a request to parse the next chain into, or NULL while every
+ *	slot is in flight (the device then leaves the chain in the ring);
+ *  start - run or queue @r (from next_req): a VIRTIO_BLK_S_* status when
+ *	it finished now, BLK_PENDING when reap() will report it;
+ *  submit - hand queued requests to the kernel;
+ *  reap - report finished requests to @done with their result (bytes or
+ *	-errno); @wait: until nothing is in flight;
+ *  event_fd - readable when reap() has work (-1: never);
+ *  replace_file - switch to image @fd (nothing may be in flight).
+ */
+#define BLK_PENDING	0x100
+#define BLK_URING_DEPTH 128 /* Async requests in flight per drive */
+
+struct blk_engine {
+	const struct blk_engine_ops *ops;
+	int fd; /* the image */
+};
+
+typedef void (*blk_done_fn)(void *ctx, struct blk_req *r, int32_t res);
+
+struct blk_engine_ops {
+	int (*create)(struct blk_engine **out, int fd, const char *name, struct errbuf *e);
+	struct blk_req *(*next_req)(struct blk_engine *eng);
+	int (*start)(struct blk_engine *eng, struct blk_req *r);
+	void (*submit)(struct blk_engine *eng);
+	void (*reap)(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx);
+	int (*event_fd)(const struct blk_engine *eng);
+	int (*replace_file)(struct blk_engine *eng, int fd);
+	void (*destroy)(struct blk_engine *eng);
+};
+
+/* The engines: "Sync" (blk_io_sync.c) and "Async" on io_uring (blk_io_uring.c). */
+extern const struct blk_engine_ops blk_io_sync_ops;
+extern const struct blk_engine_ops blk_uring_ops;
+
+/* The io_uring ring itself (io_engine "Async"), completions through an eventfd. */
 struct blk_uring;
 
 /* blk_uring_create - ring of @depth entries on @fd, completions signalled on

@@ -2,10 +2,9 @@
  * virtio_blk.c - virtio-blk device; see virtio_blk.h.
  *
  * Queue processing runs on the event-loop thread with the device lock held
- * (virtio.h). With the Async engine each request in flight owns a slot
- * (struct blk_req with its iovecs) until its completion is reaped; when all
- * slots are busy the remaining chains stay in the avail ring and the next
- * completion resumes the queue.
+ * (virtio.h). Requests go through the drive's engine (blk_req.h); when it
+ * has no room for another (all Async slots in flight) the remaining chains
+ * stay in the avail ring and the next completion resumes the queue.
  *
  * Features offered: VERSION_1, RING_EVENT_IDX, RING_INDIRECT_DESC, SEG_MAX
  * (so Linux sends requests of many segments), RO for read-only drives, and
@@ -56,28 +55,18 @@ struct blk_config {
 
 _Static_assert(sizeof(struct blk_config) == 24, "virtio_blk_config layout");
 
-struct blk_slot {
-	struct blk_req req;
-};
-
 struct virtio_blk {
 	struct virtio_dev vd;
 	int fd;
 	bool read_only;
-	bool async;
 	bool draining; /* reset: completions are dropped, not pushed */
 	char drive_id[CFG_ID_MAX + 1];
 	char id[VIRTIO_BLK_ID_BYTES];
 	uint64_t nsectors;
 	struct blk_config cfg;
-	struct vq_chain chain; /* scratch for the chain being parsed */
-	struct blk_req req;    /* the Sync engine's one request */
-	struct blk_uring *uring;
-	struct blk_slot *slots;
-	uint16_t free_slot[BLK_URING_DEPTH];
-	unsigned int nr_free;
-	bool unsubmitted;
-	struct loop_handler io_h; /* the Async engine's completions */
+	struct vq_chain chain;	  /* scratch for the chain being parsed */
+	struct blk_engine *eng;	  /* Sync or Async */
+	struct loop_handler io_h; /* the engine's completions */
 	uint64_t io_errors, bad_chains;
 };
 
@@ -109,26 +98,9 @@ static void complete(struct virtio_blk *b, struct blk_req *r, int status)
 	vq_push(&b->vd.vq[0], r->head, status == VIRTIO_BLK_S_OK ? r->used_len : 1);
 }
 
-/* Hand @r (in a free slot) to io_uring. */
-static int queue_async(struct virtio_blk *b, struct blk_req *r)
-{
-	uint16_t slot = b->free_slot[b->nr_free - 1];
-	int ret = blk_uring_queue(b->uring, r, slot);
-
-	if (ret == -EBUSY) {
-		blk_uring_submit(b->uring);
-		ret = blk_uring_queue(b->uring, r, slot);
-	}
-	if (ret)
-		return ret;
-	b->nr_free--;
-	b->unsubmitted = true;
-	return 0;
-}
-
 static void handle_chain(struct virtio_blk *b)
 {
-	struct blk_req *r = b->async ? &b->slots[b->free_slot[b->nr_free - 1]].req : &b->req;
+	struct blk_req *r = b->eng->ops->next_req(b->eng);
 	int st = blk_req_parse(&b->chain, b->nsectors, b->read_only, r);
 
 	if (st < 0) {
@@ -140,12 +112,10 @@ static void handle_chain(struct virtio_blk *b)
 	if (st == VIRTIO_BLK_S_OK) {
 		if (r->type == VIRTIO_BLK_T_GET_ID)
 			blk_req_get_id(r, b->id);
-		else if (!b->async)
-			st = blk_io_sync(b->fd, r, 0);
-		else if (queue_async(b, r) == 0)
-			return;
 		else
-			st = VIRTIO_BLK_S_IOERR;
+			st = b->eng->ops->start(b->eng, r);
+		if (st == BLK_PENDING)
+			return;
 	}
 	complete(b, r, st);
 }
@@ -157,7 +127,7 @@ static void process_queue(struct virtio_blk *b)
 
 	do {
 		vq_disable_notify(vq);
-		while (!b->async || b->nr_free) {
+		while (b->eng->ops->next_req(b->eng)) {
 			ret = vq_pop(vq, &b->chain);
 			if (ret < 0) {
 				virtio_fail(&b->vd, "the request queue is corrupt");
@@ -168,25 +138,20 @@ static void process_queue(struct virtio_blk *b)
 			handle_chain(b);
 		}
 		/* Out of slots: the next completion picks the queue up again. */
-		if (b->async && !b->nr_free)
+		if (!b->eng->ops->next_req(b->eng))
 			break;
 	} while (vq_enable_notify(vq));
 out:
-	if (b->unsubmitted && blk_uring_submit(b->uring) == 0)
-		b->unsubmitted = false;
+	b->eng->ops->submit(b->eng);
 	virtio_signal_used(&b->vd, vq);
 }
 
-static void uring_done(void *ctx, uint64_t tag, int32_t res)
+/* A request the engine finished later (BLK_PENDING). */
+static void io_done(void *ctx, struct blk_req *r, int32_t res)
 {
 	struct virtio_blk *b = ctx;
-	struct blk_req *r;
 	int st;
 
-	if (tag >= BLK_URING_DEPTH)
-		return;
-	r = &b->slots[tag].req;
-	b->free_slot[b->nr_free++] = (uint16_t)tag;
 	if (b->draining)
 		return;
 	if (res < 0)
@@ -200,19 +165,17 @@ static void uring_done(void *ctx, uint64_t tag, int32_t res)
 
 int virtio_blk_io_fd(const struct virtio_blk *b)
 {
-	return b->uring ? blk_uring_eventfd(b->uring) : -1;
+	return b->eng->ops->event_fd(b->eng);
 }
 
 void virtio_blk_io_ready(struct virtio_blk *b)
 {
 	pthread_mutex_lock(&b->vd.lock);
-	if (b->uring) {
-		blk_uring_reap(b->uring, uring_done, b, false);
-		if (b->vd.active && !(b->vd.status & VIRTIO_STATUS_NEEDS_RESET))
-			process_queue(b);
-		else
-			virtio_signal_used(&b->vd, &b->vd.vq[0]);
-	}
+	b->eng->ops->reap(b->eng, false, io_done, b);
+	if (b->vd.active && !(b->vd.status & VIRTIO_STATUS_NEEDS_RESET))
+		process_queue(b);
+	else
+		virtio_signal_used(&b->vd, &b->vd.vq[0]);
 	pthread_mutex_unlock(&b->vd.lock);
 }
 
@@ -237,14 +200,11 @@ static void blk_reset(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
 
-	if (!b->uring)
-		return;
 	/* The driver may reuse the rings' memory once reset: wait for the
 	 * kernel to finish with it and complete nothing. */
 	b->draining = true;
-	blk_uring_reap(b->uring, uring_done, b, true);
+	b->eng->ops->reap(b->eng, true, io_done, b);
 	b->draining = false;
-	b->unsubmitted = false;
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned int q)
@@ -313,16 +273,14 @@ int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e
 		ret = fd;
 		goto out;
 	}
-	if (b->uring) {
-		/* Finish what the old image has in flight before it goes. */
-		blk_uring_reap(b->uring, uring_done, b, true);
-		ret = blk_uring_replace_file(b->uring, fd);
-		if (ret) {
-			close(fd);
-			errf(e, ret, "drive \"%s\": io_uring cannot switch files: %s", b->drive_id,
-			     strerror(-ret));
-			goto out;
-		}
+	/* Finish what the old image has in flight before it goes. */
+	b->eng->ops->reap(b->eng, true, io_done, b);
+	ret = b->eng->ops->replace_file(b->eng, fd);
+	if (ret) {
+		close(fd);
+		errf(e, ret, "drive \"%s\": io_uring cannot switch files: %s", b->drive_id,
+		     strerror(-ret));
+		goto out;
 	}
 	close(b->fd);
 	b->fd = fd;
@@ -344,11 +302,8 @@ static int blk_quiesce(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
 
-	if (!b->uring)
-		return 0; /* Sync requests finish before the loop moves on */
-	if (b->unsubmitted && blk_uring_submit(b->uring) == 0)
-		b->unsubmitted = false;
-	blk_uring_reap(b->uring, uring_done, b, true);
+	b->eng->ops->submit(b->eng);
+	b->eng->ops->reap(b->eng, true, io_done, b);
 	virtio_signal_used(vd, &vd->vq[0]);
 	return 0;
 }
@@ -413,22 +368,16 @@ static int open_image(struct virtio_blk *b, const struct cfg_drive *d, struct er
 	return 0;
 }
 
-static int setup_async(struct virtio_blk *b, struct errbuf *e)
-{
-	unsigned int i;
-	int ret;
+static const struct blk_engine_ops *const engines[] = {
+    [IO_ENGINE_SYNC] = &blk_io_sync_ops,
+    [IO_ENGINE_ASYNC] = &blk_uring_ops,
+};
 
-	b->slots = calloc(BLK_URING_DEPTH, sizeof(*b->slots));
-	if (!b->slots)
-		return errf(e, -ENOMEM, "%s: out of memory", b->vd.name);
-	ret = blk_uring_create(&b->uring, b->fd, BLK_URING_DEPTH, e);
-	if (ret)
-		return ret;
-	for (i = 0; i < BLK_URING_DEPTH; i++)
-		b->free_slot[i] = (uint16_t)(BLK_URING_DEPTH - 1 - i);
-	b->nr_free = BLK_URING_DEPTH;
-	b->async = true;
-	return 0;
+static const struct blk_engine_ops *engine_ops(enum cfg_io_engine id)
+{
+	return (unsigned int)id < sizeof(engines) / sizeof(engines[0]) && engines[id]
+		   ? engines[id]
+		   : &blk_io_sync_ops;
 }
 
 static void on_io(void *ctx, uint32_t events)
@@ -486,11 +435,9 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const 
 		goto err;
 	}
 	snprintf(b->vd.name, sizeof(b->vd.name), "block \"%s\"", d->drive_id);
-	if (d->io_engine == IO_ENGINE_ASYNC) {
-		ret = setup_async(b, e);
-		if (ret)
-			goto err_dev;
-	}
+	ret = engine_ops(d->io_engine)->create(&b->eng, b->fd, b->vd.name, e);
+	if (ret)
+		goto err_dev;
 	ret = watch_io(b, ctx, e);
 	if (ret)
 		goto err_dev;
@@ -500,8 +447,8 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const 
 err_dev:
 	virtio_dev_destroy(&b->vd);
 err:
-	blk_uring_destroy(b->uring);
-	free(b->slots);
+	if (b->eng)
+		b->eng->ops->destroy(b->eng);
 	if (b->fd >= 0)
 		close(b->fd);
 	free(b);
@@ -522,8 +469,8 @@ void virtio_blk_destroy(struct virtio_blk *b)
 {
 	if (!b)
 		return;
-	blk_uring_destroy(b->uring);
-	free(b->slots);
+	if (b->eng)
+		b->eng->ops->destroy(b->eng);
 	if (b->fd >= 0)
 		close(b->fd);
 	virtio_dev_destroy(&b->vd);

@@ -18,8 +18,7 @@
 #define VIRTIO_BLK_F_RO	     5
 #define VIRTIO_BLK_F_FLUSH   9
 
-#define BLK_SEG_MAX	254 /* data segments per request: header and status take 2 of 256 */
-#define BLK_URING_DEPTH 128
+#define BLK_SEG_MAX 254 /* data segments per request: header and status take 2 of 256 */
 
 struct virtio_blk;
 
