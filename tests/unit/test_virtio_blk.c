@@ -542,6 +542,45 @@ static void config_space(void **state)
 	assert_int_equal(seg, BLK_SEG_MAX);
 }
 
+/* Snapshot: a drive quiesced and saved after a write, restored into a new
+ * device on the same image, carries on where it stopped; a device on an
+ * image of another size refuses the state. */
+static void snapshot_round_trip(void **state)
+{
+	struct dev *d = *state, d2, d3;
+	struct errbuf e = {""};
+	uint8_t snap[512];
+	int n;
+
+	request(d, 0, VIRTIO_BLK_T_OUT, 5, 1);
+	run(d, 1);
+	assert_int_equal(virtio_quiesce(d->vd), 0);
+	n = virtio_save(d->vd, snap, sizeof(snap));
+	assert_true(n > 0);
+
+	memset(&d2, 0, sizeof(d2));
+	d2.gm = d->gm; /* the same guest RAM mapping; not destroyed twice */
+	strcpy(d2.path, d->path);
+	assert_int_equal(open_dev(&d2, false, true, true, &e), 0);
+	assert_int_equal(virtio_restore(d2.vd, snap, (size_t)n), 0);
+	assert_true(d2.vd->active);
+	assert_int_equal(d2.vd->vq[0].used_idx, 1);
+	d2.avail_idx = d->avail_idx;
+	request(&d2, 1, VIRTIO_BLK_T_IN, 5, 1);
+	run(&d2, 2);
+	assert_int_equal(status_byte(&d2, 1), VIRTIO_BLK_S_OK);
+	virtio_blk_destroy(d2.b);
+
+	memset(&d3, 0, sizeof(d3));
+	d3.gm = d->gm;
+	strcpy(d3.path, d->path);
+	assert_int_equal(truncate(d->path, (SECTORS + 8) * 512), 0);
+	assert_int_equal(open_dev(&d3, false, false, true, &e), 0);
+	assert_int_equal(virtio_restore(d3.vd, snap, (size_t)n), -EINVAL);
+	assert_false(d3.vd->active);
+	virtio_blk_destroy(d3.b);
+}
+
 static void open_errors(void **state)
 {
 	struct dev d;
@@ -580,6 +619,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrupt_ring_needs_reset, setup_async, dev_teardown),
 	    cmocka_unit_test_setup_teardown(many_requests, setup_async, dev_teardown),
 	    cmocka_unit_test_setup_teardown(config_space, setup_sync, dev_teardown),
+	    cmocka_unit_test_setup_teardown(snapshot_round_trip, setup_sync, dev_teardown),
 	    cmocka_unit_test(open_errors),
 	};
 

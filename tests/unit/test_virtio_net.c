@@ -325,10 +325,45 @@ static void config_and_activation(void **state)
 	assert_true(t->vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* Snapshot: the state restores into a device with the same MAC, and not
+ * into one with another (the guest's driver would see it change). */
+static void snapshot_mac_checked(void **state)
+{
+	struct net *t = *state;
+	struct virtio_net *n2;
+	struct cfg_net cfg;
+	struct errbuf e = {""};
+	uint8_t snap[512];
+	int sv[2], n, round;
+
+	assert_int_equal(virtio_quiesce(t->vd), 0);
+	n = virtio_save(t->vd, snap, sizeof(snap));
+	assert_true(n > 0);
+	for (round = 0; round < 2; round++) {
+		memset(&cfg, 0, sizeof(cfg));
+		strcpy(cfg.iface_id, "eth0");
+		strcpy(cfg.host_dev_name, "sock");
+		cfg.has_guest_mac = true;
+		memcpy(cfg.guest_mac,
+		       round ? "\x06\x00\xac\x10\x00\x03" : "\x06\x00\xac\x10\x00\x02", 6);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+		assert_int_equal(virtio_net_create_fd(&n2, sv[1], &cfg,
+						      &(struct dev_ctx){.mem = &t->gm, .irqfd = -1},
+						      &e),
+				 0);
+		assert_int_equal(virtio_restore(virtio_net_dev(n2), snap, (size_t)n),
+				 round ? -EINVAL : 0);
+		assert_int_equal(virtio_net_dev(n2)->active, !round);
+		virtio_net_destroy(n2);
+		close(sv[0]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(rx_mergeable, setup_mrg, teardown),
+	    cmocka_unit_test_setup_teardown(snapshot_mac_checked, setup_mrg, teardown),
 	    cmocka_unit_test_setup_teardown(rx_single_buffer, setup_plain, teardown),
 	    cmocka_unit_test_setup_teardown(rx_back_pressure, setup_mrg, teardown),
 	    cmocka_unit_test_setup_teardown(rx_back_pressure, setup_plain, teardown),
