@@ -61,12 +61,12 @@ int devices_root_args(const struct vm_config *cfg, char *buf, size_t len)
 static int next_ctx(struct devices *d, const struct dev_ctx *base, struct dev_ctx *ctx,
 		    const char *kind, const char *id, struct errbuf *e)
 {
+	*ctx = *base;
+	ctx->irqfd = -1;
 	if (d->nr == DEVICES_MAX)
 		return errf(e, -ENOSPC, "%s \"%s\": no free interrupt line (at most %d devices)",
 			    kind, id, DEVICES_MAX);
-	*ctx = *base;
 	ctx->gsi = IRQ_FIRST_FREE + d->nr;
-	ctx->irqfd = -1;
 	if (!base->kvm)
 		return 0;
 	ctx->irqfd = kvm_irqfd(base->kvm, ctx->gsi, e);
