@@ -21,9 +21,12 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi \
 	   -I$(BUILD)/gen -MMD -MP
-LDLIBS  := -lseccomp -ljansson -luring -lpthread
+LDLIBS  := -ljansson -luring -lpthread
 
-VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
+# vmm/syscall_rules.c (the seccomp rule table, compiled with libseccomp) is
+# built into the generator and the unit tests, not into ember.
+SC_RULES := vmm/syscall_rules.c
+VMM_SRC  := $(filter-out $(SC_RULES),$(wildcard vmm/*.c)) $(wildcard api/*.c)
 LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
 OBJ      := $(VMM_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -86,6 +89,19 @@ $(BUILD)/gen/syscall_names.h:
 
 $(BUILD)/obj/vmm/syscall_trap.o $(BUILD)/asan/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
+# The seccomp filters, compiled when ember is built: a host program linked
+# with libseccomp turns the rule table into BPF programs (tools/seccomp_gen.c).
+$(BUILD)/tools/seccomp_gen: tools/seccomp_gen.c $(SC_RULES) vmm/syscall_rules.h vmm/syscall_filter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ tools/seccomp_gen.c $(SC_RULES) -lseccomp
+
+$(BUILD)/gen/sc_programs.h: $(BUILD)/tools/seccomp_gen
+	@mkdir -p $(dir $@)
+	$< >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/vmm/syscall_filter.o $(BUILD)/asan/vmm/syscall_filter.o: $(BUILD)/gen/sc_programs.h
+
 $(BUILD)/ember-jailer: $(JAILER_OBJ)
 	$(CC) -static -o $@ $^
 
@@ -97,9 +113,10 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
+$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ) $(BUILD)/asan/vmm/syscall_rules.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) $(BUILD)/asan/vmm/syscall_rules.o \
+		-lcmocka $(LDLIBS) -lseccomp
 
 $(JAILER_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(JAILER_ASAN_OBJ)
 	@mkdir -p $(dir $@)
@@ -172,7 +189,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen
+		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen $(BUILD)/tools
 
 .SECONDARY:
 
