@@ -54,6 +54,8 @@ FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-poin
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
 		vmm/guest_mem.h vmm/err.c
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
+# The --seccomp-filter file parser.
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 
 .PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
 	bench-jailer bench-io fuzz format
@@ -132,6 +134,10 @@ $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+$(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vmm/sc_file.h vmm/err.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
 deps:
 	@bash .ci/install-deps.sh
 
@@ -152,6 +158,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_seccomp_file tests/fuzz/corpus/seccomp_file $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -184,6 +184,7 @@ static int build_filters(struct vm *vm)
 	    .nr_vcpu_fds = vm->nr_vcpus_created,
 	    .tap_fds = tap_fds,
 	    .nr_tap_fds = devices_tap_fds(vm, tap_fds, CFG_MAX_NETS),
+	    .user = vm->seccomp_user_on ? vm->seccomp_user : NULL,
 	};
 	struct errbuf e = {""};
 	unsigned int i;

@@ -56,6 +56,22 @@ static int slot_values(const struct sc_targets *t, uint32_t *val)
 	return ret ? ret : fill_class(val, SC_SLOT_TAP0, CFG_MAX_NETS, t->tap_fds, t->nr_tap_fds);
 }
 
+/* copy_user - a --seccomp-filter program; an empty one (that kind of
+ * thread unfiltered, as in Firecracker) becomes "allow everything". */
+static int copy_user(const struct sc_prog *user, struct sc_prog *out, struct errbuf *e)
+{
+	static const struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	const struct sock_filter *src = user->len ? user->insns : &allow;
+	unsigned int len = user->len ? user->len : 1;
+
+	out->insns = malloc(len * sizeof(*out->insns));
+	if (!out->insns)
+		return errf(e, -ENOMEM, "seccomp: out of memory for a filter");
+	memcpy(out->insns, src, len * sizeof(*out->insns));
+	out->len = (unsigned short)len;
+	return 0;
+}
+
 int sc_build(enum sc_kind kind, const struct sc_targets *t, struct sc_prog *out, struct errbuf *e)
 {
 	uint32_t val[SC_NR_SLOTS];
@@ -66,6 +82,8 @@ int sc_build(enum sc_kind kind, const struct sc_targets *t, struct sc_prog *out,
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)kind >= SC_NR_KINDS)
 		return errf(e, -EINVAL, "seccomp: unknown thread kind %d", (int)kind);
+	if (t->user)
+		return copy_user(&t->user[kind], out, e);
 	tpl = &sc_templates[kind];
 	ret = slot_values(t, val);
 	if (ret)

@@ -53,6 +53,12 @@ enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev)           \
 		   */
 
+/* A compiled classic BPF program. */
+struct sc_prog {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
 /* What the argument checks pin down, and the features in use. Unused fds
  * are -1, empty lists 0. */
 struct sc_targets {
@@ -63,12 +69,9 @@ struct sc_targets {
 	const int *tap_fds; /* TUNSETOFFLOAD when a driver starts a net device */
 	unsigned int nr_tap_fds;
 	unsigned int features; /* SC_F_* */
-};
-
-/* A compiled classic BPF program. */
-struct sc_prog {
-	struct sock_filter *insns;
-	unsigned short len;
+	/* --seccomp-filter: the user's programs by kind, used as they are
+	 * instead of ember's (an empty one: allow everything); NULL: ember's. */
+	const struct sc_prog *user;
 };
 
 /* sc_build - compile the filter of @kind for @t into @out (heap memory,

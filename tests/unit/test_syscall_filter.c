@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "sc_file.h"
 #include "syscall_filter.h"
 #include "syscall_rules.h"
 
@@ -500,6 +502,157 @@ static void test_gated_calls_switched_off(void **state)
 	sc_prog_free(&p);
 }
 
+/* --- --seccomp-filter files ------------------------------------------- */
+
+struct fbuf {
+	uint8_t b[1024];
+	size_t len;
+};
+
+static void put_u64(struct fbuf *f, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		f->b[f->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_prog(struct fbuf *f, const char *name, const struct sock_filter *p, unsigned int n)
+{
+	unsigned int i;
+
+	put_u64(f, strlen(name));
+	memcpy(f->b + f->len, name, strlen(name));
+	f->len += strlen(name);
+	put_u64(f, n);
+	for (i = 0; i < n; i++)
+		put_u64(f, (uint64_t)p[i].code | (uint64_t)p[i].jt << 16 | (uint64_t)p[i].jf << 24 |
+			       (uint64_t)p[i].k << 32);
+}
+
+/* Refuses getppid with SIGSYS, allows the rest. */
+static const struct sock_filter no_getppid[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+/* A file with api and vcpu set to no_getppid and an empty vmm program. */
+static void good_file(struct fbuf *f, const char *api_name)
+{
+	f->len = 0;
+	put_u64(f, 3);
+	put_prog(f, api_name, no_getppid, 4);
+	put_prog(f, "vmm", NULL, 0);
+	put_prog(f, "vcpu", no_getppid, 4);
+}
+
+static void expect_bad(const struct fbuf *f, const char *msg)
+{
+	struct sc_prog p[SC_NR_KINDS];
+	struct errbuf e = {""};
+
+	assert_true(sc_file_parse(f->b, f->len, p, &e) < 0);
+	if (!strstr(e.msg, msg))
+		print_message("message: %s\n", e.msg);
+	assert_non_null(strstr(e.msg, msg));
+	assert_null(p[SC_API].insns);
+	assert_null(p[SC_VCPU].insns);
+}
+
+static void test_filter_file_parsed(void **state)
+{
+	struct sc_prog p[SC_NR_KINDS];
+	struct errbuf e = {""};
+	struct fbuf f;
+
+	good_file(&f, "API");
+	assert_int_equal(sc_file_parse(f.b, f.len, p, &e), 0);
+	assert_int_equal(p[SC_API].len, 4);
+	assert_int_equal(p[SC_VCPU].len, 4);
+	assert_int_equal(p[SC_VMM].len, 0);
+	assert_memory_equal(p[SC_API].insns, no_getppid, sizeof(no_getppid));
+	sc_file_free(p);
+	assert_null(p[SC_API].insns);
+}
+
+static void test_filter_file_refused(void **state)
+{
+	static const struct sock_filter jump_out[] = {
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	static const struct sock_filter no_ret[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0)};
+	struct fbuf f;
+
+	good_file(&f, "api");
+	f.len--;
+	expect_bad(&f, "the vcpu filter: truncated");
+	good_file(&f, "api");
+	f.b[f.len++] = 0;
+	expect_bad(&f, "1 bytes after the last filter");
+	good_file(&f, "apx");
+	expect_bad(&f, "filter 0: unknown thread category");
+	good_file(&f, "vmm");
+	expect_bad(&f, "filter 1: a second vmm filter");
+	f.len = 0;
+	put_u64(&f, 2);
+	put_prog(&f, "api", no_getppid, 4);
+	put_prog(&f, "vmm", no_getppid, 4);
+	expect_bad(&f, "2 filters, expected one each for api, vmm and vcpu");
+	f.len = 0;
+	put_u64(&f, 3);
+	put_prog(&f, "api", jump_out, 2);
+	expect_bad(&f, "the api filter: a jump leaves the program");
+	f.len = 0;
+	put_u64(&f, 3);
+	put_prog(&f, "vcpu", no_ret, 1);
+	expect_bad(&f, "does not end in a return");
+	f.len = 0;
+	put_u64(&f, 3);
+	put_u64(&f, 3);
+	memcpy(f.b + f.len, "api", 3);
+	f.len += 3;
+	put_u64(&f, BPF_MAXINSNS + 1);
+	expect_bad(&f, "the api filter: more than 4096 instructions");
+	f.len = 0;
+	put_u64(&f, 3);
+	put_u64(&f, UINT64_MAX);
+	expect_bad(&f, "filter 0: truncated name");
+	f.len = 4;
+	expect_bad(&f, "truncated before the number of filters");
+}
+
+/* The user's program is installed as it is; an empty one allows all. */
+static void test_filter_file_installed(void **state)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
+	struct sc_prog p[SC_NR_KINDS];
+	struct errbuf e = {""};
+	struct child c;
+	struct fbuf f;
+	int status;
+
+	/* cmocka catches SIGSYS; a child that survives its handler would run
+	 * the rest of the suite under this permissive filter. */
+	assert_int_equal(sigaction(SIGSYS, &dfl, &old), 0);
+	good_file(&f, "api");
+	assert_int_equal(sc_file_parse(f.b, f.len, p, &e), 0);
+	child_init(&c, SC_VCPU, do_getppid);
+	c.t.user = p;
+	expect_sigsys(run_child(&c));
+	c.act = do_socket_inet; /* on no list of ember's */
+	expect_ok(run_child(&c));
+	c.kind = SC_VMM;
+	c.act = do_getppid;
+	status = run_child(&c);
+	sigaction(SIGSYS, &old, NULL);
+	expect_ok(status);
+	child_done(&c);
+	sc_file_free(p);
+}
+
 static int kick_child(int (*act)(const struct child *))
 {
 	struct errbuf e = {""};
@@ -581,6 +734,9 @@ int main(void)
 	    cmocka_unit_test(test_empty_classes_allow_nothing),
 	    cmocka_unit_test(test_build_time_programs_equal_libseccomp),
 	    cmocka_unit_test(test_gated_calls_switched_off),
+	    cmocka_unit_test(test_filter_file_parsed),
+	    cmocka_unit_test(test_filter_file_refused),
+	    cmocka_unit_test(test_filter_file_installed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
