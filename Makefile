@@ -9,6 +9,7 @@
 #   make bench-api  API benchmark: start-up to a listening socket, one-request boot
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
+#   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
 #                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
@@ -58,7 +59,7 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 
 .PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io fuzz format
+	bench-jailer bench-io bench-memory fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -185,6 +186,10 @@ bench-jailer: deps
 bench-io: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-io.sh
+
+bench-memory: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/test-mktap guest
+	@bash perf/bench-memory.sh
 
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
