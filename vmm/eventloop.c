@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "trim.h"
 #include "vm.h"
 
 #define INPUT_RETRY_NS (10 * 1000 * 1000)
@@ -236,6 +237,7 @@ static int start_confined(struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
+	unsigned long trimmed;
 	unsigned int i;
 	int ret;
 
@@ -251,6 +253,9 @@ int vm_start(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus_created; i++)
 		vcpu_resume(&vm->vcpu[i]);
 	vm->started = true;
+	/* Start-up is over: its code and freed heap need not stay mapped. */
+	trimmed = trim_startup();
+	log_debug(&vm->log, "start-up trimmed: %lu KiB of the binary unmapped", trimmed);
 	return 0;
 }
 
