@@ -3,7 +3,7 @@
 # test host (busybox sh); perf/bench-memory.sh copies it to the payload as
 # run.sh, with ember, ember-jailer, test-mktap, the guest bzImage and initrd
 # (its /test.sh: see bench-memory.sh), the integration test libraries and
-# bench.conf (RUNS=N MEM_MIB=M VCPUS="1 2").
+# bench.conf (RUNS=N MEM_MIB=M VCPUS="1 2" VMMS="ember ember-jailed qemu").
 #
 # For each run and vCPU count it boots the same guest, with one drive (a raw
 # 32 MiB image) and one NIC (a tap), under ember run directly, under ember
@@ -57,10 +57,13 @@ wait_con() {
 	return 1
 }
 
-# mktap NAME UID - a tap owned by UID, up, with the host's address.
+# mktap NAME UID GID - a tap owned by UID and GID (the kernel checks both),
+# up, with the host's address; the previous boot's tap goes first.
 mktap() {
-	ip link del "$1" 2>/dev/null
-	./test-mktap "$1" "$2" "$2" && ip addr add "$HOST_IP/24" dev "$1" && ip link set "$1" up
+	for t in mtap0 mtap1 mtap2; do
+		ip link del "$t" 2>/dev/null
+	done
+	./test-mktap "$1" "$2" "$3" && ip addr add "$HOST_IP/24" dev "$1" && ip link set "$1" up
 }
 
 # sample VMM VCPUS RUN CONSOLE - wait for the guest's phases, print the line.
@@ -71,7 +74,8 @@ sample() {
 		idle=$(priv_kib "$PID")
 		wait_con "$4" BENCH-IO 240 && io=$(priv_kib "$PID")
 	fi
-	[ "$io" = NA ] && note "vmm=$1 vcpus=$2 run=$3 console: $(tail -c 300 "$4" | tr -d '\r' | tr '\n' ' ')"
+	[ "$io" = NA ] && note "vmm=$1 vcpus=$2 run=$3 console: $(tail -c 300 "$4" | tr -d '\r' | tr '\n' ' ')" \
+		"stderr: $(tail -c 300 "${4%.con}.err" | tr '\n' ' ')"
 	echo "BENCH-MEM vmm=$1 vcpus=$2 run=$3 idle_kib=$idle io_kib=$io"
 	kill -9 "$PID" 2>/dev/null
 	wait "$PID" 2>/dev/null
@@ -92,7 +96,7 @@ EOF
 }
 
 run_direct() { # VCPUS RUN
-	mktap mtap0 0 || { note "no tap"; return; }
+	mktap mtap0 0 0 || { note "no tap"; return; }
 	dd if=/dev/zero of="$TDIR/data.img" bs=1M count=32 2>/dev/null
 	config "$1" mtap0 /payload/bzImage /payload/initrd.img "$TDIR/data.img"
 	: >"$TDIR/ember.con"
@@ -107,7 +111,7 @@ run_jailed() { # VCPUS RUN
 	root=$base/ember/$id/root
 	jail_base "$base"
 	mkdir -p "$root"
-	mktap mtap1 "$JAIL_UID" || { note "no tap"; return; }
+	mktap mtap1 "$JAIL_UID" "$JAIL_GID" || { note "no tap"; return; }
 	jail_link /payload/bzImage "$root/bzImage"
 	jail_link /payload/initrd.img "$root/initrd.img"
 	dd if=/dev/zero of="$root/data.img" bs=1M count=32 2>/dev/null
@@ -124,7 +128,7 @@ run_jailed() { # VCPUS RUN
 }
 
 run_qemu() { # VCPUS RUN
-	mktap mtap2 0 || { note "no tap"; return; }
+	mktap mtap2 0 0 || { note "no tap"; return; }
 	dd if=/dev/zero of="$TDIR/data.img" bs=1M count=32 2>/dev/null
 	: >"$TDIR/qemu.con"
 	# shellcheck disable=SC2086 # QEMU_PREFIX is a word list
@@ -148,9 +152,13 @@ main() {
 	i=1
 	while [ "$i" -le "$RUNS" ]; do
 		for v in $VCPUS; do
-			run_direct "$v" "$i"
-			run_jailed "$v" "$i"
-			run_qemu "$v" "$i"
+			for m in $VMMS; do
+				case $m in
+				ember) run_direct "$v" "$i" ;;
+				ember-jailed) run_jailed "$v" "$i" ;;
+				qemu) run_qemu "$v" "$i" ;;
+				esac
+			done
 		done
 		i=$((i + 1))
 	done

@@ -14,8 +14,9 @@
 # and writes build/bench/memory.txt (raw lines: build/bench/memory-raw.txt).
 #
 # Environment: BENCH_RUNS (boots per VMM and vCPU count, default 3),
-# BENCH_VCPUS (default "1 2"), BENCH_TIMEOUT, BENCH_EMBER (another ember
-# binary to measure, for A/B experiments).
+# BENCH_VCPUS (default "1 2"), BENCH_VMMS (default "ember ember-jailed
+# qemu"), BENCH_TIMEOUT, BENCH_EMBER (another ember binary to measure, for
+# A/B experiments), BENCH_NAME (result file names, default memory).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +28,7 @@ jailer=$root/build/ember-jailer
 mktap=$root/build/test-mktap
 runs=${BENCH_RUNS:-3}
 vcpus=${BENCH_VCPUS:-1 2}
+vmms=${BENCH_VMMS:-ember ember-jailed qemu}
 mem_mib=128
 goal_kib=1024
 
@@ -66,7 +68,8 @@ EOF
 	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
 	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
 	rm -rf "$tmp"
-	printf 'RUNS=%s\nMEM_MIB=%s\nVCPUS="%s"\n' "$runs" "$mem_mib" "$vcpus" >"$dir/bench.conf"
+	printf 'RUNS=%s\nMEM_MIB=%s\nVCPUS="%s"\nVMMS="%s"\n' "$runs" "$mem_mib" "$vcpus" "$vmms" \
+		>"$dir/bench.conf"
 }
 
 # summarize RAW - medians [min-max] per VMM, vCPU count and phase.
@@ -114,9 +117,9 @@ main() {
 	[[ $runs =~ ^[1-9][0-9]?$ ]] || die "BENCH_RUNS must be 1 to 99"
 	timeout=${BENCH_TIMEOUT:-$((600 + runs * 600))}
 	mkdir -p "$out"
-	payload=$out/payload-memory
-	raw=$out/memory-raw.txt
-	txt=$out/memory.txt
+	payload=$out/payload-${BENCH_NAME:-memory}
+	raw=$out/${BENCH_NAME:-memory}-raw.txt
+	txt=$out/${BENCH_NAME:-memory}.txt
 	make_payload "$payload"
 	echo "bench-memory: $runs run(s) per VMM and vCPU count in one test host; timeout $timeout s" >&2
 	TESTHOST_STREAM_RE='^(BENCH|integration:)' \
