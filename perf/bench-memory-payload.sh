@@ -12,6 +12,7 @@
 # 3 s after the guest is up (idle) and after its 10 s of disk and network
 # I/O. One line per boot:
 #   BENCH-MEM vmm=ember|ember-jailed|qemu vcpus=V run=I idle_kib=N io_kib=N
+#             disk_loops=N net_loops=N  (the guest's successful I/O rounds)
 # (NA when a phase was not reached; BENCH-NOTE lines say why).
 
 cd /payload || exit 125
@@ -70,13 +71,17 @@ mktap() {
 sample() {
 	idle=NA
 	io=NA
+	loops="disk_loops=NA net_loops=NA"
 	if wait_con "$4" BENCH-IDLE 240; then
 		idle=$(priv_kib "$PID")
-		wait_con "$4" BENCH-IO 240 && io=$(priv_kib "$PID")
+		if wait_con "$4" BENCH-IO 240; then
+			io=$(priv_kib "$PID")
+			loops=$(tr -d '\r' <"$4" | sed -n 's/^BENCH-IO //p' | head -n 1)
+		fi
 	fi
 	[ "$io" = NA ] && note "vmm=$1 vcpus=$2 run=$3 console: $(tail -c 300 "$4" | tr -d '\r' | tr '\n' ' ')" \
 		"stderr: $(tail -c 300 "${4%.con}.err" | tr '\n' ' ')"
-	echo "BENCH-MEM vmm=$1 vcpus=$2 run=$3 idle_kib=$idle io_kib=$io"
+	echo "BENCH-MEM vmm=$1 vcpus=$2 run=$3 idle_kib=$idle io_kib=$io $loops"
 	kill -9 "$PID" 2>/dev/null
 	wait "$PID" 2>/dev/null
 	PID=

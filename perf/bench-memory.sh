@@ -9,7 +9,8 @@
 # the jail set-up, perf/bench-memory-payload.sh as run.sh) and runs it in
 # ONE nested test host. The guest's /test.sh brings eth0 up, prints
 # BENCH-IDLE, waits 2 s, then for 10 s writes (fsync'd) and reads its drive
-# and pings the host, and prints BENCH-IO; the payload samples the VMM's
+# and pings the host, and prints BENCH-IO with how many rounds of each
+# succeeded (disk_loops, net_loops); the payload samples the VMM's
 # smaps at both markers (see bench-memory-payload.sh). Prints the medians
 # and writes build/bench/memory.txt (raw lines: build/bench/memory-raw.txt).
 #
@@ -56,12 +57,14 @@ sleep 3
 echo BENCH-IDLE
 sleep 2
 end=$(($(date +%s) + 10))
+disk=0
+net=0
 while [ "$(date +%s)" -lt "$end" ]; do
-	dd if=/dev/zero of=/dev/vda bs=64k count=32 conv=fsync 2>/dev/null
-	dd if=/dev/vda of=/dev/null bs=64k count=32 2>/dev/null
-	ping -c 4 -s 1024 -W 1 169.254.77.1 >/dev/null
+	dd if=/dev/zero of=/dev/vda bs=64k count=32 conv=fsync 2>/dev/null &&
+		dd if=/dev/vda of=/dev/null bs=64k count=32 2>/dev/null && disk=$((disk + 1))
+	ping -c 4 -s 1024 -W 1 169.254.77.1 >/dev/null && net=$((net + 1))
 done
-echo BENCH-IO
+echo "BENCH-IO disk_loops=$disk net_loops=$net"
 sleep 60
 EOF
 	chmod 0755 "$tmp/test.sh"
@@ -91,18 +94,22 @@ summarize() {
 		rows[row] = 1
 		if (f["idle_kib"] ~ /^[0-9]+$/) val[row, "idle", ++cnt[row, "idle"]] = f["idle_kib"]
 		if (f["io_kib"] ~ /^[0-9]+$/) val[row, "io", ++cnt[row, "io"]] = f["io_kib"]
+		if (f["disk_loops"] ~ /^[0-9]+$/) val[row, "dl", ++cnt[row, "dl"]] = f["disk_loops"]
+		if (f["net_loops"] ~ /^[0-9]+$/) val[row, "nl", ++cnt[row, "nl"]] = f["net_loops"]
 	}
 	/^BENCH-NOTE testhost / { sub(/^BENCH-NOTE /, ""); env = $0 }
 	END {
 		printf "Private memory beyond guest RAM (KiB), %d MiB guest, one drive + one NIC;\n", mem
 		printf "median [min-max] n=runs; goal <= %d KiB in every column\n\n", goal
-		printf "%-14s %-6s %-26s %-26s\n", "vmm", "vcpus", "idle (3 s after boot)", "after 10 s of I/O"
+		printf "%-14s %-6s %-26s %-26s %s\n", "vmm", "vcpus", "idle (3 s after boot)", "after 10 s of I/O",
+			"I/O rounds done: disk, ping (median)"
 		n = split("ember ember-jailed qemu", vs, " ")
 		for (i = 1; i <= n; i++)
 			for (c = 1; c <= 4; c++) {
 				row = vs[i] " " c
 				if (!(row in rows)) continue
-				printf "%-14s %-6s %-26s %-26s\n", vs[i], c, med(row SUBSEP "idle"), med(row SUBSEP "io")
+				printf "%-14s %-6s %-26s %-26s %s, %s\n", vs[i], c, med(row SUBSEP "idle"),
+					med(row SUBSEP "io"), int(med(row SUBSEP "dl")), int(med(row SUBSEP "nl"))
 			}
 		if (env != "") printf "\n%s\n", env
 	}' "$1"
