@@ -9,6 +9,7 @@
 #   make bench-api  API benchmark: start-up to a listening socket, one-request boot
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
+#   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
 #                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
@@ -21,9 +22,12 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi \
 	   -I$(BUILD)/gen -MMD -MP
-LDLIBS  := -lseccomp -ljansson -luring -lpthread
+LDLIBS  := -ljansson -luring -lpthread
 
-VMM_SRC  := $(wildcard vmm/*.c) $(wildcard api/*.c)
+# vmm/syscall_rules.c (the seccomp rule table, compiled with libseccomp) is
+# built into the generator and the unit tests, not into ember.
+SC_RULES := vmm/syscall_rules.c
+VMM_SRC  := $(filter-out $(SC_RULES),$(wildcard vmm/*.c)) $(wildcard api/*.c)
 LIB_SRC  := $(filter-out vmm/main.c,$(VMM_SRC))
 OBJ      := $(VMM_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -51,9 +55,11 @@ FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-poin
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
 		vmm/guest_mem.h vmm/err.c
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
+# The --seccomp-filter file parser.
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 
 .PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io fuzz format
+	bench-jailer bench-io bench-memory fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -86,6 +92,19 @@ $(BUILD)/gen/syscall_names.h:
 
 $(BUILD)/obj/vmm/syscall_trap.o $(BUILD)/asan/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
+# The seccomp filters, compiled when ember is built: a host program linked
+# with libseccomp turns the rule table into BPF programs (tools/seccomp_gen.c).
+$(BUILD)/tools/seccomp_gen: tools/seccomp_gen.c $(SC_RULES) vmm/syscall_rules.h vmm/syscall_filter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ tools/seccomp_gen.c $(SC_RULES) -lseccomp
+
+$(BUILD)/gen/sc_programs.h: $(BUILD)/tools/seccomp_gen
+	@mkdir -p $(dir $@)
+	$< >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/vmm/syscall_filter.o $(BUILD)/asan/vmm/syscall_filter.o: $(BUILD)/gen/sc_programs.h
+
 $(BUILD)/ember-jailer: $(JAILER_OBJ)
 	$(CC) -static -o $@ $^
 
@@ -97,9 +116,10 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ)
+$(VMM_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(ASAN_OBJ) $(BUILD)/asan/vmm/syscall_rules.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(ASAN_OBJ) $(BUILD)/asan/vmm/syscall_rules.o \
+		-lcmocka $(LDLIBS) -lseccomp
 
 $(JAILER_UNIT_BIN): $(BUILD)/unit/%: tests/unit/%.c $(JAILER_ASAN_OBJ)
 	@mkdir -p $(dir $@)
@@ -112,6 +132,10 @@ $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_SRC) $(wildcard api/*.h vmm
 $(BUILD)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c $(FUZZ_VQ)
 $(BUILD)/fuzz/fuzz_blk_req: tests/fuzz/fuzz_blk_req.c vmm/blk_req.c vmm/blk_req.h $(FUZZ_VQ)
 $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
+$(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vmm/sc_file.h vmm/err.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
@@ -136,6 +160,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_seccomp_file tests/fuzz/corpus/seccomp_file $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -163,6 +188,10 @@ bench-io: deps
 	@$(MAKE) --no-print-directory all guest
 	@bash perf/bench-io.sh
 
+bench-memory: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/test-mktap guest
+	@bash perf/bench-memory.sh
+
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
 	install -D -m 0755 $(BUILD)/ember-jailer $(DESTDIR)/usr/local/bin/ember-jailer
@@ -173,7 +202,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen
+		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen $(BUILD)/tools
 
 .SECONDARY:
 

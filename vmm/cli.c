@@ -43,6 +43,7 @@ static const struct opt opts[] = {
     {"http-api-max-payload-size", OPT_SIZE, O(max_payload)},
     {"serial-out", OPT_STR, O(serial_out)},
     {"no-seccomp", OPT_FLAG, O(no_seccomp)},
+    {"seccomp-filter", OPT_STR, O(seccomp_filter)},
     {"help", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
 };
@@ -68,6 +69,8 @@ static const char usage[] =
     "                           largest API request body (default 51200)\n"
     "  --serial-out PATH        guest serial output to PATH instead of stdout\n"
     "  --no-seccomp             run without the seccomp filters (debugging only)\n"
+    "  --seccomp-filter FILE    install the filters in FILE (Firecracker's seccompiler\n"
+    "                           format) instead of ember's\n"
     "  --help                   print this text\n"
     "  --version                print the version\n";
 
@@ -212,5 +215,8 @@ int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e
 		return errf(e, -EINVAL,
 			    "--no-api needs --config-file (nothing could configure "
 			    "the microVM)");
+	if (o->no_seccomp && o->seccomp_filter)
+		return errf(e, -EINVAL,
+			    "--no-seccomp and --seccomp-filter cannot be used together");
 	return 0;
 }

@@ -11,6 +11,7 @@
  *   --http-api-max-payload-size BYTES   (default 51200)
  *   --serial-out PATH        guest serial output to a file instead of stdout (ember extension)
  *   --no-seccomp
+ *   --seccomp-filter FILE    a Firecracker-format BPF file instead of ember's filters
  *   --help, --version
  * Both "--flag value" and "--flag=value" are accepted.
  */
@@ -45,12 +46,13 @@ struct cli_opts {
 	uint64_t max_payload;
 	const char *serial_out;
 	bool no_seccomp;
+	const char *seccomp_filter; /* NULL: ember's own filters */
 };
 
 /*
  * cli_parse - parse argv into @o. Unknown flags, missing values, bad
- * numbers, an invalid --id, or --no-api without --config-file give -EINVAL
- * with a message. Does not print anything.
+ * numbers, an invalid --id, --no-api without --config-file, or --no-seccomp
+ * with --seccomp-filter give -EINVAL with a message. Does not print anything.
  */
 int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e);
 

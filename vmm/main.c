@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "sc_file.h"
 #include "server.h"
 #include "vm.h"
 
@@ -84,6 +85,15 @@ static int confine_setup(struct vm *vm, bool api, struct errbuf *e)
 	ret = sc_sigsys_setup(&vm->log);
 	if (ret)
 		return errf(e, ret, "seccomp: installing the SIGSYS handler: %s", strerror(-ret));
+	if (vm->opts->seccomp_filter) {
+		ret = sc_file_load(vm->opts->seccomp_filter, vm->seccomp_user, e);
+		if (ret)
+			return ret;
+		vm->seccomp_user_on = true;
+		t.user = vm->seccomp_user;
+		log_info(&vm->log, "seccomp: the filters of %s instead of ember's",
+			 vm->opts->seccomp_filter);
+	}
 	return api ? sc_build(SC_API, &t, &vm->seccomp[SC_API], e) : 0;
 }
 

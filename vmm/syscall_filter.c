@@ -1,293 +1,106 @@
 /*
  * syscall_filter.c - see syscall_filter.h.
  *
- * Every entry in the tables below is there because a code path named in
- * its comment makes that call after the filter is in place; the
- * integration suite (boot, both block engines, net, the whole API,
- * pause/resume, PATCH /drives, shutdown, the jailer) runs with the filters
- * on, so a missing entry fails a test and a superfluous one is a review
- * finding. glibc wrappers are listed by the call they really make: open()
- * is openat, send/recv are sendto/recvfrom, pthread_kill() is getpid +
- * tgkill, tcsetattr() is TCGETS + TCSETS + TCGETS. glibc's fstat() is
- * newfstatat(fd, "", AT_EMPTY_PATH), which looks up any path it is given:
- * not allowed; code that runs filtered calls the fstat system call itself.
+ * The rules are in syscall_rules.c; the programs compiled from them when
+ * ember was built are in sc_programs.h (tools/seccomp_gen.c). Here the
+ * kind's program is copied, given this run's pid and fds, and the rules of
+ * features not in use are switched off (syscall_rules.h says how).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/io_uring.h>
-#include <linux/kvm.h>
-#include <linux/if_tun.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/stat.h>
-#include <asm/ioctls.h>
 #include <unistd.h>
 
-#include "syscall_filter.h"
-#include "vcpu.h"
+#include "syscall_rules.h"
 
-/* How an allowed call's arguments are checked. */
-enum sc_check {
-	ANY,
-	NO_EXEC,       /* mmap/mprotect: A2 (prot) without PROT_EXEC */
-	MAYMOVE_ONLY,  /* mremap: A3 (flags) == MREMAP_MAYMOVE, never MREMAP_FIXED */
-	OPEN_EXISTING, /* openat: A2 (flags) only an access mode, O_NONBLOCK, O_NOCTTY, O_CLOEXEC */
-	CLEAR_FLAGS,   /* fcntl: F_SETFL to 0 only */
-	PRCTL_GET_NAME,	 /* prctl: A0 == PR_GET_NAME */
-	KICK_OWN_THREAD, /* tgkill: A0 == our pid, A2 == the kick signal */
-	FILES_UPDATE,	 /* io_uring_register: A1 == IORING_REGISTER_FILES_UPDATE */
-};
+#include "sc_programs.h"
 
-/* A call, its argument check, and the features (SC_F_*) that need it: the
- * rule is added only when every one of them is in sc_targets.features. */
-struct sc_rule {
-	int nr;
-	enum sc_check check;
-	unsigned int need;
-};
-
-/* Every thread: memory, locks, time, logging, its own end. */
-static const struct sc_rule common_rules[] = {
-    {__NR_read, ANY, 0},	     /* eventfd counters, tap frames, serial input */
-    {__NR_write, ANY, 0},	     /* eventfds, irqfds, log lines, serial output */
-    {__NR_futex, ANY, 0},	     /* mutexes, condition variables, pthread_join */
-    {__NR_clock_gettime, ANY, 0},    /* log time stamps when the vDSO falls back */
-    {__NR_mmap, NO_EXEC, 0},	     /* malloc of large blocks */
-    {__NR_mprotect, NO_EXEC, 0},     /* malloc (glibc arena set-up) */
-    {__NR_mremap, MAYMOVE_ONLY, 0},  /* realloc of a large block (API output) */
-    {__NR_munmap, ANY, 0},	     /* free of large blocks, teardown */
-    {__NR_madvise, ANY, 0},	     /* free, a thread's stack at its exit */
-    {__NR_brk, ANY, 0},		     /* malloc/free on the (only) heap */
-    {__NR_prctl, PRCTL_GET_NAME, 0}, /* the thread name in log lines */
-    {__NR_rt_sigreturn, ANY, 0},     /* return from the kick and SIGSYS handlers */
-    {__NR_rt_sigprocmask, ANY, 0},   /* glibc blocks signals while a thread exits */
-    {__NR_exit, ANY, 0},	     /* thread end */
-    {__NR_exit_group, ANY, 0},	     /* process end */
-};
-
-/* The API thread (api/server.c, api/conn.c). */
-static const struct sc_rule api_rules[] = {
-    {__NR_epoll_wait, ANY, 0}, /* the thread's loop */
-    {__NR_epoll_ctl, ANY, 0},  /* connections come and go, read/write interest */
-    {__NR_accept4, ANY, 0},    /* new clients on the listening socket */
-    {__NR_recvfrom, ANY, 0},   /* recv() of requests */
-    {__NR_sendto, ANY, 0},     /* send() of replies */
-    {__NR_shutdown, ANY, 0},   /* Connection: close after the reply */
-    {__NR_close, ANY, 0},      /* closed connections */
-};
-
-/* The event loop (vmm/eventloop.c and everything it calls). */
-static const struct sc_rule vmm_rules[] = {
-    {__NR_epoll_wait, ANY, 0},	       /* the loop */
-    {__NR_epoll_ctl, ANY, 0},	       /* tap back-pressure, serial input throttling */
-    {__NR_close, ANY, 0},	       /* teardown; an image PATCH /drives replaced */
-    {__NR_timerfd_settime, ANY, 0},    /* serial input back-pressure timer */
-    {__NR_getpid, ANY, 0},	       /* pthread_kill of a vCPU (kick) */
-    {__NR_tgkill, KICK_OWN_THREAD, 0}, /* pthread_kill of a vCPU (kick) */
-    {__NR_writev, ANY, SC_F_NET},      /* virtio-net TX frames to the tap */
-    {__NR_preadv, ANY, SC_F_BLK},      /* virtio-blk Sync reads; the rest of a short Async read */
-    {__NR_pwritev, ANY, SC_F_BLK},     /* the same for writes */
-    {__NR_fdatasync, ANY, SC_F_BLK_SYNC},	   /* virtio-blk Sync flush */
-    {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC},	   /* virtio-blk Async submit/reap */
-    {__NR_openat, OPEN_EXISTING, SC_F_DRIVE_SWAP}, /* PATCH /drives: the new image */
-    {__NR_fstat, ANY, SC_F_DRIVE_SWAP},		   /* ... its type (fd only) */
-    {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
-    {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
-    {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
-};
-
-/* vCPU threads (vmm/vcpu.c and the device registers they emulate). */
-static const struct sc_rule vcpu_rules[] = {
-    {__NR_poll, ANY, SC_F_UART_POLL},		/* UART: may the console output block? */
-    {__NR_epoll_ctl, ANY, SC_F_NET},		/* virtio-net DRIVER_OK/reset arms the tap */
-    {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC}, /* virtio-blk reset waits for requests */
-};
-
-static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct sc_targets *t)
-{
-	struct scmp_arg_cmp a[2];
-	unsigned int n = 0;
-
-	switch (r->check) {
-	case ANY:
-		break;
-	case NO_EXEC:
-		a[n++] = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
-		break;
-	case MAYMOVE_ONLY:
-		a[n++] = SCMP_A3(SCMP_CMP_EQ, MREMAP_MAYMOVE);
-		break;
-	case OPEN_EXISTING:
-		/* Only the low 32 bits: the flags are an int. */
-		a[n++] = SCMP_A2(
-		    SCMP_CMP_MASKED_EQ,
-		    0xffffffffu & ~(unsigned)(O_ACCMODE | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), 0);
-		break;
-	case CLEAR_FLAGS:
-		a[n++] = SCMP_A1(SCMP_CMP_EQ, F_SETFL);
-		a[n++] = SCMP_A2(SCMP_CMP_EQ, 0);
-		break;
-	case PRCTL_GET_NAME:
-		a[n++] = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);
-		break;
-	case KICK_OWN_THREAD:
-		a[n++] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)t->pid);
-		a[n++] = SCMP_A2(SCMP_CMP_EQ, VCPU_KICK_SIGNAL);
-		break;
-	case FILES_UPDATE:
-		a[n++] = SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE);
-		break;
-	}
-	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, r->nr, n, a);
-}
-
-static int add_table(scmp_filter_ctx ctx, const struct sc_rule *r, size_t n,
-		     const struct sc_targets *t)
-{
-	size_t i;
-	int ret;
-
-	for (i = 0; i < n; i++) {
-		if ((t->features & r[i].need) != r[i].need)
-			continue;
-		ret = add_rule(ctx, &r[i], t);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int allow_ioctls(scmp_filter_ctx ctx, const int *fds, unsigned int nr_fds,
-			const unsigned long *req, size_t nr_req)
+/* fill_class - @n fds into @nr_slots slots from @first: the unused ones
+ * repeat the last fd, or with none at all are left as they are. */
+static int fill_class(uint32_t *val, unsigned int first, unsigned int nr_slots, const int *fds,
+		      unsigned int n)
 {
 	unsigned int i;
-	size_t j;
-	int ret;
 
-	for (i = 0; i < nr_fds; i++)
-		for (j = 0; j < nr_req; j++) {
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __NR_ioctl, 2,
-					       SCMP_A0(SCMP_CMP_EQ, fds[i]),
-					       SCMP_A1(SCMP_CMP_EQ, req[j]));
-			if (ret)
-				return ret;
-		}
+	if (n > nr_slots)
+		return -E2BIG;
+	for (i = 0; i < n; i++)
+		if (fds[i] < 0)
+			return -EINVAL;
+	for (i = 0; i < nr_slots && n; i++)
+		val[first + i] = (uint32_t)fds[i < n ? i : n - 1];
 	return 0;
 }
 
-/* vCPU threads: the run loop, and tap offloads set when a driver starts. */
-static int vcpu_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
+/* slot_values - what each placeholder becomes for @t; the slots of a
+ * class without an fd hold SC_FD_NEVER. */
+static int slot_values(const struct sc_targets *t, uint32_t *val)
 {
-	static const unsigned long run[] = {KVM_RUN};
-	static const unsigned long tap[] = {TUNSETOFFLOAD};
-	int ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, run, 1);
+	unsigned int i;
+	int ret;
 
-	return ret ? ret : allow_ioctls(ctx, t->tap_fds, t->nr_tap_fds, tap, 1);
-}
-
-/* The event loop: pause/resume (vmm/pause.c), the terminal at exit. */
-static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
-{
-	static const unsigned long vm_req[] = {KVM_GET_CLOCK, KVM_SET_CLOCK};
-	static const unsigned long vcpu_req[] = {KVM_KVMCLOCK_CTRL, KVM_GET_DEVICE_ATTR,
-						 KVM_SET_DEVICE_ATTR};
-	/* glibc's tcsetattr reads the settings back around the write. */
-	static const unsigned long tty_req[] = {TCGETS, TCSETS};
-	static const int stdin_fd[] = {STDIN_FILENO};
-	int ret = 0;
-
-	if (t->vm_fd >= 0)
-		ret = allow_ioctls(ctx, &t->vm_fd, 1, vm_req, 2);
-	if (!ret)
-		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req, 3);
-	if (!ret && (t->features & SC_F_TTY))
-		ret = allow_ioctls(ctx, stdin_fd, 1, tty_req, 2);
-	return ret;
-}
-
-static int add_kind_rules(scmp_filter_ctx ctx, enum sc_kind kind, const struct sc_targets *t)
-{
-	int ret = add_table(ctx, common_rules, sizeof(common_rules) / sizeof(common_rules[0]), t);
-
-	if (ret)
-		return ret;
-	switch (kind) {
-	case SC_API:
-		return add_table(ctx, api_rules, sizeof(api_rules) / sizeof(api_rules[0]), t);
-	case SC_VMM:
-		ret = add_table(ctx, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]), t);
-		return ret ? ret : vmm_fd_rules(ctx, t);
-	case SC_VCPU:
-		ret = add_table(ctx, vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]), t);
-		return ret ? ret : vcpu_fd_rules(ctx, t);
-	default:
+	if (t->pid < 0 || (t->nr_vcpu_fds && !t->vcpu_fds) || (t->nr_tap_fds && !t->tap_fds))
 		return -EINVAL;
-	}
+	for (i = 0; i < SC_NR_SLOTS; i++)
+		val[i] = SC_FD_NEVER;
+	val[SC_SLOT_PID] = (uint32_t)t->pid;
+	if (t->vm_fd >= 0)
+		val[SC_SLOT_VM] = (uint32_t)t->vm_fd;
+	if (t->features & SC_F_TTY)
+		val[SC_SLOT_TTY] = STDIN_FILENO;
+	ret = fill_class(val, SC_SLOT_VCPU0, MAX_VCPUS, t->vcpu_fds, t->nr_vcpu_fds);
+	return ret ? ret : fill_class(val, SC_SLOT_TAP0, CFG_MAX_NETS, t->tap_fds, t->nr_tap_fds);
 }
 
-/* export_prog - libseccomp 2.5 exports BPF only to an fd: use a memfd. */
-static int export_prog(scmp_filter_ctx ctx, struct sc_prog *out)
+/* copy_user - a --seccomp-filter program; an empty one (that kind of
+ * thread unfiltered, as in Firecracker) becomes "allow everything". */
+static int copy_user(const struct sc_prog *user, struct sc_prog *out, struct errbuf *e)
 {
-	struct stat st;
-	int fd, ret;
+	static const struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	const struct sock_filter *src = user->len ? user->insns : &allow;
+	unsigned int len = user->len ? user->len : 1;
 
-	fd = memfd_create("ember-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = seccomp_export_bpf(ctx, fd);
-	if (!ret && fstat(fd, &st) < 0)
-		ret = -errno;
-	if (!ret && (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
-		     st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS))
-		ret = -E2BIG;
-	if (!ret) {
-		out->insns = malloc(st.st_size);
-		if (!out->insns)
-			ret = -ENOMEM;
-	}
-	if (!ret && pread(fd, out->insns, st.st_size, 0) != st.st_size)
-		ret = -EIO;
-	if (!ret)
-		out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
-	else
-		sc_prog_free(out);
-	close(fd);
-	return ret;
+	out->insns = malloc(len * sizeof(*out->insns));
+	if (!out->insns)
+		return errf(e, -ENOMEM, "seccomp: out of memory for a filter");
+	memcpy(out->insns, src, len * sizeof(*out->insns));
+	out->len = (unsigned short)len;
+	return 0;
 }
 
 int sc_build(enum sc_kind kind, const struct sc_targets *t, struct sc_prog *out, struct errbuf *e)
 {
-	scmp_filter_ctx ctx;
+	uint32_t val[SC_NR_SLOTS];
+	const struct sc_template *tpl;
+	unsigned int i;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)kind >= SC_NR_KINDS)
 		return errf(e, -EINVAL, "seccomp: unknown thread kind %d", (int)kind);
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx)
-		return errf(e, -ENOMEM, "seccomp: cannot create a filter");
-	/* 32-bit (int 0x80) and x32 entry points: no handler, just die. */
-	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (!ret)
-		ret = add_kind_rules(ctx, kind, t);
-	if (ret) {
-		errf(e, ret, "seccomp: building the %s filter: %s", sc_kind_name(kind),
-		     strerror(-ret));
-		goto out;
-	}
-	ret = export_prog(ctx, out);
+	if (t->user)
+		return copy_user(&t->user[kind], out, e);
+	tpl = &sc_templates[kind];
+	ret = slot_values(t, val);
 	if (ret)
-		errf(e, ret, "seccomp: exporting the %s filter: %s", sc_kind_name(kind),
-		     strerror(-ret));
-out:
-	seccomp_release(ctx);
-	return ret;
+		return errf(e, ret, "seccomp: the %s filter cannot take these fds: %s",
+			    sc_kind_name(kind), strerror(-ret));
+	out->insns = malloc(tpl->len * sizeof(*out->insns));
+	if (!out->insns)
+		return errf(e, -ENOMEM, "seccomp: out of memory for the %s filter",
+			    sc_kind_name(kind));
+	memcpy(out->insns, tpl->insns, tpl->len * sizeof(*out->insns));
+	for (i = 0; i < tpl->nr_patches; i++)
+		out->insns[tpl->patches[i].insn].k = val[tpl->patches[i].slot];
+	for (i = 0; i < tpl->nr_gates; i++)
+		if ((t->features & tpl->gates[i].need) != tpl->gates[i].need)
+			out->insns[tpl->gates[i].insn].k = SC_NR_NEVER;
+	out->len = tpl->len;
+	return 0;
 }
 
 int sc_install(const struct sc_prog *p)

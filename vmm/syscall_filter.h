@@ -14,15 +14,19 @@
  * mprotect never with PROT_EXEC, mremap never to a fixed address, openat
  * only without O_CREAT and friends, tgkill only to this process with the
  * kick signal, io_uring_register only to swap a drive's file; no call that
- * takes a path besides that openat. Rules a configuration does not need
+ * takes a path besides that openat. At most MAX_VCPUS vCPU and CFG_MAX_NETS
+ * tap fds. Rules a configuration does not need
  * (the block engine it does not use, net without a tap...) are left out.
  * Everything else traps: the SIGSYS handler logs which call it was and the
  * process dies with SIGSYS.
  *
- * The filters are compiled with libseccomp on the main thread (sc_build),
- * before the first guest instruction; each thread then installs its own
- * with a single seccomp(2) call (sc_install), which allocates nothing, so
- * vCPU threads never touch the heap for it. Installing is per thread, not
+ * The rules are one table (syscall_rules.c), compiled with libseccomp
+ * when ember is built (tools/seccomp_gen.c); ember itself does not carry
+ * libseccomp. sc_build copies a kind's program on the main thread, before
+ * the first guest instruction, and writes in the pid, the fds and which
+ * features' rules are on; each thread then installs its own with a single
+ * seccomp(2) call (sc_install), which allocates nothing, so vCPU threads
+ * never touch the heap for it. Installing is per thread, not
  * per process: a thread keeps the filter it installed, and threads it
  * creates afterwards inherit it (ember creates none after the guest runs).
  */
@@ -45,8 +49,15 @@ enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 #define SC_F_DRIVE_SWAP (1u << 3) /* PATCH /drives possible: an API and a drive */
 #define SC_F_UART_POLL	(1u << 4) /* the console output may block: the UART polls it */
 #define SC_F_TTY	(1u << 5) /* stdin is a terminal ember restores at exit */
-#define SC_F_BLK	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev) \
-				   */
+#define SC_F_BLK                                                                                   \
+	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev)           \
+		   */
+
+/* A compiled classic BPF program. */
+struct sc_prog {
+	struct sock_filter *insns;
+	unsigned short len;
+};
 
 /* What the argument checks pin down, and the features in use. Unused fds
  * are -1, empty lists 0. */
@@ -58,12 +69,9 @@ struct sc_targets {
 	const int *tap_fds; /* TUNSETOFFLOAD when a driver starts a net device */
 	unsigned int nr_tap_fds;
 	unsigned int features; /* SC_F_* */
-};
-
-/* A compiled classic BPF program. */
-struct sc_prog {
-	struct sock_filter *insns;
-	unsigned short len;
+	/* --seccomp-filter: the user's programs by kind, used as they are
+	 * instead of ember's (an empty one: allow everything); NULL: ember's. */
+	const struct sc_prog *user;
 };
 
 /* sc_build - compile the filter of @kind for @t into @out (heap memory,

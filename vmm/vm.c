@@ -317,8 +317,10 @@ void vm_destroy(struct vm *vm)
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);
-	for (i = 0; i < SC_NR_KINDS; i++)
+	for (i = 0; i < SC_NR_KINDS; i++) {
 		sc_prog_free(&vm->seccomp[i]);
+		sc_prog_free(&vm->seccomp_user[i]);
+	}
 	/* The logger is about to go; the filters stay until the process ends. */
 	sc_sigsys_forget();
 	log_close(&vm->log);

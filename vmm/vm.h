@@ -68,6 +68,9 @@ struct vm {
 	 * on this thread; all empty with --no-seccomp. */
 	bool seccomp_on;
 	struct sc_prog seccomp[SC_NR_KINDS];
+	/* --seccomp-filter: the user's programs, seccomp_user_on once loaded. */
+	bool seccomp_user_on;
+	struct sc_prog seccomp_user[SC_NR_KINDS];
 	bool loop_filtered; /* the event loop (this thread) is filtered */
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "trim.h"
 #include "vm.h"
 
 void vm_request_exit(struct vm *vm, int status)
@@ -68,6 +69,7 @@ static int build_filters(struct vm *vm)
 	    .nr_vcpu_fds = vm->nr_vcpus_created,
 	    .tap_fds = tap_fds,
 	    .nr_tap_fds = devices_tap_fds(vm->devices, tap_fds, CFG_MAX_NETS),
+	    .user = vm->seccomp_user_on ? vm->seccomp_user : NULL,
 	};
 	struct errbuf e = {""};
 	unsigned int i;
@@ -119,6 +121,7 @@ static int start_confined(struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
+	unsigned long trimmed;
 	unsigned int i;
 	int ret;
 
@@ -135,6 +138,9 @@ int vm_start(struct vm *vm)
 		vcpu_resume(&vm->vcpu[i]);
 	console_connect(&vm->console, &vm->uart);
 	vm->started = true;
+	/* Start-up is over: its code and freed heap need not stay mapped. */
+	trimmed = trim_startup();
+	log_debug(&vm->log, "start-up trimmed: %lu KiB of the binary unmapped", trimmed);
 	return 0;
 }
 

@@ -165,6 +165,9 @@ static void bad_values(void **state)
 {
 	const struct bad cases[] = {
 	    BAD("--no-api needs --config-file", "--no-api"),
+	    BAD("--no-seccomp and --seccomp-filter cannot be used together", "--no-seccomp",
+		"--seccomp-filter", "/f"),
+	    BAD("--seccomp-filter: needs a value", "--seccomp-filter"),
 	    BAD("unknown flag \"--bogus\"", "--bogus"),
 	    BAD("unknown flag \"--api\"", "--api=/x"),
 	    BAD("unknown flag \"--api-sockx\"", "--api-sockx", "/x"),
