@@ -15,7 +15,7 @@
 
 CC      ?= gcc
 BUILD   := build
-VERSION := 0.1.0
+VERSION := 1.0.0
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g

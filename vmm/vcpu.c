@@ -404,7 +404,7 @@ static int confine(struct vcpu *v)
 	char name[16];
 	int ret = 0;
 
-	snprintf(name, sizeof(name), "ember_vcpu%u", v->index);
+	snprintf(name, sizeof(name), "fc_vcpu %u", v->index);
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 	if (filter->insns)
 		ret = sc_install(filter);
