@@ -118,9 +118,10 @@ $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
 deps:
 	@bash .ci/install-deps.sh
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/ember $(BUILD)/ember-jailer
 	@bash tests/run-unit.sh $(UNIT_BIN)
 	@bash perf/test-vmmstat.sh
+	@bash tests/unit/dropin.sh $(BUILD)/ember $(BUILD)/ember-jailer
 
 guest: $(BUILD)/ember
 	@bash guest-kernel-config/build.sh

@@ -142,12 +142,13 @@ static int setup(struct ember *m, const struct cli_opts *o)
 		log_error(&vm->log, "setting up the event loop: %s", strerror(-ret));
 		return EMBER_EXIT_UNEXPECTED;
 	}
+	/* Set before controller_setup writes the first line. */
+	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_US, m->startup_us);
+	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
 	if (controller_setup(&m->ctl, &e)) {
 		log_error(&vm->log, "%s", e.msg);
 		return EMBER_EXIT_BAD_CONFIG;
 	}
-	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_US, m->startup_us);
-	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
 	if (confine_setup(vm, m->listen_fd >= 0, &e)) {
 		log_error(&vm->log, "%s", e.msg);
 		return EMBER_EXIT_UNEXPECTED;
