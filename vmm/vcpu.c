@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bootparams.h"
+#include "cpu_template.h"
 #include "test_hook.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -195,9 +196,15 @@ static int set_lapic(struct vcpu *v)
 static int set_cpuid(struct vm *vm, struct vcpu *v)
 {
 	struct cpuid_table *t = &vm->cpuid;
+	struct errbuf e = {""};
 	int ret;
 
 	memcpy(t, &vm->kvm.supported, sizeof(*t));
+	ret = cpu_template_apply(vm->cfg.machine.cpu_template, t, &e);
+	if (ret) {
+		log_error(&vm->log, "Failed to get CPU template: %s", e.msg);
+		return ret;
+	}
 	ret = cpuid_normalize(t, v->index, vm->nr_vcpus, vm->cfg.machine.smt);
 	if (ret)
 		return ret;
