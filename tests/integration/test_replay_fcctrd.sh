@@ -13,10 +13,10 @@
 # Still blocking firecracker-containerd (left out of the replay): PUT /vsock
 # {guest_cid: 0, uds_path, vsock_id: "agent_api"} and the agent's ttrpc over
 # hybrid vsock (CONNECT 10789, stdio ports from 11000), which is also how it
-# stops the VM; "cpu_template": "T2", its default on Intel hosts (the replay
-# uses the documented workaround, "cpu_template": "" in the runtime config,
-# which leaves the field out); network interfaces go through CNI (covered
-# by test_net).
+# stops the VM. Its default "cpu_template": "T2" (Intel hosts) is accepted
+# now (test_dropin_cpu_template); the replay leaves the field out, as the
+# runtime does on other hosts or with "cpu_template": "". Network interfaces
+# go through CNI (covered by test_net).
 # timeout: 300
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
