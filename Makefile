@@ -16,7 +16,7 @@
 
 CC      ?= gcc
 BUILD   := build
-VERSION := 0.1.0
+VERSION := 1.0.0
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -142,10 +142,11 @@ $(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vm
 deps:
 	@bash .ci/install-deps.sh
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/ember $(BUILD)/ember-jailer
 	@bash tests/run-unit.sh $(UNIT_BIN)
 	@OBJDIR=$(BUILD)/asan bash tests/check-layering.sh
 	@bash perf/test-vmmstat.sh
+	@bash tests/unit/dropin.sh $(BUILD)/ember $(BUILD)/ember-jailer
 
 guest: $(BUILD)/ember
 	@bash guest-kernel-config/build.sh

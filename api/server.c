@@ -353,7 +353,7 @@ static void *api_thread(void *arg)
 
 	/* Named by itself: naming another thread goes through /proc, which a
 	 * jail does not have. */
-	prctl(PR_SET_NAME, "ember_api", 0, 0, 0);
+	prctl(PR_SET_NAME, "fc_api", 0, 0, 0);
 	if (filter->insns)
 		ret = sc_install(filter);
 	pthread_mutex_lock(&s->lock);

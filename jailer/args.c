@@ -67,8 +67,9 @@ static const char usage[] =
     "Options (\"--flag value\" or \"--flag=value\"):\n"
     "  --id ID                  microVM id, 1-64 chars of [A-Za-z0-9-]\n"
     "  --exec-file PATH         the ember binary (statically linked)\n"
-    "  --uid UID, --gid GID     numeric ids to run as (not 0)\n"
-    "  --chroot-base-dir DIR    existing, root-owned (default " JAIL_DEFAULT_BASE ")\n"
+    "  --uid UID, --gid GID     numeric ids to run as (0 works, but ember then\n"
+    "                           keeps root's file access: see SECURITY.md)\n"
+    "  --chroot-base-dir DIR    root-owned, created if missing (default " JAIL_DEFAULT_BASE ")\n"
     "  --netns PATH             join this network namespace (e.g. /run/netns/NAME)\n"
     "  --daemonize              detach: new session, stdio on /dev/null\n"
     "  --new-pid-ns             ember runs as PID 1 of a new PID namespace\n"
@@ -157,21 +158,17 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 /*
- * parse_xid - a numeric uid or gid. 0 would leave ember root (or in the root
- * group), and (uint32_t)-1 means "unchanged" to setresuid.
+ * parse_xid - a numeric uid or gid. (uint32_t)-1 means "unchanged" to
+ * setresuid. 0 is accepted because Kata Containers passes it (main.c warns:
+ * ember then keeps root's identity, though no capabilities; SECURITY.md).
  */
 static int parse_xid(const char *flag, const char *s, uint32_t *out, struct errbuf *e)
 {
 	uint64_t v;
 
 	if (parse_u64(s, &v) || v >= UINT32_MAX)
-		return errf(e, -EINVAL, "--%s: must be a number from 1 to %u, got \"%s\"", flag,
+		return errf(e, -EINVAL, "--%s: must be a number from 0 to %u, got \"%s\"", flag,
 			    UINT32_MAX - 1, s);
-	if (!v)
-		return errf(e, -EINVAL,
-			    "--%s: 0 would leave ember with root's identity; use an "
-			    "unprivileged id",
-			    flag);
 	*out = (uint32_t)v;
 	return 0;
 }

@@ -32,6 +32,7 @@ void jail_init(struct jail *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->fs.exec_fd = j->fs.base_fd = j->fs.exec_dir_fd = j->fs.id_fd = j->fs.root_fd = -1;
+	j->fs.base_anc_fd = -1;
 	j->cg.mount_fd = j->cg.parent_fd = j->cg.self_fd = j->cg.orig_procs_fd = -1;
 	j->cg.made_parent_from = -1;
 	j->netns_fd = j->devnull_fd = j->report_fd = -1;
@@ -41,6 +42,7 @@ void jail_close(struct jail *j)
 {
 	close_fd(&j->fs.exec_fd);
 	close_fd(&j->fs.base_fd);
+	close_fd(&j->fs.base_anc_fd);
 	close_fd(&j->fs.exec_dir_fd);
 	close_fd(&j->fs.id_fd);
 	close_fd(&j->fs.root_fd);
@@ -55,67 +57,108 @@ void jail_close(struct jail *j)
 /*
  * check_mount_flags - ember is exec'd from the jail and opens its device
  * nodes there: a noexec or nodev mount would only fail once the jail is
- * built (after the privilege drop, for exec).
+ * built (after the privilege drop, for exec). @fd is the deepest directory
+ * of the jail path that exists: a jail root the caller prepared and
+ * bind-mounted exec and dev over a noexec/nodev base (Kata Containers does
+ * this under /run/vc) is fine; the base's own flags do not matter then.
  */
-static int check_mount_flags(int fd, const char *b, struct errbuf *e)
+static int check_mount_flags(int fd, const char *path, struct errbuf *e)
 {
 	struct statvfs sv;
 
 	if (fstatvfs(fd, &sv))
-		return errf(e, -errno, "--chroot-base-dir %s: %s", b, strerror(errno));
+		return errf(e, -errno, "%s: %s", path, strerror(errno));
 	if (sv.f_flag & ST_NOEXEC)
 		return errf(e, -EPERM,
-			    "--chroot-base-dir %s: on a noexec mount, ember could not "
-			    "be started from the jail",
-			    b);
+			    "%s is on a noexec mount: ember could not be started from the "
+			    "jail (bind-mount the jail root over itself without noexec)",
+			    path);
 	if (sv.f_flag & ST_NODEV)
 		return errf(e, -EPERM,
-			    "--chroot-base-dir %s: on a nodev mount, /dev/kvm in the "
-			    "jail would not open",
-			    b);
+			    "%s is on a nodev mount: /dev/kvm in the jail would not open "
+			    "(bind-mount the jail root over itself without nodev)",
+			    path);
+	return 0;
+}
+
+/* root_only - @fd is a directory owned by root and writable by root only. */
+static bool root_only(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * open_missing_base - the base directory does not exist: ember-jailer
+ * creates it, as Firecracker's jailer does (jail_fs_create). Now, only its
+ * deepest existing ancestor is checked and kept open: it must be root's
+ * alone, or someone else could create the missing part first.
+ */
+static int open_missing_base(struct jail *j, const char *b, struct errbuf *e)
+{
+	char anc[JAIL_BASE_MAX + 1];
+	char *slash;
+	int fd;
+
+	snprintf(anc, sizeof(anc), "%s", b);
+	for (;;) {
+		slash = strrchr(anc, '/');
+		if (!slash)
+			return errf(e, -ENOENT, "--chroot-base-dir %s does not exist", b);
+		slash[slash == anc] = '\0'; /* "/x" -> "/" */
+		fd = open(anc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+		if (errno != ENOENT)
+			return errf(e, -errno, "--chroot-base-dir %s: %s: %s", b, anc,
+				    strerror(errno));
+	}
+	if (!root_only(fd)) {
+		close(fd);
+		return errf(e, -EPERM,
+			    "--chroot-base-dir %s does not exist, and %s, where it would be "
+			    "created, is not a directory owned by and writable by root only",
+			    b, anc);
+	}
+	j->fs.base_anc_fd = fd;
+	j->fs.base_anc_len = strlen(anc);
 	return 0;
 }
 
 /*
- * jail_check_base - the base directory exists and only root can change it:
- * anyone else who can write there could swap a jail's directories for
- * symlinks between the checks and their use.
+ * jail_check_base - the base directory exists (or can be created) and only
+ * root can change it: anyone else who can write there could swap a jail's
+ * directories for symlinks between the checks and their use.
  */
 int jail_check_base(struct jail *j, struct errbuf *e)
 {
 	const char *b = j->opts.base_dir;
 	size_t blen = strlen(b);
-	struct stat st;
-	int fd, n, ret;
+	int fd = -1, n, ret;
 
 	fd = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return errf(
-			    e, -ENOENT,
-			    "--chroot-base-dir %s does not exist (create it, owned by root, "
-			    "mode 0755)",
-			    b);
+	if (fd < 0 && errno != ENOENT)
 		return errf(e, -errno, "--chroot-base-dir %s: %s", b, strerror(errno));
-	}
-	if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	if (fd < 0) {
+		ret = open_missing_base(j, b, e);
+		if (ret)
+			return ret;
+	} else if (!root_only(fd)) {
 		close(fd);
 		return errf(e, -EPERM,
 			    "--chroot-base-dir %s: must be owned by root and writable by root "
 			    "only (another user could replace the jail's directories)",
 			    b);
 	}
-	ret = check_mount_flags(fd, b, e);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
 	while (blen && b[blen - 1] == '/')
 		blen--;
 	n = snprintf(j->fs.root_path, sizeof(j->fs.root_path), "%.*s/%s/%s/root", (int)blen, b,
 		     j->opts.exec_name, j->opts.id);
 	if (n < 0 || (size_t)n >= sizeof(j->fs.root_path)) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return errf(e, -ENAMETOOLONG, "--chroot-base-dir %s: the jail path is too long", b);
 	}
 	/* jail_dir: the same without "/root". */
@@ -156,7 +199,8 @@ int jail_check_exec_file(struct jail *j, struct errbuf *e)
  * A directory prepared by the caller must be root's alone, like the base:
  * whoever else could write there could plant files in the jail.
  */
-static int probe_dir(int dirfd, const char *name, const char *path, bool *exists, struct errbuf *e)
+static int probe_dir(int dirfd, const char *name, const char *parent, bool *exists,
+		     struct errbuf *e)
 {
 	struct stat st;
 
@@ -164,12 +208,13 @@ static int probe_dir(int dirfd, const char *name, const char *path, bool *exists
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		if (errno == ENOENT)
 			return 0;
-		return errf(e, -errno, "%s: %s", path, strerror(errno));
+		return errf(e, -errno, "%s/%s: %s", parent, name, strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
-		return errf(e, -ENOTDIR, "%s exists and is not a directory", path);
+		return errf(e, -ENOTDIR, "%s/%s exists and is not a directory", parent, name);
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return errf(e, -EPERM, "%s must be owned by root and writable by root only", path);
+		return errf(e, -EPERM, "%s/%s must be owned by root and writable by root only",
+			    parent, name);
 	*exists = true;
 	return 0;
 }
@@ -186,7 +231,9 @@ static int open_level(int dirfd, const char *name, const char *path, struct errb
 
 /*
  * check_root_free - a prepared root may hold the microVM's files, but not
- * what the jailer puts there: that would be a jail set up before.
+ * what the jailer puts there: that would be a jail set up before. A /run
+ * directory is the exception: Kata Containers creates it before it starts
+ * the jailer (jail_fs_devices then gives it to the jailed uid:gid).
  */
 static int check_root_free(struct jail *j, int root_fd, struct errbuf *e)
 {
@@ -197,11 +244,14 @@ static int check_root_free(struct jail *j, int root_fd, struct errbuf *e)
 
 	snprintf(pidname, sizeof(pidname), "%s.pid", j->opts.exec_name);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!fstatat(root_fd, names[i], &st, AT_SYMLINK_NOFOLLOW))
+		if (!fstatat(root_fd, names[i], &st, AT_SYMLINK_NOFOLLOW)) {
+			if (!strcmp(names[i], "run") && S_ISDIR(st.st_mode))
+				continue;
 			return errf(e, -EEXIST,
 				    "jail %s already exists: %s/%s is there (a jail is set up "
 				    "once; remove its directory first)",
 				    j->opts.id, j->fs.root_path, names[i]);
+		}
 		if (errno != ENOENT)
 			return errf(e, -errno, "%s/%s: %s", j->fs.root_path, names[i],
 				    strerror(errno));
@@ -214,15 +264,17 @@ int jail_check_taken(struct jail *j, struct errbuf *e)
 	const char *levels[] = {j->opts.exec_name, j->opts.id, "root"};
 	char path[PATH_MAX];
 	int fd = j->fs.base_fd, next, ret = 0;
-	bool exists;
+	bool exists = true;
 	size_t i;
 
+	if (fd < 0) /* the base is created later: nothing below it exists */
+		return check_mount_flags(j->fs.base_anc_fd, j->opts.base_dir, e);
 	snprintf(path, sizeof(path), "%s", j->opts.base_dir);
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", levels[i]);
 		ret = probe_dir(fd, levels[i], path, &exists, e);
 		if (ret || !exists)
 			break;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", levels[i]);
 		next = open_level(fd, levels[i], path, e);
 		if (fd != j->fs.base_fd)
 			close(fd);
@@ -232,6 +284,9 @@ int jail_check_taken(struct jail *j, struct errbuf *e)
 		if (i == 2)
 			ret = check_root_free(j, fd, e);
 	}
+	/* fd: the deepest level that exists, where the rest will be made. */
+	if (!ret)
+		ret = check_mount_flags(fd, path, e);
 	if (fd != j->fs.base_fd)
 		close(fd);
 	return ret;

@@ -9,6 +9,7 @@
  * directories), which is what lets a late failure clean up.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,8 @@
 
 void jail_fs_close(struct jail_fs *fs)
 {
-	int *fds[] = {&fs->exec_fd, &fs->base_fd, &fs->exec_dir_fd, &fs->id_fd, &fs->root_fd};
+	int *fds[] = {&fs->exec_fd,	&fs->base_fd, &fs->base_anc_fd,
+		      &fs->exec_dir_fd, &fs->id_fd,   &fs->root_fd};
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -121,12 +123,60 @@ static int copy_exec(struct jail *j, struct errbuf *e)
 	return 0;
 }
 
+/*
+ * create_base - a missing --chroot-base-dir, made below the ancestor that
+ * jail_check_base checked (root's alone), one level at a time with
+ * O_NOFOLLOW, 0755. It is kept when a later step fails, as Firecracker's
+ * jailer keeps it: other jails may come to share it.
+ */
+static int create_base(struct jail *j, struct errbuf *e)
+{
+	const char *p = j->opts.base_dir + j->fs.base_anc_len;
+	char name[NAME_MAX + 1];
+	int fd = dup(j->fs.base_anc_fd), next;
+	size_t n;
+
+	if (fd < 0)
+		return errf(e, -errno, "dup: %s", strerror(errno));
+	while (*p) {
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if (n > NAME_MAX) {
+			close(fd);
+			return errf(e, -ENAMETOOLONG, "--chroot-base-dir: a component is too long");
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		if (mkdirat(fd, name, 0755) && errno != EEXIST) {
+			close(fd);
+			return errf(e, -errno, "creating --chroot-base-dir %s: %s",
+				    j->opts.base_dir, strerror(errno));
+		}
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return errf(e, -errno, "opening --chroot-base-dir %s: %s", j->opts.base_dir,
+				    strerror(errno));
+		fd = next;
+	}
+	j->fs.base_fd = fd;
+	return 0;
+}
+
 int jail_fs_create(struct jail *j, struct errbuf *e)
 {
 	struct jail_fs *fs = &j->fs;
 	char path[PATH_MAX];
 	int ret;
 
+	if (fs->base_fd < 0) {
+		ret = create_base(j, e);
+		if (ret)
+			return ret;
+	}
 	snprintf(path, sizeof(path), "%s/%s", j->opts.base_dir, j->opts.exec_name);
 	ret = level(fs->base_fd, j->opts.exec_name, &fs->made_exec_dir, &fs->exec_dir_fd, path, e);
 	if (ret)
@@ -161,9 +211,27 @@ static int dir(struct jail *j, const char *name, mode_t mode, bool *made, struct
 	return 0;
 }
 
+/* run_dir - /run, or the /run the caller prepared (a directory: checked by
+ * check_root_free, and again here without following a symlink). */
+static int run_dir(struct jail *j, struct errbuf *e)
+{
+	struct stat st;
+
+	if (!mkdirat(j->fs.root_fd, "run", 0700)) {
+		j->fs.made_run = true;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return errf(e, -errno, "mkdir /run in the jail: %s", strerror(errno));
+	if (fstatat(j->fs.root_fd, "run", &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+		return errf(e, -ENOTDIR, "/run in the jail exists and is not a directory");
+	return 0;
+}
+
 /*
  * jail_fs_devices - /dev with exactly /dev/kvm and /dev/net/tun, and /run
- * (owned by the jailed uid, for the API socket). No /dev/urandom: ember
+ * (owned by the jailed uid:gid, for the API socket; a /run the caller made
+ * is kept and given to that uid:gid). No /dev/urandom: ember
  * needs no randomness today, and getrandom(2) needs no device node.
  */
 int jail_fs_devices(struct jail *j, struct errbuf *e)
@@ -179,7 +247,7 @@ int jail_fs_devices(struct jail *j, struct errbuf *e)
 	if (!ret)
 		ret = node(j, "dev/net/tun", JAIL_TUN_MAJOR, JAIL_TUN_MINOR, &fs->made_tun, e);
 	if (!ret)
-		ret = dir(j, "run", 0700, &fs->made_run, e);
+		ret = run_dir(j, e);
 	if (!ret && fchownat(fs->root_fd, "run", j->opts.uid, j->opts.gid, AT_SYMLINK_NOFOLLOW))
 		ret = errf(e, -errno, "chown /run in the jail: %s", strerror(errno));
 	return ret;

@@ -13,7 +13,9 @@
  * file in, join the netns, set rlimits, create and join the cgroup, enter a
  * new mount namespace and pivot_root into the jail, create /dev/kvm and
  * /dev/net/tun, daemonize, optionally start a new PID namespace, drop to
- * uid/gid with no capabilities and no_new_privs, exec /<exec-name>.
+ * uid/gid with no capabilities and no_new_privs, exec /<exec-name> with
+ * Firecracker's jailer's --start-time-us/--start-time-cpu-us/
+ * --parent-cpu-time-us (struct jail_times) after --id.
  * Anything created before a failure is removed again (struct jail records it).
  */
 #ifndef EMBER_JAILER_H
@@ -25,6 +27,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -83,13 +86,28 @@ struct jail_opts {
 struct jail_fs {
 	char jail_dir[PATH_MAX]; /* <base>/<exec-name>/<id> */
 	char root_path[PATH_MAX];
-	int exec_fd; /* --exec-file, opened once: checked and copied from the same inode */
-	int base_fd;
-	int exec_dir_fd; /* <base>/<exec-name> */
+	int exec_fd;	     /* --exec-file, opened once: checked and copied from the same inode */
+	int base_fd;	     /* -1 until created when --chroot-base-dir is missing */
+	int base_anc_fd;     /* then: its deepest existing ancestor, checked */
+	size_t base_anc_len; /* length of that ancestor's path in base_dir */
+	int exec_dir_fd;     /* <base>/<exec-name> */
 	int id_fd;
 	int root_fd;
 	bool made_exec_dir, made_id_dir, made_root;
 	bool made_bin, made_pid, made_dev, made_dev_net, made_kvm, made_tun, made_run;
+};
+
+/*
+ * What ember's api_server.process_startup_time_* metrics count from, as
+ * Firecracker's jailer passes it: CLOCK_MONOTONIC and this process's CPU
+ * time when the jailer started, and the CPU time of the processes forked
+ * away from since (each one's own clock at its fork; the child's restarts
+ * at 0). ember computes its CPU figure as now - start_cpu + parent_cpu.
+ */
+struct jail_times {
+	uint64_t start_us;
+	uint64_t start_cpu_us;
+	uint64_t parent_cpu_us;
 };
 
 /* The cgroup v2 side: <mount>/<parent>/<id>. */
@@ -111,6 +129,7 @@ struct jail {
 	struct jail_opts opts;
 	struct jail_fs fs;
 	struct jail_cg cg;
+	struct jail_times times;
 	int netns_fd;
 	int devnull_fd; /* --daemonize: opened before the jail hides /dev/null */
 	/*
@@ -171,8 +190,13 @@ int jail_set_rlimits(const struct jail_opts *o, struct errbuf *e);
 int jail_daemonize(struct jail *j, int *exit_status, struct errbuf *e);
 int jail_pid_ns(struct jail *j, int *exit_status, struct errbuf *e);
 int jail_drop_privileges(uid_t uid, gid_t gid, struct errbuf *e);
-int jail_build_argv(const struct jail_opts *o, char *path, size_t path_len, char **argv, size_t max,
-		    struct errbuf *e);
+uint64_t jail_clock_us(clockid_t clk);
+pid_t jail_fork(struct jail *j);
+
+/* priv.c - jail_build_argv: @nums holds the three numbers' text (3 x 24). */
+#define JAIL_ARGV_EXTRA 10 /* exec name, --id ID, three flags with values, NULL */
+int jail_build_argv(const struct jail_opts *o, const struct jail_times *t, char *path,
+		    size_t path_len, char (*nums)[24], char **argv, size_t max, struct errbuf *e);
 int jail_exec(struct jail *j, struct errbuf *e);
 
 #endif

@@ -81,6 +81,8 @@ int main(int argc, char *argv[])
 	int ret, status = JAIL_EXIT_SETUP;
 
 	jail_init(&j);
+	j.times.start_us = jail_clock_us(CLOCK_MONOTONIC);
+	j.times.start_cpu_us = jail_clock_us(CLOCK_PROCESS_CPUTIME_ID);
 	if (jail_sanitize(&e)) {
 		fprintf(stderr, "ember-jailer: %s\n", e.msg);
 		return JAIL_EXIT_SETUP;
@@ -102,6 +104,15 @@ int main(int argc, char *argv[])
 				"namespaces and cgroups, then drops to --uid/--gid)\n");
 		return JAIL_EXIT_ARGS;
 	}
+	if (!j.opts.uid || !j.opts.gid)
+		fprintf(stderr,
+			"ember-jailer: warning: --uid %u --gid %u: ember keeps root's %s in the "
+			"jail (no capabilities, but file access as root: a weaker setting, see "
+			"SECURITY.md)\n",
+			(unsigned int)j.opts.uid, (unsigned int)j.opts.gid,
+			!j.opts.uid && !j.opts.gid ? "user and group"
+			: !j.opts.uid		   ? "user"
+						   : "group");
 	if (jail_check_all(&j, &e)) {
 		fprintf(stderr, "ember-jailer: %s\n", e.msg);
 		jail_close(&j);

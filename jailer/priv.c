@@ -8,11 +8,14 @@
  * PR_SET_KEEPCAPS) clears the permitted, effective and ambient sets; the
  * inheritable set survives it, so capset clears that explicitly. With the
  * bounding set empty and no_new_privs set, no later exec can give anything
- * back (no set-user-ID, no file capabilities).
+ * back (no set-user-ID, no file capabilities). With --uid 0 (Kata passes
+ * it) the ids stay root's but the capability sets are emptied all the same
+ * and SECBIT_NOROOT is locked on.
  */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +87,10 @@ int jail_drop_privileges(uid_t uid, gid_t gid, struct errbuf *e)
 	ret = drop_bounding(e);
 	if (ret)
 		return ret;
+	/* Staying uid 0: the kernel must not hand root capabilities back on
+	 * exec (the empty bounding set already ensures it; this says so). */
+	if (!uid && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0))
+		return errf(e, -errno, "PR_SET_SECUREBITS: %s", strerror(errno));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
 		return errf(e, -errno, "clearing ambient capabilities: %s", strerror(errno));
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
@@ -100,21 +107,30 @@ int jail_drop_privileges(uid_t uid, gid_t gid, struct errbuf *e)
 
 /*
  * jail_build_argv - "/<exec-name>" in @path, and its argv: the exec name,
- * "--id ID", then the arguments given after "--".
+ * "--id ID", the three start-time flags Firecracker's jailer passes (their
+ * text in @nums), then the arguments given after "--".
  */
-int jail_build_argv(const struct jail_opts *o, char *path, size_t path_len, char **argv, size_t max,
-		    struct errbuf *e)
+int jail_build_argv(const struct jail_opts *o, const struct jail_times *t, char *path,
+		    size_t path_len, char (*nums)[24], char **argv, size_t max, struct errbuf *e)
 {
+	static const char *const flag[3] = {"--start-time-us", "--start-time-cpu-us",
+					    "--parent-cpu-time-us"};
+	const uint64_t val[3] = {t->start_us, t->start_cpu_us, t->parent_cpu_us};
 	size_t n = 0;
 	int i;
 
-	if ((size_t)o->ember_argc + 4 > max)
+	if ((size_t)o->ember_argc + JAIL_ARGV_EXTRA > max)
 		return errf(e, -E2BIG, "too many arguments for ember");
 	if ((size_t)snprintf(path, path_len, "/%s", o->exec_name) >= path_len)
 		return errf(e, -ENAMETOOLONG, "exec file name too long");
 	argv[n++] = (char *)o->exec_name;
 	argv[n++] = "--id";
 	argv[n++] = (char *)o->id;
+	for (i = 0; i < 3; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "%llu", (unsigned long long)val[i]);
+		argv[n++] = (char *)flag[i];
+		argv[n++] = nums[i];
+	}
 	for (i = 0; i < o->ember_argc; i++)
 		argv[n++] = o->ember_argv[i];
 	argv[n] = NULL;
@@ -129,12 +145,13 @@ int jail_build_argv(const struct jail_opts *o, char *path, size_t path_len, char
 int jail_exec(struct jail *j, struct errbuf *e)
 {
 	char path[JAIL_EXEC_NAME_MAX + 2];
-	char *argv[JAIL_MAX_EMBER_ARGS + 4];
+	char *argv[JAIL_MAX_EMBER_ARGS + JAIL_ARGV_EXTRA];
+	char nums[3][24];
 	char *envp[] = {NULL};
 	int ret;
 
-	ret =
-	    jail_build_argv(&j->opts, path, sizeof(path), argv, sizeof(argv) / sizeof(argv[0]), e);
+	ret = jail_build_argv(&j->opts, &j->times, path, sizeof(path), nums, argv,
+			      sizeof(argv) / sizeof(argv[0]), e);
 	if (ret)
 		return ret;
 	umask(077);

@@ -18,9 +18,31 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jailer.h"
+
+uint64_t jail_clock_us(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* jail_fork - fork(); the child adds the CPU time the parent used so far
+ * to times.parent_cpu_us (its own CPU clock restarts at 0). */
+pid_t jail_fork(struct jail *j)
+{
+	uint64_t used = jail_clock_us(CLOCK_PROCESS_CPUTIME_ID);
+	pid_t pid = fork();
+
+	if (!pid)
+		j->times.parent_cpu_us += used;
+	return pid;
+}
 
 /*
  * jail_sanitize - nothing inherited reaches the jail: fds beyond stdio are
@@ -128,7 +150,7 @@ int jail_daemonize(struct jail *j, int *status, struct errbuf *e)
 	if (pipe2(p, O_CLOEXEC))
 		return errf(e, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
-	pid = fork();
+	pid = jail_fork(j);
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
@@ -148,7 +170,7 @@ int jail_daemonize(struct jail *j, int *status, struct errbuf *e)
 	j->report_fd = p[1];
 	if (setsid() < 0)
 		return errf(e, -errno, "setsid: %s", strerror(errno));
-	pid = fork();
+	pid = jail_fork(j);
 	if (pid < 0)
 		return errf(e, -errno, "fork: %s", strerror(errno));
 	if (pid) {
@@ -260,7 +282,7 @@ int jail_pid_ns(struct jail *j, int *status, struct errbuf *e)
 	forward_set(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	fflush(NULL);
-	pid = fork();
+	pid = jail_fork(j);
 	if (!pid) {
 		close(p[0]);
 		pid_ns_child(j, p[1], &old);

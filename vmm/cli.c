@@ -17,6 +17,7 @@ enum opt_kind {
 	OPT_ID,	   /* const char *, 1..64 of [A-Za-z0-9-] */
 	OPT_LEVEL, /* enum log_level, sets level_set */
 	OPT_SIZE,  /* uint64_t > 0 */
+	OPT_U64,   /* struct cli_u64, any value */
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -44,6 +45,9 @@ static const struct opt opts[] = {
     {"serial-out", OPT_STR, O(serial_out)},
     {"no-seccomp", OPT_FLAG, O(no_seccomp)},
     {"seccomp-filter", OPT_STR, O(seccomp_filter)},
+    {"start-time-us", OPT_U64, O(start_time_us)},
+    {"start-time-cpu-us", OPT_U64, O(start_time_cpu_us)},
+    {"parent-cpu-time-us", OPT_U64, O(parent_cpu_time_us)},
     {"help", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
 };
@@ -71,6 +75,10 @@ static const char usage[] =
     "  --no-seccomp             run without the seccomp filters (debugging only)\n"
     "  --seccomp-filter FILE    install the filters in FILE (Firecracker's seccompiler\n"
     "                           format) instead of ember's\n"
+    "  --start-time-us US, --start-time-cpu-us US, --parent-cpu-time-us US\n"
+    "                           the launcher's start (CLOCK_MONOTONIC, CPU time) and\n"
+    "                           its parents' CPU time, as Firecracker's jailer passes\n"
+    "                           them: the api_server.process_startup_time_* metrics\n"
     "  --help                   print this text\n"
     "  --version                print the version\n";
 
@@ -112,6 +120,21 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* parse_u64 - decimal digits only (no sign, space or 0x), 0 allowed. */
+static int parse_u64(const char *s, struct cli_u64 *out)
+{
+	uint64_t v = 0;
+
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+			return -EINVAL;
+	}
+	out->set = true;
+	out->v = v;
+	return 0;
+}
+
 static int set_value(const struct opt *op, const char *val, struct cli_opts *o, struct errbuf *e)
 {
 	char *base = (char *)o;
@@ -137,6 +160,12 @@ static int set_value(const struct opt *op, const char *val, struct cli_opts *o, 
 		if (parse_size(val, (uint64_t *)(base + op->off)))
 			return errf(e, -EINVAL, "--%s: must be a positive integer, got \"%s\"",
 				    op->name, val);
+		return 0;
+	case OPT_U64:
+		if (parse_u64(val, (struct cli_u64 *)(base + op->off)))
+			return errf(e, -EINVAL,
+				    "--%s: must be a number of microseconds, got \"%s\"", op->name,
+				    val);
 		return 0;
 	default:
 		break;

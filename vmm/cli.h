@@ -1,7 +1,7 @@
 /*
  * cli.h - ember's command line, with Firecracker's flag names.
  *
- *   --api-sock PATH          (default /run/ember.socket)
+ *   --api-sock PATH          (default /run/firecracker.socket, as Firecracker's)
  *   --config-file PATH       boot at once from a Firecracker config file
  *   --no-api                 no API server (needs --config-file)
  *   --boot-timer             attach the boot-timer device
@@ -12,6 +12,11 @@
  *   --serial-out PATH        guest serial output to a file instead of stdout (ember extension)
  *   --no-seccomp
  *   --seccomp-filter FILE    a Firecracker-format BPF file instead of ember's filters
+ *   --start-time-us US, --start-time-cpu-us US, --parent-cpu-time-us US
+ *                            what Firecracker's jailer passes: the launcher's
+ *                            CLOCK_MONOTONIC and CPU time at its start, and the
+ *                            CPU time its forked-away parents used; they give
+ *                            the api_server.process_startup_time_* metrics
  *   --help, --version
  * Both "--flag value" and "--flag=value" are accepted.
  */
@@ -24,11 +29,17 @@
 #include "err.h"
 #include "log.h"
 
-#define CLI_DEFAULT_API_SOCK	 "/run/ember.socket"
-#define CLI_DEFAULT_ID		 "anonymous-instance"
-#define CLI_DEFAULT_MAX_PAYLOAD	 51200
+#define CLI_DEFAULT_API_SOCK	"/run/firecracker.socket"
+#define CLI_DEFAULT_ID		"anonymous-instance"
+#define CLI_DEFAULT_MAX_PAYLOAD 51200
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+
+/* An optional number: set is false when the flag was not given. */
+struct cli_u64 {
+	bool set;
+	uint64_t v;
+};
 
 struct cli_opts {
 	enum cli_action action;
@@ -47,6 +58,9 @@ struct cli_opts {
 	const char *serial_out;
 	bool no_seccomp;
 	const char *seccomp_filter; /* NULL: ember's own filters */
+	struct cli_u64 start_time_us;	   /* CLOCK_MONOTONIC, microseconds */
+	struct cli_u64 start_time_cpu_us;  /* CLOCK_PROCESS_CPUTIME_ID, microseconds */
+	struct cli_u64 parent_cpu_time_us; /* CPU time of the launcher's parents */
 };
 
 /*

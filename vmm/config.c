@@ -98,7 +98,8 @@ static const struct cj_field boot_fields[] = {
 };
 
 static const char *const huge_names[] = {"None", "Transparent", "2M", NULL};
-static const char *const template_names[] = {"None", NULL};
+/* The order of enum cpu_template (cpu_template.h). */
+static const char *const template_names[] = {"None", "T2", "C3", "T2A", NULL};
 
 static const struct cj_field machine_fields[] = {
     FLD("vcpu_count", F_U32, true, OFF(cfg_machine, vcpu_count), .min = 1, .max = CFG_MAX_VCPUS),
@@ -108,8 +109,8 @@ static const struct cj_field machine_fields[] = {
     FLD("track_dirty_pages", F_BOOL, false, OFF(cfg_machine, track_dirty_pages)),
     FLD("huge_pages", F_ENUM, false, OFF(cfg_machine, huge_pages), .names = huge_names,
 	.what = "one of \"None\", \"Transparent\", \"2M\""),
-    FLD("cpu_template", F_ENUM, false, NOOFF, .names = template_names,
-	.what = "\"None\" (CPU templates are not supported by ember)"),
+    FLD("cpu_template", F_ENUM, false, OFF(cfg_machine, cpu_template), .names = template_names,
+	.what = "one of \"None\", \"T2\", \"C3\", \"T2A\" (ember has no T2S or T2CL yet)"),
     {0},
 };
 

@@ -44,6 +44,7 @@ struct cfg_machine {
 	bool smt;
 	bool track_dirty_pages;
 	enum cfg_huge_pages huge_pages;
+	unsigned int cpu_template; /* enum cpu_template (cpu_template.h) */
 };
 
 struct cfg_token_bucket {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "config_dump.h"
+#include "cpu_template.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -49,10 +50,18 @@ static json_t *rate_limiter(const struct cfg_rate_limiter *rl)
 
 json_t *config_dump_machine(const struct cfg_machine *m)
 {
-	return json_pack("{s:i, s:I, s:b, s:b, s:s}", "vcpu_count", (int)m->vcpu_count,
-			 "mem_size_mib", (json_int_t)m->mem_size_mib, "smt", m->smt,
-			 "track_dirty_pages", m->track_dirty_pages, "huge_pages",
-			 config_huge_pages_name(m->huge_pages));
+	json_t *o =
+	    json_pack("{s:i, s:I, s:b, s:b, s:s}", "vcpu_count", (int)m->vcpu_count, "mem_size_mib",
+		      (json_int_t)m->mem_size_mib, "smt", m->smt, "track_dirty_pages",
+		      m->track_dirty_pages, "huge_pages", config_huge_pages_name(m->huge_pages));
+
+	/* Only when set, as Firecracker. */
+	if (o && m->cpu_template &&
+	    !put(o, "cpu_template", json_string(cpu_template_name(m->cpu_template)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *boot_source(const struct vm_config *cfg)

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum log_level { LOG_OFF = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
@@ -21,17 +22,26 @@ struct logger {
 	bool show_level;
 	bool show_origin;
 	char id[65];
+	uint64_t lost; /* lines the log file could not take (under lock) */
 };
 
 /* log_init - stderr, level Info (Firecracker's default is Warning; ember's
  * boot timer and lifecycle lines are Info and users expect to see them). */
 void log_init(struct logger *l, const char *id);
 
-/* log_open - send further lines to @path (opened O_APPEND|O_CREAT); -errno. */
+/*
+ * log_open - send further lines to @path (created 0600 if missing); -errno.
+ * Opened read+write and non-blocking, as Firecracker does: a FIFO nobody
+ * reads yet opens, and a line a full FIFO cannot take whole is dropped and
+ * counted (log_lost) instead of blocking the thread that logs.
+ */
 int log_open(struct logger *l, const char *path);
 
 /* log_level_name - "Error", "Warning", ... ("?" out of range). */
 const char *log_level_name(enum log_level l);
+
+/* log_lost - lines dropped so far (logger.missed_log_count). */
+uint64_t log_lost(struct logger *l);
 
 /* log_level_parse - "Error", "Warning", "Info", "Debug", "Trace", "Off"
  * (case-insensitive); -EINVAL otherwise. */

@@ -32,6 +32,7 @@ struct ember {
 	struct controller ctl;
 	struct api_server api;
 	int listen_fd;		 /* -1 with --no-api */
+	uint64_t startup_us;	 /* wall time until the socket listened (0: unknown) */
 	uint64_t startup_cpu_us; /* CPU time until the socket listened */
 };
 
@@ -55,13 +56,39 @@ static void log_exit_stats(struct vm *vm)
 		 (unsigned long long)atomic_load(&vm->mmio.unknown_writes));
 }
 
-static uint64_t process_cpu_us(void)
+static uint64_t clock_us(clockid_t clk)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+	if (clock_gettime(clk, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/*
+ * measure_startup - the api_server.process_startup_time_* gauges, taken
+ * once the socket listens, as Firecracker does: with its jailer's
+ * --start-time-us, the CLOCK_MONOTONIC time since the launcher started;
+ * with --start-time-cpu-us, the CPU time since then plus
+ * --parent-cpu-time-us (the launcher's forked-away parents). Without them,
+ * the wall time stays 0 and the CPU time is this process's own.
+ */
+static void measure_startup(struct ember *m, const struct cli_opts *o)
+{
+	uint64_t cpu = clock_us(CLOCK_PROCESS_CPUTIME_ID);
+
+	if (o->start_time_us.set)
+		m->startup_us = sub_sat(clock_us(CLOCK_MONOTONIC), o->start_time_us.v);
+	/* Added before subtracting: after the launcher's forks this process's
+	 * clock restarted at 0 and may be below start_time_cpu_us. */
+	if (__builtin_add_overflow(cpu, o->parent_cpu_time_us.v, &cpu))
+		cpu = UINT64_MAX;
+	m->startup_cpu_us = sub_sat(cpu, o->start_time_cpu_us.v);
 }
 
 /* confine_setup - the SIGSYS reporter and, with an API, the API thread's
@@ -125,11 +152,13 @@ static int setup(struct ember *m, const struct cli_opts *o)
 		log_error(&vm->log, "setting up the event loop: %s", strerror(-ret));
 		return EMBER_EXIT_UNEXPECTED;
 	}
+	/* Set before controller_setup writes the first line. */
+	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_US, m->startup_us);
+	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
 	if (controller_setup(&m->ctl, &e)) {
 		log_error(&vm->log, "%s", e.msg);
 		return EMBER_EXIT_BAD_CONFIG;
 	}
-	metrics_set(&m->ctl.metrics, MET_PROCESS_STARTUP_CPU_US, m->startup_cpu_us);
 	if (confine_setup(vm, m->listen_fd >= 0, &e)) {
 		log_error(&vm->log, "%s", e.msg);
 		return EMBER_EXIT_UNEXPECTED;
@@ -200,7 +229,8 @@ int main(int argc, char *argv[])
 		goto out_socket;
 	}
 	m->listen_fd = fd;
-	m->startup_cpu_us = fd >= 0 ? process_cpu_us() : 0;
+	if (fd >= 0)
+		measure_startup(m, &opts);
 	vm_init(&m->vm, &opts);
 	controller_init(&m->ctl, &m->vm);
 	status = run(m, &opts);

@@ -24,6 +24,7 @@ struct metric_def {
 };
 
 static const struct metric_def defs[MET_COUNT] = {
+    [MET_PROCESS_STARTUP_US] = {"api_server", "process_startup_time_us", GAUGE},
     [MET_PROCESS_STARTUP_CPU_US] = {"api_server", "process_startup_time_cpu_us", GAUGE},
     [MET_GET_INSTANCE_INFO] = {"get_api_requests", "instance_info_count", COUNTER},
     [MET_GET_VERSION] = {"get_api_requests", "vmm_version_count", COUNTER},
@@ -63,6 +64,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_BOOT_CPU_TIME_US] = {"vmm", "boot_cpu_time_us", GAUGE},
     [MET_UNCLAIMED_PIO] = {"vmm", "unclaimed_pio_accesses", COUNTER},
     [MET_UNCLAIMED_MMIO] = {"vmm", "unclaimed_mmio_accesses", COUNTER},
+    [MET_LOGGER_MISSED_METRICS] = {"logger", "missed_metrics_count", COUNTER},
+    [MET_LOGGER_MISSED_LOG] = {"logger", "missed_log_count", COUNTER},
     [MET_PAUSE_VM_US] = {"latencies_us", "pause_vm", GAUGE},
     [MET_RESUME_VM_US] = {"latencies_us", "resume_vm", GAUGE},
 };
@@ -79,9 +82,10 @@ int metrics_open(struct metrics *m, const char *path)
 
 	if (m->fd >= 0)
 		return -EALREADY;
-	/* O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of
-	 * hanging, and a full one drops a line instead of stalling the VMM. */
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+	/* O_RDWR, as Firecracker: a FIFO nobody reads yet opens (O_WRONLY
+	 * with O_NONBLOCK would fail with ENXIO), and O_NONBLOCK makes a full
+	 * one drop a line instead of stalling the event loop. */
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
 	m->fd = fd;
@@ -117,6 +121,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 		    atomic_load(&vm->mmio.unknown_reads) + atomic_load(&vm->mmio.unknown_writes));
 	metrics_set(m, MET_BOOT_TIME_US, atomic_load(&vm->boot_timer.boot_wall_us));
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
+	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)
@@ -166,28 +171,31 @@ int metrics_flush(struct metrics *m, struct vm *vm)
 {
 	char buf[4096];
 	ssize_t w;
-	int len, ret = 0;
+	int len;
 	unsigned int i;
 
 	if (m->fd < 0)
 		return 0;
 	if (vm)
 		metrics_gather(m, vm);
+	metrics_set(m, MET_LOGGER_MISSED_METRICS, m->lost);
 	len = metrics_format(m, utc_now_ms(), buf, sizeof(buf));
 	if (len < 0)
 		return len;
 	/* One write: the line reaches a pipe reader whole or not at all
-	 * (writes up to PIPE_BUF are atomic; the line is shorter). */
+	 * (non-blocking writes up to PIPE_BUF are atomic; the line is
+	 * shorter): a full FIFO answers EAGAIN and the line is lost. */
 	w = write(m->fd, buf, (size_t)len);
 	if (w != len) {
-		ret = w < 0 ? -errno : -EIO;
+		/* The counters keep running: the next line that gets through
+		 * carries this one's deltas too. */
 		m->lost++;
-	} else {
-		m->lines++;
+		return w < 0 ? -errno : -EIO;
 	}
+	m->lines++;
 	for (i = 0; i < MET_COUNT; i++)
 		m->flushed[i] = m->val[i];
-	return ret;
+	return 0;
 }
 
 const char *metrics_name(enum metric_id id, char *buf, size_t cap)

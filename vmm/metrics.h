@@ -28,6 +28,7 @@ struct vm;
 
 enum metric_id {
 	/* api_server (gauges) */
+	MET_PROCESS_STARTUP_US,
 	MET_PROCESS_STARTUP_CPU_US,
 	/* get_api_requests */
 	MET_GET_INSTANCE_INFO,
@@ -72,6 +73,10 @@ enum metric_id {
 	MET_BOOT_CPU_TIME_US, /* gauge */
 	MET_UNCLAIMED_PIO,    /* counter: port accesses no device claimed */
 	MET_UNCLAIMED_MMIO,
+	/* logger (counters): lines dropped because the log or metrics file
+	 * (a FIFO nobody reads, say) could not take them whole */
+	MET_LOGGER_MISSED_METRICS,
+	MET_LOGGER_MISSED_LOG,
 	/* latencies_us (gauges: the last one) */
 	MET_PAUSE_VM_US,
 	MET_RESUME_VM_US,
@@ -83,14 +88,16 @@ struct metrics {
 	uint64_t val[MET_COUNT];     /* counters: running totals; gauges: current value */
 	uint64_t flushed[MET_COUNT]; /* counter totals at the previous line */
 	uint64_t lines;		     /* lines written */
-	uint64_t lost;		     /* lines that could not be written whole */
+	uint64_t lost;		     /* lines that could not be written (not even partly) */
 };
 
 /* metrics_init - nothing configured, all values 0. */
 void metrics_init(struct metrics *m);
 
-/* metrics_open - append lines to @path from now on (O_APPEND, created 0600;
- * a FIFO must have a reader). -EALREADY if already open, else -errno. */
+/* metrics_open - append lines to @path from now on (created 0600). Opened
+ * read+write and non-blocking as Firecracker does, so a FIFO without a
+ * reader works: lines that do not fit are dropped and counted
+ * (logger.missed_metrics_count). -EALREADY if already open, else -errno. */
 int metrics_open(struct metrics *m, const char *path);
 
 /* metrics_inc - add @n to counter @id. */
@@ -117,7 +124,8 @@ int metrics_format(const struct metrics *m, uint64_t utc_ms, char *buf, size_t c
 
 /* metrics_flush - gather (if @vm), format and append a line; 0 when not
  * configured. Returns 0 or -errno; a line that cannot be written whole is
- * counted as lost and the deltas still advance. */
+ * counted as lost (logger.missed_metrics_count) and its counter deltas go
+ * into the next line that is written. */
 int metrics_flush(struct metrics *m, struct vm *vm);
 
 /* metrics_name - "group.name" of @id, for tests and messages. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bootparams.h"
+#include "cpu_template.h"
 #include "layout.h"
 #include "test_hook.h"
 #include "vcpu.h"
@@ -195,9 +196,15 @@ static int set_lapic(struct vcpu *v)
 static int set_cpuid(struct vcpu *v, const struct vcpu_boot *b)
 {
 	struct cpuid_table *t = b->scratch;
+	struct errbuf e = {""};
 	int ret;
 
 	memcpy(t, b->supported, sizeof(*t));
+	ret = cpu_template_apply(b->cpu_template, t, &e);
+	if (ret) {
+		log_error(v->env->log, "Failed to get CPU template: %s", e.msg);
+		return ret;
+	}
 	ret = cpuid_normalize(t, v->index, b->nr_vcpus, b->smt);
 	if (ret)
 		return ret;
@@ -405,7 +412,7 @@ static int confine(struct vcpu *v)
 	char name[16];
 	int ret = 0;
 
-	snprintf(name, sizeof(name), "ember_vcpu%u", v->index);
+	snprintf(name, sizeof(name), "fc_vcpu %u", v->index);
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 	if (filter->insns)
 		ret = sc_install(filter);

@@ -53,6 +53,7 @@ struct vcpu_boot {
 	struct cpuid_table *scratch;	     /* room for that normalization */
 	unsigned int nr_vcpus;
 	bool smt;
+	unsigned int cpu_template;	  /* enum cpu_template (cpu_template.h) */
 	const struct kernel_info *kernel; /* entry point and boot protocol */
 };
 

@@ -205,6 +205,7 @@ static int create_vcpus(struct vm *vm)
 	    .scratch = &vm->cpuid,
 	    .nr_vcpus = vm->nr_vcpus,
 	    .smt = vm->cfg.machine.smt,
+	    .cpu_template = vm->cfg.machine.cpu_template,
 	    .kernel = &vm->kernel,
 	};
 	unsigned int i;

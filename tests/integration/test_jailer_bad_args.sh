@@ -72,11 +72,11 @@ long=$(printf '%065d' 0)
 	try 2 "loose/root must be owned by root and writable by root only" --id loose $ok
 	try 2 "--uid: must be a number" --id a --uid x $ok
 	try 2 "--uid: given more than once" --id a $ok --uid 5
-	try 2 "--uid: 0 would leave ember" --id a --exec-file "$EMBER" --uid 0 --gid 1
-	try 2 "--gid: 0 would leave ember" --id a --exec-file "$EMBER" --uid 1 --gid 0
+	try 2 "--uid: must be a number from 0 to" --id a --exec-file "$EMBER" --uid -1 --gid 1
 	try 2 "missing --gid" --id a --exec-file "$EMBER" --uid 1
-	try 2 "--chroot-base-dir $base/none does not exist" --id a --exec-file "$EMBER" \
-		--uid 1 --gid 1 --chroot-base-dir "$base/none"
+	# A missing base is created, but not where others could create it first.
+	try 2 "--chroot-base-dir $base/open/none does not exist, and $base/open, where" \
+		--id a --exec-file "$EMBER" --uid 1 --gid 1 --chroot-base-dir "$base/open/none"
 	try 2 "writable by root only" --id a --exec-file "$EMBER" --uid 1 --gid 1 \
 		--chroot-base-dir "$base/open"
 	try 2 "unknown cgroup file \"memory.limit_in_bytes\"" --id a $ok \

@@ -38,11 +38,12 @@ for t in /proc/"$EMBER_PID"/task/*; do
 	iou-*) ;; # io_uring workers inherit the submitting thread's filter
 	*) [ -z "$nf" ] || [ "$nf" = 1 ] || fail "thread $name has $nf seccomp filters, expected 1" ;;
 	esac
-	names="$names $name"
+	names="$names|$name"
 done
-for want in ember ember_api ember_vcpu0 ember_vcpu1; do
-	case " $names " in
-	*" $want "*) ;;
+# Firecracker's thread names (Kata finds vCPU threads by "fc_vcpu N").
+for want in ember fc_api "fc_vcpu 0" "fc_vcpu 1"; do
+	case "$names|" in
+	*"|$want|"*) ;;
 	*) fail "no thread $want among:$names" ;;
 	esac
 done

@@ -21,7 +21,7 @@ static void defaults(void **state)
 
 	assert_int_equal(cli_parse(1, argv, &o, &e), 0);
 	assert_int_equal(o.action, CLI_RUN);
-	assert_string_equal(o.api_sock, "/run/ember.socket");
+	assert_string_equal(o.api_sock, "/run/firecracker.socket");
 	assert_null(o.config_file);
 	assert_false(o.no_api);
 	assert_false(o.boot_timer);
@@ -147,7 +147,7 @@ static void help_and_version(void **state)
 	assert_non_null(strstr(cli_usage(), "--http-api-max-payload-size"));
 	assert_non_null(strstr(cli_usage(), "--serial-out"));
 	assert_non_null(strstr(cli_usage(), "--no-seccomp"));
-	assert_non_null(strstr(cli_usage(), "/run/ember.socket"));
+	assert_non_null(strstr(cli_usage(), "/run/firecracker.socket"));
 }
 
 struct bad {
@@ -231,6 +231,37 @@ static void limits_accepted(void **state)
 	assert_true(o.no_api);
 }
 
+/* Firecracker's jailer passes these to the VMM: any u64, 0 included. */
+static void start_time_flags(void **state)
+{
+	struct cli_opts o;
+	struct errbuf e = {""};
+
+	assert_int_equal(PARSE(&o, &e, "--id", "x"), 0);
+	assert_false(o.start_time_us.set);
+	assert_false(o.start_time_cpu_us.set);
+	assert_false(o.parent_cpu_time_us.set);
+	assert_int_equal(PARSE(&o, &e, "--id", "x", "--start-time-us", "123456789012",
+			       "--start-time-cpu-us=0", "--parent-cpu-time-us",
+			       "18446744073709551615"),
+			 0);
+	assert_true(o.start_time_us.set);
+	assert_int_equal(o.start_time_us.v, 123456789012ull);
+	assert_true(o.start_time_cpu_us.set);
+	assert_int_equal(o.start_time_cpu_us.v, 0);
+	assert_true(o.parent_cpu_time_us.set);
+	assert_int_equal(o.parent_cpu_time_us.v, UINT64_MAX);
+	assert_int_equal(PARSE(&o, &e, "--start-time-us", "-1"), -EINVAL);
+	assert_string_equal(e.msg, "--start-time-us: must be a number of microseconds, got \"-1\"");
+	assert_int_equal(PARSE(&o, &e, "--start-time-cpu-us", "18446744073709551616"), -EINVAL);
+	assert_int_equal(PARSE(&o, &e, "--parent-cpu-time-us", "1.5"), -EINVAL);
+	assert_int_equal(PARSE(&o, &e, "--parent-cpu-time-us"), -EINVAL);
+	assert_string_equal(e.msg, "--parent-cpu-time-us: needs a value");
+	assert_non_null(strstr(cli_usage(), "--start-time-cpu-us"));
+	/* No prefix matching. */
+	assert_int_equal(PARSE(&o, &e, "--start-time", "1"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(help_and_version),
 	    cmocka_unit_test(bad_values),
 	    cmocka_unit_test(limits_accepted),
+	    cmocka_unit_test(start_time_flags),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

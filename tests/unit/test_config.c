@@ -249,8 +249,8 @@ static const struct bad bad_cases[] = {
     {MC("'vcpu_count':2,'mem_size_mib':128,'huge_pages':'1G'"),
      "\"huge_pages\" must be one of \"None\", \"Transparent\", \"2M\", got \"1G\""},
     {MC("'vcpu_count':2,'mem_size_mib':129,'huge_pages':'2M'"), "multiple of 2"},
-    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'T2'"),
-     "CPU templates are not supported by ember), got \"T2\""},
+    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'T2S'"),
+     "ember has no T2S or T2CL yet), got \"T2S\""},
     {MC("'vcpu_count':2,'mem_size_mib':128,'foo':1"), "machine-config: unknown field \"foo\""},
     {"{" BS ",'machine-config':[1]}", "machine-config: must be a JSON object, got an array"},
     /* drives */

@@ -218,8 +218,6 @@ static void base_checks(void **state)
 	struct errbuf e = {""};
 	char p[512];
 
-	f->j.opts.base_dir = path(f, "nope", p, sizeof(p));
-	expect(jail_check_base(&f->j, &e), -ENOENT, &e, "does not exist");
 	f->j.opts.base_dir = f->exec;
 	expect(jail_check_base(&f->j, &e), -ENOTDIR, &e, "Not a directory");
 	assert_int_equal(chmod(f->base, 0777), 0);
@@ -309,6 +307,10 @@ static void taken_checks(void **state)
 	expect(jail_check_taken(&f->j, &e), -EPERM, &e, "owned by root");
 	assert_int_equal(chown(q, 0, 0), 0);
 	assert_int_equal(jail_check_taken(&f->j, &e), 0);
+	/* a /run directory prepared by the caller (Kata does) is fine */
+	assert_int_equal(mkdir(path(f, "base/ember/vm1/root/run", q, sizeof(q)), 0755), 0);
+	assert_int_equal(jail_check_taken(&f->j, &e), 0);
+	assert_int_equal(rmdir(q), 0);
 	/* anything the jailer creates means the jail was set up before */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(q, sizeof(q), "%s/%s", p, names[i]);
@@ -444,6 +446,79 @@ static void devices(void **state)
 	umask(022);
 }
 
+/*
+ * A missing --chroot-base-dir is created (as Firecracker's jailer does)
+ * below an ancestor that is root's alone; elsewhere it is refused before
+ * anything is created.
+ */
+static void missing_base(void **state)
+{
+	struct fixture *f = *state;
+	struct errbuf e = {""};
+	struct stat st;
+	char p[512], q[600];
+
+	if (geteuid() != 0)
+		skip();
+	f->j.opts.base_dir = path(f, "base/run/vc", p, sizeof(p));
+	assert_int_equal(jail_check_base(&f->j, &e), 0);
+	assert_int_equal(f->j.fs.base_fd, -1);
+	assert_true(f->j.fs.base_anc_fd >= 0);
+	snprintf(q, sizeof(q), "%s/ember/vm1/root", p);
+	assert_string_equal(f->j.fs.root_path, q);
+	assert_int_equal(jail_check_taken(&f->j, &e), 0);
+	assert_int_equal(access(p, F_OK), -1); /* nothing made while checking */
+	assert_int_equal(jail_check_exec_file(&f->j, &e), 0);
+	assert_int_equal(jail_fs_create(&f->j, &e), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(stat(path(f, "base/run/vc/ember/vm1/root/ember", q, sizeof(q)), &st), 0);
+	/* undone: the jail; kept: the base, which other jails may share */
+	jail_fs_undo(&f->j);
+	assert_int_equal(access(q, F_OK), -1);
+	assert_int_equal(count(p), 1);
+	jail_fs_close(&f->j.fs);
+	assert_int_equal(f->j.fs.base_anc_fd, -1);
+	/* an ancestor others may write: someone could make the base first */
+	assert_int_equal(chmod(f->base, 0777), 0);
+	f->j.opts.base_dir = path(f, "base/a/b", p, sizeof(p));
+	expect(jail_check_base(&f->j, &e), -EPERM, &e, "where it would be created");
+	assert_int_equal(f->j.fs.base_anc_fd, -1);
+	assert_int_equal(chmod(f->base, 0755), 0);
+}
+
+/*
+ * Kata's jailed launch: the root and its run/ made beforehand; run/ is kept
+ * and given to the jailed uid:gid.
+ */
+static void prepared_run(void **state)
+{
+	struct fixture *f = *state;
+	struct errbuf e = {""};
+	struct stat st;
+	char p[512];
+
+	if (!base_ok(f))
+		skip();
+	umask(0);
+	assert_int_equal(mkdir(path(f, "base/ember", p, sizeof(p)), 0750), 0);
+	assert_int_equal(mkdir(path(f, "base/ember/vm1", p, sizeof(p)), 0750), 0);
+	assert_int_equal(mkdir(path(f, "base/ember/vm1/root", p, sizeof(p)), 0750), 0);
+	assert_int_equal(mkdir(path(f, "base/ember/vm1/root/run", p, sizeof(p)), 0750), 0);
+	assert_int_equal(jail_check_exec_file(&f->j, &e), 0);
+	assert_int_equal(jail_check_taken(&f->j, &e), 0);
+	assert_int_equal(jail_fs_create(&f->j, &e), 0);
+	assert_int_equal(jail_fs_devices(&f->j, &e), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_uid, 4321);
+	assert_int_equal(st.st_gid, 8765);
+	jail_fs_undo(&f->j);
+	assert_int_equal(access(p, F_OK), 0); /* the caller's, not undone */
+	umask(022);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +530,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(create_and_undo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(prepared_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(devices, setup, teardown),
+	    cmocka_unit_test_setup_teardown(missing_base, setup, teardown),
+	    cmocka_unit_test_setup_teardown(prepared_run, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("jailer_check", tests, NULL, NULL);

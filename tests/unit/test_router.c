@@ -206,7 +206,7 @@ static void machine_config(void **state)
 	      DESER
 	      "machine-config: field \"huge_pages\" must be one of \"None\", \"Transparent\", "
 	      "\"2M\", got \"1G\".");
-	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'cpu_template':'T2'}",
+	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'cpu_template':'T2CL'}",
 	      DESER "machine-config: field \"cpu_template\" must be *");
 	fault("PATCH", "/machine-config", "{}",
 	      DESER "machine-config: an update must set a field.");

@@ -226,12 +226,13 @@ static void get_info(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.head, "Content-Type: application/json\r\n"));
 	assert_non_null(strstr(r.head, "Connection: keep-alive\r\n"));
-	assert_string_equal(r.body, "{\"id\":\"anonymous-instance\",\"state\":\"Not started\","
-				    "\"vmm_version\":\"0.1.0\",\"app_name\":\"ember\"}");
+	assert_string_equal(r.body,
+			    "{\"id\":\"anonymous-instance\",\"state\":\"Not started\","
+			    "\"vmm_version\":\"" EMBER_VERSION "\",\"app_name\":\"ember\"}");
 	/* Same connection again: keep-alive. */
 	request(c, "GET", "/version", NULL, &r);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "{\"firecracker_version\":\"0.1.0\"}");
+	assert_string_equal(r.body, "{\"firecracker_version\":\"" EMBER_VERSION "\"}");
 	cl_close(c);
 }
 
@@ -282,7 +283,7 @@ static void slow_and_silent_clients(void **state)
 	}
 	cl_response(slow, &r);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "{\"firecracker_version\":\"0.1.0\"}");
+	assert_string_equal(r.body, "{\"firecracker_version\":\"" EMBER_VERSION "\"}");
 	request(fast, "GET", "/", NULL, &r);
 	assert_int_equal(r.status, 200);
 	cl_close(fast);

@@ -1,0 +1,139 @@
+/*
+ * cpu_template.c - see cpu_template.h.
+ *
+ * The tables hold Firecracker's template definitions (its
+ * static_cpu_templates): per register, the bits the template decides
+ * (filter) and what they become (value).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cpu_template.h"
+
+enum ct_reg { R_EAX, R_EBX, R_ECX, R_EDX };
+
+struct ct_mod {
+	uint32_t leaf;
+	uint32_t subleaf;
+	enum ct_reg reg;
+	uint32_t filter;
+	uint32_t value;
+};
+
+enum ct_vendor { V_INTEL, V_AMD };
+
+/* T2: as close as possible to an AWS T2 instance (Intel). */
+static const struct ct_mod t2[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffeffa54, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x20000100, 0x00000000}, {0x80000001, 0, R_EDX, 0x04000000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x00000200, 0x00000000},
+};
+
+/* C3: as close as possible to an AWS C3 instance (Intel). */
+static const struct ct_mod c3[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306e4},	    {0x1, 0, R_ECX, 0x0040dd3c, 0x00000000},
+    {0x1, 0, R_EDX, 0xa8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffafdd3c, 0x00000000},
+    {0x7, 0, R_ECX, 0x4041481e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000000c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x00000120, 0x00000000}, {0x80000001, 0, R_EDX, 0x04000000, 0x00000000},
+};
+
+/* T2A: an AMD host with the instruction set of T2CL on Intel. */
+static const struct ct_mod t2a[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffefda14, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x200001c0, 0x00000000}, {0x80000001, 0, R_EDX, 0x07c00000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x000c0205, 0x000c0000},
+};
+
+static const struct {
+	const char *name;
+	const struct ct_mod *mods;
+	unsigned int nr;
+	enum ct_vendor vendor;
+} templates[CPU_TEMPLATE_COUNT] = {
+    [CPU_TEMPLATE_NONE] = {"None", NULL, 0, V_INTEL},
+    [CPU_TEMPLATE_T2] = {"T2", t2, sizeof(t2) / sizeof(t2[0]), V_INTEL},
+    [CPU_TEMPLATE_C3] = {"C3", c3, sizeof(c3) / sizeof(c3[0]), V_INTEL},
+    [CPU_TEMPLATE_T2A] = {"T2A", t2a, sizeof(t2a) / sizeof(t2a[0]), V_AMD},
+};
+
+const char *cpu_template_name(unsigned int t)
+{
+	return t < CPU_TEMPLATE_COUNT ? templates[t].name : "?";
+}
+
+/* host_vendor - from leaf 0's vendor string; -ENOTSUP if neither. */
+static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
+{
+	struct kvm_cpuid_entry2 *l0 = cpuid_find(tbl, 0, 0);
+	char id[13];
+
+	if (!l0)
+		return -ENOTSUP;
+	memcpy(id, &l0->ebx, 4);
+	memcpy(id + 4, &l0->edx, 4);
+	memcpy(id + 8, &l0->ecx, 4);
+	id[12] = '\0';
+	if (!strcmp(id, "GenuineIntel"))
+		*out = V_INTEL;
+	else if (!strcmp(id, "AuthenticAMD"))
+		*out = V_AMD;
+	else
+		return -ENOTSUP;
+	return 0;
+}
+
+/* entry_for - @m's leaf in @tbl, added with zeroes if missing; NULL if full. */
+static struct kvm_cpuid_entry2 *entry_for(struct cpuid_table *tbl, const struct ct_mod *m)
+{
+	struct kvm_cpuid_entry2 *ent = cpuid_find(tbl, m->leaf, m->subleaf);
+
+	if (ent || tbl->hdr.nent >= CPUID_MAX_ENTRIES)
+		return ent;
+	ent = &tbl->entry[tbl->hdr.nent++];
+	memset(ent, 0, sizeof(*ent));
+	ent->function = m->leaf;
+	ent->index = m->subleaf;
+	/* Leaves 0x7 and 0xd are indexed by their subleaf. */
+	if (m->leaf == 0x7 || m->leaf == 0xd)
+		ent->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	return ent;
+}
+
+int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e)
+{
+	struct kvm_cpuid_entry2 *ent;
+	enum ct_vendor vendor;
+	uint32_t *reg;
+	unsigned int i;
+
+	if (t >= CPU_TEMPLATE_COUNT)
+		return errf(e, -EINVAL, "Invalid static CPU template: %u", t);
+	if (t == CPU_TEMPLATE_NONE)
+		return 0;
+	if (host_vendor(tbl, &vendor))
+		return errf(e, -ENOTSUP, "Failed to get CPU vendor information.");
+	if (vendor != templates[t].vendor)
+		return errf(e, -ENOTSUP,
+			    "CPU vendor mismatched between actual CPU and CPU template.");
+	for (i = 0; i < templates[t].nr; i++) {
+		const struct ct_mod *m = &templates[t].mods[i];
+
+		ent = entry_for(tbl, m);
+		if (!ent)
+			return errf(e, -ENOSPC, "CPU template %s: no room for CPUID leaf %#x",
+				    templates[t].name, m->leaf);
+		reg = m->reg == R_EAX	? &ent->eax
+		      : m->reg == R_EBX ? &ent->ebx
+		      : m->reg == R_ECX ? &ent->ecx
+					: &ent->edx;
+		*reg = (*reg & ~m->filter) | (m->value & m->filter);
+	}
+	return 0;
+}
