@@ -294,8 +294,11 @@ int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e
 		goto out;
 	}
 	if (b->uring) {
-		/* Finish what the old image has in flight before it goes. */
-		blk_uring_reap(b->uring, uring_done, b, true);
+		/* Finish what the old image has in flight before it goes. The
+		 * reap consumed the completion eventfd, so the event loop will
+		 * not signal these completions: do it here. */
+		if (blk_uring_reap(b->uring, uring_done, b, true))
+			virtio_signal_used(&b->vd, &b->vd.vq[0]);
 		ret = blk_uring_replace_file(b->uring, fd);
 		if (ret) {
 			close(fd);
