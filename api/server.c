@@ -27,7 +27,6 @@
 #include "test_hook.h"
 
 #define CONTINUE_100 "HTTP/1.1 100 Continue\r\n\r\n"
-#define OUT_HIGH     (256 * 1024) /* stop parsing a client that does not read */
 
 /* epoll data for the server's own fds; connections use their struct. */
 enum { TAG_LISTEN = 1, TAG_STOP, TAG_REPLY };
@@ -146,7 +145,8 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 	enum http_result r;
 	size_t used;
 
-	while (c->fd >= 0 && !c->busy && !c->close_after && c->out_len - c->out_off < OUT_HIGH) {
+	while (c->fd >= 0 && !c->busy && !c->close_after &&
+	       c->out_len - c->out_off < API_OUT_HIGH) {
 		r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used);
 		c->in_off += used;
 		if (r == HTTP_CONTINUE) {
@@ -169,6 +169,7 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 		if (!dispatch(s, c))
 			break;
 	}
+	conn_note_partial(c);
 	conn_flush(s, c);
 }
 
@@ -261,7 +262,9 @@ static void on_reply(struct api_server *s)
 		if (!c->keep_alive)
 			c->close_after = true;
 		http_parser_reset(&c->parser);
-		conn_process(s, c);
+		/* Its next pipelined request waits for its turn below: round
+		 * robin, one request per connection. */
+		conn_flush(s, c);
 	} /* else the client left meanwhile: sweep() frees it */
 	controller_reply_free(&r);
 	serve_waiting(s);
@@ -420,6 +423,8 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	s->ctl = ctl;
 	s->log = &vm->log;
 	s->max_payload = max_payload;
+	s->stall_ms = API_STALL_MS;
+	s->request_ms = API_REQUEST_MS;
 	s->listen_fd = listen_fd;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	pthread_mutex_init(&s->lock, NULL);
@@ -458,6 +463,12 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 err:
 	api_server_stop(s);
 	return ret;
+}
+
+void api_server_set_timeouts(struct api_server *s, unsigned int stall_ms, unsigned int request_ms)
+{
+	__atomic_store_n(&s->stall_ms, stall_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->request_ms, request_ms, __ATOMIC_RELAXED);
 }
 
 static void close_fd(int *fd)

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,6 +38,11 @@ struct fixture {
 	struct api_server api;
 	pthread_t loop;
 	int loop_status;
+	/* Writing block_efd makes the event loop sleep block_ms (a slow VMM). */
+	int block_efd;
+	unsigned int block_ms;
+	struct loop_handler blocker;
+	volatile int blocked; /* 1 while the loop sleeps */
 };
 
 struct client {
@@ -58,6 +66,18 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+static void block_loop(struct vm *vm, void *ctx, uint32_t events)
+{
+	struct fixture *f = ctx;
+	uint64_t n;
+
+	if (read(f->block_efd, &n, sizeof(n)) < 0)
+		return;
+	__atomic_store_n(&f->blocked, 1, __ATOMIC_SEQ_CST);
+	usleep(f->block_ms * 1000);
+	__atomic_store_n(&f->blocked, 0, __ATOMIC_SEQ_CST);
+}
+
 static void start_server(struct fixture *f, uint64_t max_payload)
 {
 	struct errbuf e = {""};
@@ -69,6 +89,10 @@ static void start_server(struct fixture *f, uint64_t max_payload)
 	f->vm->log.level = LOG_OFF;
 	assert_int_equal(vm_loop_setup(f->vm), 0);
 	controller_init(&f->ctl, f->vm);
+	f->block_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(f->block_efd >= 0);
+	f->blocker = (struct loop_handler){.fn = block_loop, .ctx = f};
+	assert_int_equal(vm_loop_add(f->vm, f->block_efd, EPOLLIN, &f->blocker), 0);
 	fd = api_listen(f->sock, &e);
 	if (fd < 0)
 		fail_msg("api_listen: %s", e.msg);
@@ -86,6 +110,7 @@ static void stop_server(struct fixture *f)
 	vm_destroy(f->vm);
 	free(f->vm);
 	f->vm = NULL;
+	close(f->block_efd);
 }
 
 static int setup(void **state)
@@ -555,6 +580,174 @@ static void stop_cleans_up(void **state)
 	api_server_stop(&never);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The API thread's CPU time so far, in milliseconds. */
+static uint64_t api_cpu_ms(struct fixture *f)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	assert_int_equal(pthread_getcpuclockid(f->api.thread, &cid), 0);
+	assert_int_equal(clock_gettime(cid, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* pipeline_unread - send GETs until the socket takes no more for 200 ms;
+ * never read a response. */
+static void pipeline_unread(struct client *c)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	char burst[64 * (sizeof(req) - 1)];
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		memcpy(burst + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	while (poll(&p, 1, 200) == 1)
+		if (send(c->fd, burst, sizeof(burst), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+		    errno != EAGAIN)
+			break;
+}
+
+/* drain_to_eof - read and drop until the server closes; false if it has not
+ * within @ms. */
+static bool drain_to_eof(struct client *c, unsigned int ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	uint64_t end = now_ms() + ms;
+	char buf[65536];
+	ssize_t n;
+
+	while (now_ms() < end) {
+		if (poll(&p, 1, (int)(end - now_ms())) != 1)
+			continue;
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+	}
+	return false;
+}
+
+/* Sixteen clients pipeline requests and never read: their output queues
+ * stay full. A new client still gets its answer at once (a stalled writer
+ * is evicted for it), and the stalled ones are closed once their output has
+ * made no progress for the stall timeout. */
+static void never_readers(void **state)
+{
+	struct fixture *f = *state;
+	struct client *bad[API_MAX_CONNS], *good;
+	struct response r;
+	uint64_t t0;
+	unsigned int i;
+
+	api_server_set_timeouts(&f->api, 1500, 10000);
+	for (i = 0; i < API_MAX_CONNS; i++) {
+		bad[i] = cl_open(f);
+		pipeline_unread(bad[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		t0 = now_ms();
+		good = cl_open(f);
+		request(good, "GET", "/", NULL, &r);
+		assert_int_equal(r.status, 200);
+		assert_true(now_ms() - t0 < 1000);
+		cl_close(good);
+	}
+	/* Evicted, or closed once their output made no progress for 1.5 s:
+	 * every one of them ends while it does not read. */
+	usleep(2500 * 1000);
+	for (i = 0; i < API_MAX_CONNS; i++) {
+		assert_true(drain_to_eof(bad[i], 2000));
+		cl_close(bad[i]);
+	}
+	good = cl_open(f);
+	request(good, "GET", "/", NULL, &r);
+	assert_int_equal(r.status, 200);
+	cl_close(good);
+}
+
+/* A client that sends a byte now and then is answered 408 and closed when
+ * its request is not whole within the request timeout; an idle
+ * keep-alive connection is left alone. */
+static void slow_loris(void **state)
+{
+	static const char req[] =
+	    "GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: aaaaaaaaaaaaaa\r\n\r\n";
+	struct fixture *f = *state;
+	struct client *slow = cl_open(f), *idle = cl_open(f);
+	struct response r;
+	uint64_t t0 = now_ms();
+	size_t i;
+
+	api_server_set_timeouts(&f->api, 10000, 600);
+	request(idle, "GET", "/", NULL, &r);
+	for (i = 0; i < sizeof(req) - 1; i++) {
+		if (send(slow->fd, req + i, 1, MSG_NOSIGNAL) < 0)
+			break;
+		usleep(50 * 1000);
+	}
+	/* Cut off after about 600 ms, long before the request was whole. */
+	assert_true(i < sizeof(req) - 1);
+	assert_true(now_ms() - t0 < 2000);
+	cl_response(slow, &r);
+	assert_int_equal(r.status, 408);
+	assert_non_null(strstr(r.body, "\"fault_message\""));
+	assert_true(drain_to_eof(slow, 1000));
+	cl_close(slow);
+	request(idle, "GET", "/version", NULL, &r);
+	assert_int_equal(r.status, 200);
+	cl_close(idle);
+}
+
+/* A client that closes its socket while its request is with the VMM costs
+ * the API thread nothing while it waits (it once spun on EPOLLHUP); one
+ * that only half-closes still gets its answer. */
+static void closed_peer_costs_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct client *c = cl_open(f), *half = cl_open(f);
+	struct response r;
+	uint64_t one = 1, cpu0, cpu1;
+
+	request(c, "GET", "/", NULL, &r);
+	request(half, "GET", "/", NULL, &r);
+	f->block_ms = 1200;
+	assert_int_equal(write(f->block_efd, &one, sizeof(one)), sizeof(one));
+	while (!__atomic_load_n(&f->blocked, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	SEND(c, "GET /machine-config HTTP/1.1\r\n\r\n");
+	SEND(half, "GET /version HTTP/1.1\r\n\r\n");
+	assert_int_equal(shutdown(half->fd, SHUT_WR), 0);
+	usleep(100 * 1000);
+	close(c->fd);
+	c->fd = -1;
+	usleep(50 * 1000);
+	cpu0 = api_cpu_ms(f);
+	usleep(700 * 1000);
+	cpu1 = api_cpu_ms(f);
+	assert_true(__atomic_load_n(&f->blocked, __ATOMIC_SEQ_CST));
+	if (cpu1 - cpu0 > 50)
+		fail_msg("the API thread used %llu ms of CPU in 700 ms waiting for the VMM",
+			 (unsigned long long)(cpu1 - cpu0));
+	cl_response(half, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"firecracker_version\":\"0.1.0\"}");
+	cl_expect_eof(half);
+	cl_close(half);
+	free(c);
+	c = cl_open(f);
+	request(c, "GET", "/", NULL, &r);
+	assert_int_equal(r.status, 200);
+	cl_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +760,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(expect_100, setup, teardown),
 	    cmocka_unit_test_setup_teardown(connection_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(clients_leaving, setup, teardown),
+	    cmocka_unit_test_setup_teardown(never_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(slow_loris, setup, teardown),
+	    cmocka_unit_test_setup_teardown(closed_peer_costs_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(interleaved_clients, setup, teardown),
 	    cmocka_unit_test_setup_teardown(deep_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(listen_rules, setup, teardown),
