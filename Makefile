@@ -9,6 +9,7 @@
 #   make bench-api  API benchmark: start-up to a listening socket, one-request boot
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
+#   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
 #                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
@@ -45,6 +46,7 @@ VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 # virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
+SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -52,7 +54,7 @@ FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/gue
 		vmm/guest_mem.h vmm/err.c
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
 
-.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
+.PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
 	bench-jailer bench-io fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
@@ -66,8 +68,9 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
 # Static helpers for the integration tests (a tap owned by a uid, a pty, a
-# client that never reads).
-TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood
+# client that never reads, the API soak under abuse).
+TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
+		$(BUILD)/test-apisoak
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
@@ -131,6 +134,9 @@ testhost:
 integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) guest
 	@bash tests/run-integration.sh
 
+soak: $(BUILD)/ember $(BUILD)/test-apisoak
+	@bash tests/run-api-soak.sh $(SOAK_SECONDS)
+
 fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
@@ -139,6 +145,7 @@ fuzz: $(FUZZ_BIN)
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory soak
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
 

@@ -197,31 +197,32 @@ int conn_live(const struct api_server *s)
 }
 
 /* evict_rank - which connection a new client displaces first (lowest
- * rank); -1: never (closed, or its request is with the VMM). */
-static int evict_rank(const struct api_conn *c)
+ * rank); -1: never (closed, just accepted, or with a whole request). */
+static int evict_rank(const struct api_conn *c, uint64_t now)
 {
-	if (!c || c->fd < 0 || c->busy)
+	if (!c || c->fd < 0 || c->busy || now - c->born_ms < API_GRACE_MS)
 		return -1;
 	if (c->out_off < c->out_len)
 		return 0; /* a writer whose peer does not read */
 	if (c->partial || c->draining)
 		return 1; /* mid-request, or after an HTTP error */
 	if (c->parser.state == HS_DONE)
-		return 3; /* a whole request waiting for its turn */
-	return 2;	  /* idle */
+		return -1; /* a whole request waiting for its turn: it is served */
+	return 2;	   /* idle */
 }
 
 /* conn_evict - make room for a new connection: close the lowest-ranked one,
- * least recently active first. Returns false if every connection is busy. */
+ * least recently active first. Returns false if none may go. */
 bool conn_evict(struct api_server *s)
 {
 	struct api_conn *best = NULL;
+	uint64_t now = api_now_ms();
 	int i, rank, best_rank = 0;
 
 	for (i = 0; i < API_SLOTS; i++) {
 		struct api_conn *c = s->conns[i];
 
-		rank = evict_rank(c);
+		rank = evict_rank(c, now);
 		if (rank < 0)
 			continue;
 		if (!best || rank < best_rank ||
@@ -238,20 +239,6 @@ bool conn_evict(struct api_server *s)
 	return true;
 }
 
-/* conn_reject - no room at all: say so (best effort) and hang up. */
-void conn_reject(int fd)
-{
-	static const char msg[] =
-	    "HTTP/1.1 503 Service Unavailable\r\nServer: ember\r\nConnection: close\r\n"
-	    "Content-Type: application/json\r\nContent-Length: 77\r\n\r\n"
-	    "{\"error\":\"Too many connections.\",\"fault_message\":\"Too many connections.\"}";
-
-	if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		/* Nothing more to do for a client we cannot serve. */
-	}
-	close(fd);
-}
-
 struct api_conn *conn_new(struct api_server *s, int fd)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -263,7 +250,7 @@ struct api_conn *conn_new(struct api_server *s, int fd)
 	memset(c, 0, offsetof(struct api_conn, parser));
 	c->fd = fd;
 	c->events = EPOLLIN;
-	c->last_ms = api_now_ms();
+	c->last_ms = c->born_ms = api_now_ms();
 	http_parser_init(&c->parser, s->max_payload);
 	c->in_len = c->in_off = 0;
 	c->out = NULL;
@@ -325,9 +312,16 @@ int conn_expire(struct api_server *s)
 	uint64_t now = api_now_ms(), next = UINT64_MAX;
 	int i;
 
-	for (i = 0; i < API_SLOTS; i++)
-		if (s->conns[i] && s->conns[i]->fd >= 0)
-			expire_one(s, s->conns[i], now, &next);
+	for (i = 0; i < API_SLOTS; i++) {
+		struct api_conn *c = s->conns[i];
+
+		if (c && c->fd >= 0)
+			expire_one(s, c, now, &next);
+		/* A held client waits for the first grace to end. */
+		if (s->held_fd >= 0 && c && c->fd >= 0 && c->born_ms + API_GRACE_MS > now &&
+		    c->born_ms + API_GRACE_MS < next)
+			next = c->born_ms + API_GRACE_MS;
+	}
 	if (next == UINT64_MAX)
 		return -1;
 	return next - now > INT32_MAX ? INT32_MAX : (int)(next - now);

@@ -52,16 +52,14 @@ void conn_note_partial(struct api_conn *c);
 int conn_live(const struct api_server *s);
 
 /* conn_evict - close a connection for a new client: a stalled writer
- * first, then one mid-request, an idle one, one waiting for its turn (least
- * recently active first within each); false if every one is busy. */
+ * first, then one mid-request, then an idle one (least recently active
+ * first within each); false if none may go. */
 bool conn_evict(struct api_server *s);
-
-/* conn_reject - answer 503 (best effort) and close @fd. */
-void conn_reject(int fd);
 
 /* conn_expire - close draining connections and stalled writers whose time
  * is up, answer 408 to requests not whole in time; returns the epoll
- * timeout until the next deadline (-1: none). */
+ * timeout until the next deadline (-1: none), including, while a client is
+ * held, the end of the youngest connections' grace. */
 int conn_expire(struct api_server *s);
 
 /* conn_output_pending - some open connection still has output queued. */

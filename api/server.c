@@ -200,25 +200,55 @@ static void conn_read(struct api_server *s, struct api_conn *c)
 	conn_process(s, c);
 }
 
+/* place - give @fd a slot; false (nothing done) if there is no room now. */
+static bool place(struct api_server *s, int fd)
+{
+	int slot;
+
+	for (slot = 0; slot < API_SLOTS && s->conns[slot]; slot++)
+		;
+	if (slot == API_SLOTS)
+		return false; /* closed ones are swept before the next round */
+	if (conn_live(s) >= API_MAX_CONNS && !conn_evict(s))
+		return false;
+	s->conns[slot] = conn_new(s, fd);
+	if (!s->conns[slot])
+		close(fd);
+	else /* A client that sent its request with the connect is served. */
+		conn_read(s, s->conns[slot]);
+	return true;
+}
+
+/* listen_interest - accept (EPOLLIN) or pause while a client is held. */
+static void listen_interest(struct api_server *s, bool on)
+{
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = (void *)TAG_LISTEN};
+
+	epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, s->listen_fd, &ev);
+}
+
+/* place_held - once there is room for the held client, accept again. */
+static void place_held(struct api_server *s)
+{
+	if (s->held_fd < 0 || !place(s, s->held_fd))
+		return;
+	s->held_fd = -1;
+	listen_interest(s, true);
+}
+
 static void accept_all(struct api_server *s)
 {
-	int fd, slot, n;
+	int fd, n;
 
-	for (n = 0; n < API_MAX_CONNS; n++) {
-		for (slot = 0; slot < API_SLOTS && s->conns[slot]; slot++)
-			;
-		if (slot == API_SLOTS)
-			return; /* closed ones are swept before the next round */
+	for (n = 0; n < API_MAX_CONNS && s->held_fd < 0; n++) {
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (conn_live(s) >= API_MAX_CONNS && !conn_evict(s)) {
-			conn_reject(fd);
-			continue;
+		if (!place(s, fd)) {
+			/* No room: hold this one, leave the rest in the backlog. */
+			s->held_fd = fd;
+			listen_interest(s, false);
 		}
-		s->conns[slot] = conn_new(s, fd);
-		if (!s->conns[slot])
-			close(fd);
 	}
 }
 
@@ -345,6 +375,9 @@ static void finish(struct api_server *s)
 	for (i = 0; i < API_SLOTS; i++)
 		if (s->conns[i])
 			conn_close(s, s->conns[i]);
+	if (s->held_fd >= 0)
+		close(s->held_fd);
+	s->held_fd = -1;
 }
 
 static void *api_thread(void *arg)
@@ -368,6 +401,7 @@ static void *api_thread(void *arg)
 		return NULL;
 	while (!s->stopping) {
 		conn_sweep(s);
+		place_held(s);
 		n = epoll_wait(s->epoll_fd, ev, 16, conn_expire(s));
 		for (i = 0; i < n; i++)
 			handle_event(s, &ev[i]);
@@ -426,6 +460,7 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	s->stall_ms = API_STALL_MS;
 	s->request_ms = API_REQUEST_MS;
 	s->listen_fd = listen_fd;
+	s->held_fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->ready_cond, NULL);

@@ -26,9 +26,12 @@
  * request not whole API_REQUEST_MS after its first byte is answered 408
  * and closed, a peer that hung up is dropped from epoll, and a new client
  * finds room by evicting, in this order, a stalled writer, a connection in
- * the middle of a request, an idle one, one whose request waits its turn
- * (never the one whose request is with the VMM). Pipelined requests of
- * different connections are served round robin, one request each.
+ * the middle of a request, an idle one (never one with a whole request,
+ * queued or with the VMM, nor one accepted less than API_GRACE_MS ago: it
+ * gets the time to send its request). With no room, the new client is held
+ * and accepting pauses (the rest wait in the backlog) until a connection
+ * can be evicted. Pipelined requests of different connections are served
+ * round robin, one request each.
  *
  * HTTP-level errors (bad framing, oversized head or body) are answered by
  * the API thread itself with {"error": msg, "fault_message": msg}, after
@@ -55,6 +58,7 @@
 #define API_STALL_MS	  5000		/* output queued, none taken by the peer: close */
 #define API_REQUEST_MS	  10000		/* first byte to whole request, else 408 and close */
 #define API_OUT_HIGH	  (64 * 1024)	/* queued output that stops parsing more requests */
+#define API_GRACE_MS	  50		/* a new connection is not evicted this soon */
 
 struct api_conn {
 	int fd;		 /* -1 once closed (the slot may wait for a reply) */
@@ -71,6 +75,7 @@ struct api_conn {
 	bool draining;	  /* an HTTP error was answered: drop input */
 	uint64_t last_ms; /* last activity (CLOCK_MONOTONIC) */
 	uint64_t drain_until_ms;
+	uint64_t born_ms;	  /* accepted */
 	uint64_t out_progress_ms; /* output became pending or the peer took some */
 	bool partial;		  /* the client is in the middle of sending a request */
 	uint64_t partial_since_ms;
@@ -87,6 +92,7 @@ struct api_server {
 	bool thread_started;
 	struct api_conn *conns[API_SLOTS];
 	unsigned int next_conn; /* round robin among waiting connections */
+	int held_fd;		/* accepted, waiting for room; -1: none */
 	bool stopping;
 	bool inited; /* api_server_start() got far enough for api_server_stop() */
 
