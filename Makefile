@@ -10,7 +10,8 @@
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
 #   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
-#   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
+#   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
+#                   the virtio-mmio register block and virtio-net
 #                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
 
@@ -43,7 +44,8 @@ JAILER_UNIT_BIN := $(filter $(BUILD)/unit/test_jailer%,$(UNIT_BIN))
 VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 
 # libFuzzer targets: the HTTP parser, the router and the config parsers;
-# virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
+# virtqueue descriptor chains; virtio-blk requests; the virtio-mmio register
+# block; virtio-net headers and frames (tests/fuzz/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 SOAK_SECONDS ?= 20
@@ -52,7 +54,14 @@ FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-poin
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
 		vmm/guest_mem.h vmm/err.c
-FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req \
+		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net
+# The device targets (virtio-mmio register block, virtio-net) drive whole
+# devices, so they link the VMM's objects built for fuzzing.
+FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -I$(BUILD)/gen \
+		-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
 .PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
 	bench-jailer bench-io fuzz format
@@ -118,6 +127,17 @@ $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req:
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+# (Without $(WARN): gcc checks these sources' warnings in the normal build.)
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzzobj/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
+
+$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ $< $(FUZZ_DEV_OBJ) $(LDLIBS)
+
 deps:
 	@bash .ci/install-deps.sh
 
@@ -141,6 +161,8 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -178,9 +200,10 @@ format:
 		tests/integration/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/fuzzobj \
+		$(BUILD)/ember \
 		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen
 
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_DEV_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)
