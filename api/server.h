@@ -57,7 +57,7 @@
 #define API_STOP_FLUSH_MS 500		/* at exit: time left to deliver last responses */
 #define API_STALL_MS	  5000		/* output queued, none taken by the peer: close */
 #define API_REQUEST_MS	  10000		/* first byte to whole request, else 408 and close */
-#define API_OUT_HIGH	  (64 * 1024)	/* queued output that stops parsing more requests */
+#define API_OUT_HIGH	  (256 * 1024)	/* queued output that stops parsing more requests */
 #define API_GRACE_MS	  50		/* a new connection is not evicted this soon */
 
 struct api_conn {
