@@ -10,7 +10,9 @@
 #   make bench-jailer  what the jailer adds to ember's start-up (root)
 #   make bench-io   block and network benchmark: ember against QEMU microvm
 #   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
-#   make fuzz       libFuzzer runs over the API parser, descriptor chains and block requests
+#   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
+#   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
+#                   the virtio-mmio register block, virtio-net and --seccomp-filter files
 #                   (FUZZ_SECONDS each, default 30)
 #   make deps       install missing Debian packages
 
@@ -46,19 +48,28 @@ JAILER_UNIT_BIN := $(filter $(BUILD)/unit/test_jailer%,$(UNIT_BIN))
 VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 
 # libFuzzer targets: the HTTP parser, the router and the config parsers;
-# virtqueue descriptor chains; virtio-blk requests (tests/fuzz/).
+# virtqueue descriptor chains; virtio-blk requests; the virtio-mmio register
+# block; virtio-net headers and frames (tests/fuzz/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
+SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
 		vmm/guest_mem.h vmm/err.c
-FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req
+FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req \
+		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net
 # The --seccomp-filter file parser.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
+# The device targets (virtio-mmio register block, virtio-net) drive whole
+# devices, so they link the VMM's objects built for fuzzing.
+FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm -Iapi -I$(BUILD)/gen \
+		-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
-.PHONY: all run test unit integration guest testhost install clean deps bench-boot bench-api \
+.PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
 	bench-jailer bench-io bench-memory fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
@@ -72,8 +83,9 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
 # Static helpers for the integration tests (a tap owned by a uid, a pty, a
-# client that never reads).
-TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood
+# client that never reads, the API soak under abuse).
+TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
+		$(BUILD)/test-apisoak
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
@@ -139,6 +151,17 @@ $(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vm
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+# (Without $(WARN): gcc checks these sources' warnings in the normal build.)
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzzobj/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
+
+$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ $< $(FUZZ_DEV_OBJ) $(LDLIBS)
+
 deps:
 	@bash .ci/install-deps.sh
 
@@ -157,15 +180,21 @@ testhost:
 integration: $(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) guest
 	@bash tests/run-integration.sh
 
+soak: $(BUILD)/ember $(BUILD)/test-apisoak
+	@bash tests/run-api-soak.sh $(SOAK_SECONDS)
+
 fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_api tests/fuzz/corpus/api $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_virtqueue tests/fuzz/corpus/virtqueue $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_blk_req tests/fuzz/corpus/blk_req $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_seccomp_file tests/fuzz/corpus/seccomp_file $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory soak
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
 
@@ -202,9 +231,10 @@ format:
 		tests/integration/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/ember \
-		$(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen $(BUILD)/tools
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/fuzzobj \
+		$(BUILD)/ember $(BUILD)/ember-jailer $(BUILD)/ember-test $(TEST_HELPERS) $(BUILD)/gen \
+		$(BUILD)/tools
 
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_DEV_OBJ:.o=.d) $(JAILER_OBJ:.o=.d) $(JAILER_ASAN_OBJ:.o=.d)

@@ -26,6 +26,7 @@ void conn_set_events(struct api_server *s, struct api_conn *c)
 {
 	uint32_t ev = 0;
 	struct epoll_event e;
+	int op;
 
 	if (c->fd < 0)
 		return;
@@ -35,9 +36,12 @@ void conn_set_events(struct api_server *s, struct api_conn *c)
 		ev |= EPOLLOUT;
 	if (ev == c->events)
 		return;
+	/* No interest at all: out of epoll, which would otherwise still report
+	 * EPOLLHUP of a peer that hung up, again and again. */
+	op = !ev ? EPOLL_CTL_DEL : !c->events ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 	e.events = ev;
 	e.data.ptr = c;
-	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &e) == 0)
+	if (epoll_ctl(s->epoll_fd, op, c->fd, &e) == 0)
 		c->events = ev;
 }
 
@@ -92,8 +96,10 @@ int conn_queue(struct api_conn *c, const char *data, size_t len)
 	size_t need;
 	char *n;
 
-	if (c->out_off == c->out_len)
+	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
+		c->out_progress_ms = api_now_ms();
+	}
 	if (__builtin_add_overflow(c->out_len, len, &need))
 		return -ENOMEM;
 	n = realloc(c->out, need ? need : 1);
@@ -122,7 +128,7 @@ int conn_flush(struct api_server *s, struct api_conn *c)
 			return -1;
 		}
 		c->out_off += (size_t)n;
-		c->last_ms = api_now_ms();
+		c->last_ms = c->out_progress_ms = api_now_ms();
 	}
 	if (c->out_off == c->out_len && c->close_after) {
 		if (!c->draining) {
@@ -149,20 +155,36 @@ void conn_respond(struct api_conn *c, int status, const char *body, bool keep_al
 		c->close_after = true;
 }
 
-/* conn_http_error - the parser gave up: answer, then drain and close. */
-void conn_http_error(struct api_conn *c)
+/* respond_error - an HTTP-level error, answered by the API thread itself. */
+static void respond_error(struct api_conn *c, int status, const char *msg)
 {
-	json_t *o =
-	    json_pack("{s:s, s:s}", "error", c->parser.err_msg, "fault_message", c->parser.err_msg);
+	json_t *o = json_pack("{s:s, s:s}", "error", msg, "fault_message", msg);
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
-	conn_respond(c, c->parser.err_status, body, false, false);
+	conn_respond(c, status, body, false, false);
 	free(body);
 	json_decref(o);
 	c->close_after = true;
+}
+
+/* conn_http_error - the parser gave up: answer, then drain and close. */
+void conn_http_error(struct api_conn *c)
+{
+	respond_error(c, c->parser.err_status, c->parser.err_msg);
 	c->draining = true;
 	c->drain_until_ms = api_now_ms() + API_DRAIN_MS;
 	c->in_len = c->in_off = 0;
+}
+
+void conn_note_partial(struct api_conn *c)
+{
+	const struct http_parser *p = &c->parser;
+	bool partial = c->fd >= 0 && !c->busy && !c->draining && !c->close_after &&
+		       (p->state == HS_BODY || (p->state == HS_HEAD && p->head_len));
+
+	if (partial && !c->partial)
+		c->partial_since_ms = api_now_ms();
+	c->partial = partial;
 }
 
 int conn_live(const struct api_server *s)
@@ -174,41 +196,47 @@ int conn_live(const struct api_server *s)
 	return n;
 }
 
-/* conn_evict - make room for a new connection: close the least recently active
- * idle one. Returns false if every connection is busy. */
+/* evict_rank - which connection a new client displaces first (lowest
+ * rank); -1: never (closed, just accepted, or with a whole request). */
+static int evict_rank(const struct api_conn *c, uint64_t now)
+{
+	if (!c || c->fd < 0 || c->busy || now - c->born_ms < API_GRACE_MS)
+		return -1;
+	if (c->out_off < c->out_len)
+		return 0; /* a writer whose peer does not read */
+	if (c->partial || c->draining)
+		return 1; /* mid-request, or after an HTTP error */
+	if (c->parser.state == HS_DONE)
+		return -1; /* a whole request waiting for its turn: it is served */
+	return 2;	   /* idle */
+}
+
+/* conn_evict - make room for a new connection: close the lowest-ranked one,
+ * least recently active first. Returns false if none may go. */
 bool conn_evict(struct api_server *s)
 {
 	struct api_conn *best = NULL;
-	int i;
+	uint64_t now = api_now_ms();
+	int i, rank, best_rank = 0;
 
 	for (i = 0; i < API_SLOTS; i++) {
 		struct api_conn *c = s->conns[i];
 
-		if (!c || c->fd < 0 || c->busy || c->out_off < c->out_len)
+		rank = evict_rank(c, now);
+		if (rank < 0)
 			continue;
-		if (!best || c->last_ms < best->last_ms)
+		if (!best || rank < best_rank ||
+		    (rank == best_rank && c->last_ms < best->last_ms)) {
 			best = c;
+			best_rank = rank;
+		}
 	}
 	if (!best)
 		return false;
-	log_warn(s->log, "API: %d connections open, closing the least recently active one",
-		 API_MAX_CONNS);
+	log_debug(s->log, "API: %d connections open, closing one (rank %d) for a new client",
+		  API_MAX_CONNS, best_rank);
 	conn_close(s, best);
 	return true;
-}
-
-/* conn_reject - no room at all: say so (best effort) and hang up. */
-void conn_reject(int fd)
-{
-	static const char msg[] =
-	    "HTTP/1.1 503 Service Unavailable\r\nServer: ember\r\nConnection: close\r\n"
-	    "Content-Type: application/json\r\nContent-Length: 77\r\n\r\n"
-	    "{\"error\":\"Too many connections.\",\"fault_message\":\"Too many connections.\"}";
-
-	if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		/* Nothing more to do for a client we cannot serve. */
-	}
-	close(fd);
 }
 
 struct api_conn *conn_new(struct api_server *s, int fd)
@@ -222,12 +250,16 @@ struct api_conn *conn_new(struct api_server *s, int fd)
 	memset(c, 0, offsetof(struct api_conn, parser));
 	c->fd = fd;
 	c->events = EPOLLIN;
-	c->last_ms = api_now_ms();
+	c->last_ms = c->born_ms = api_now_ms();
 	http_parser_init(&c->parser, s->max_payload);
 	c->in_len = c->in_off = 0;
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
 	c->busy = c->keep_alive = c->peer_closed = c->close_after = c->draining = false;
+	c->drain_until_ms = 0;
+	c->out_progress_ms = c->last_ms;
+	c->partial = false;
+	c->partial_since_ms = 0;
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		free(c);
@@ -236,8 +268,45 @@ struct api_conn *conn_new(struct api_server *s, int fd)
 	return c;
 }
 
-/* conn_expire - close draining connections whose time is up; returns the
- * epoll timeout until the next deadline (-1: none). */
+/* expire_one - apply @c's deadlines at @now; the next one still ahead
+ * lowers *@next. */
+static void expire_one(struct api_server *s, struct api_conn *c, uint64_t now, uint64_t *next)
+{
+	uint64_t stall = __atomic_load_n(&s->stall_ms, __ATOMIC_RELAXED);
+	uint64_t request = __atomic_load_n(&s->request_ms, __ATOMIC_RELAXED);
+	uint64_t due;
+
+	if (c->draining) {
+		if (c->drain_until_ms <= now) {
+			conn_close(s, c);
+			return;
+		}
+		*next = c->drain_until_ms < *next ? c->drain_until_ms : *next;
+	}
+	if (c->out_off < c->out_len) {
+		due = c->out_progress_ms + stall;
+		if (due <= now) {
+			log_debug(s->log, "API: closing a connection whose peer reads nothing");
+			conn_close(s, c);
+			return;
+		}
+		*next = due < *next ? due : *next;
+	}
+	if (c->partial) {
+		due = c->partial_since_ms + request;
+		if (due <= now) {
+			c->partial = false;
+			c->in_len = c->in_off = 0;
+			respond_error(c, 408, "The request was not received in time.");
+			conn_flush(s, c);
+			return;
+		}
+		*next = due < *next ? due : *next;
+	}
+}
+
+/* conn_expire - apply every connection's deadlines; returns the epoll
+ * timeout until the next one (-1: none). */
 int conn_expire(struct api_server *s)
 {
 	uint64_t now = api_now_ms(), next = UINT64_MAX;
@@ -246,14 +315,16 @@ int conn_expire(struct api_server *s)
 	for (i = 0; i < API_SLOTS; i++) {
 		struct api_conn *c = s->conns[i];
 
-		if (!c || c->fd < 0 || !c->draining)
-			continue;
-		if (c->drain_until_ms <= now)
-			conn_close(s, c);
-		else if (c->drain_until_ms < next)
-			next = c->drain_until_ms;
+		if (c && c->fd >= 0)
+			expire_one(s, c, now, &next);
+		/* A held client waits for the first grace to end. */
+		if (s->held_fd >= 0 && c && c->fd >= 0 && c->born_ms + API_GRACE_MS > now &&
+		    c->born_ms + API_GRACE_MS < next)
+			next = c->born_ms + API_GRACE_MS;
 	}
-	return next == UINT64_MAX ? -1 : (int)(next - now);
+	if (next == UINT64_MAX)
+		return -1;
+	return next - now > INT32_MAX ? INT32_MAX : (int)(next - now);
 }
 
 bool conn_output_pending(const struct api_server *s)

@@ -44,18 +44,22 @@ void conn_respond(struct api_conn *c, int status, const char *body, bool keep_al
 /* conn_http_error - answer the parser's error, then drain and close. */
 void conn_http_error(struct api_conn *c);
 
+/* conn_note_partial - after parsing: note whether the client is in the
+ * middle of sending a request (the request timeout runs from its start). */
+void conn_note_partial(struct api_conn *c);
+
 /* conn_live - connections with an open socket. */
 int conn_live(const struct api_server *s);
 
-/* conn_evict - close the least recently active idle connection; false if
- * every one is busy. */
+/* conn_evict - close a connection for a new client: a stalled writer
+ * first, then one mid-request, then an idle one (least recently active
+ * first within each); false if none may go. */
 bool conn_evict(struct api_server *s);
 
-/* conn_reject - answer 503 (best effort) and close @fd. */
-void conn_reject(int fd);
-
-/* conn_expire - close draining connections whose time is up; returns the
- * epoll timeout until the next deadline (-1: none). */
+/* conn_expire - close draining connections and stalled writers whose time
+ * is up, answer 408 to requests not whole in time; returns the epoll
+ * timeout until the next deadline (-1: none), including, while a client is
+ * held, the end of the youngest connections' grace. */
 int conn_expire(struct api_server *s);
 
 /* conn_output_pending - some open connection still has output queued. */

@@ -40,7 +40,7 @@ static int fail(struct http_parser *p, int status, const char *fmt, ...)
 void http_parser_init(struct http_parser *p, uint64_t max_body)
 {
 	memset(p, 0, sizeof(*p));
-	p->max_body = max_body;
+	p->max_body = max_body < HTTP_MAX_BODY_LIMIT ? max_body : HTTP_MAX_BODY_LIMIT;
 	p->state = HS_HEAD;
 }
 
@@ -48,7 +48,7 @@ void http_parser_reset(struct http_parser *p)
 {
 	free(p->body);
 	p->body = NULL;
-	p->body_len = p->body_want = 0;
+	p->body_len = p->body_want = p->body_cap = 0;
 	p->head_len = 0;
 	memset(&p->req, 0, sizeof(p->req));
 	p->err_status = 0;
@@ -60,6 +60,7 @@ void http_parser_free(struct http_parser *p)
 {
 	free(p->body);
 	p->body = NULL;
+	p->body_cap = 0;
 }
 
 /* tchar of RFC 9110: the characters of methods and header names. */
@@ -292,16 +293,41 @@ static bool head_complete(const struct http_parser *p)
 	return h[n - 2] == '\n' || (n >= 3 && h[n - 2] == '\r' && h[n - 3] == '\n');
 }
 
-/* The head is done: allocate the body buffer. */
+/* grow_body - room for @more bytes (and the NUL after them) in the body
+ * buffer; it grows by chunks, never past body_want + 1. */
+static int grow_body(struct http_parser *p, size_t more)
+{
+	size_t need, cap;
+	char *n;
+
+	if (__builtin_add_overflow(p->body_len, more, &need) ||
+	    __builtin_add_overflow(need, 1, &need) || need > p->body_want + 1)
+		return fail(p, 500, "Request body bookkeeping is inconsistent.");
+	if (need <= p->body_cap)
+		return 0;
+	cap = p->body_cap > HTTP_BODY_CHUNK ? p->body_cap : HTTP_BODY_CHUNK;
+	while (cap < need && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	if (cap > p->body_want + 1)
+		cap = p->body_want + 1;
+	n = realloc(p->body, cap);
+	if (!n)
+		return fail(p, 500, "Out of memory for a request body of %zu bytes.", p->body_want);
+	p->body = n;
+	p->body_cap = cap;
+	return 0;
+}
+
+/* The head is done: the body buffer starts small and grows with the data. */
 static int start_body(struct http_parser *p)
 {
 	p->head[p->head_len] = '\0';
 	if (parse_head(p))
 		return -EINVAL;
-	/* +1: a NUL after the body, for parsers that want a C string. */
-	p->body = malloc(p->body_want + 1);
-	if (!p->body)
-		return fail(p, 500, "Out of memory for a request body of %zu bytes.", p->body_want);
+	/* parse_head() bounded body_want by max_body <= HTTP_MAX_BODY_LIMIT, so
+	 * body_want + 1 cannot wrap; the +1 is a NUL after the body. */
+	if (grow_body(p, 0))
+		return -EINVAL;
 	p->body[0] = '\0';
 	p->state = HS_BODY;
 	return 0;
@@ -359,6 +385,8 @@ enum http_result http_parse(struct http_parser *p, const char *data, size_t len,
 	n = p->body_want - p->body_len;
 	if (n > len)
 		n = len;
+	if (grow_body(p, n))
+		return HTTP_ERROR;
 	memcpy(p->body + p->body_len, data, n);
 	p->body_len += n;
 	*used += n;

@@ -1,7 +1,9 @@
 /*
  * http.h - incremental HTTP/1.1 request parser and response formatting.
  *
- * Pure code: no sockets, no allocation beyond one body buffer per request.
+ * Pure code: no sockets, no allocation beyond one body buffer per request,
+ * which grows with the bytes that actually arrive (a declared length alone
+ * allocates at most HTTP_BODY_CHUNK).
  * The API server feeds whatever bytes a read() returned; the parser keeps
  * its own copy of the request head and body, so a request may arrive split
  * at any byte, and several pipelined requests may arrive in one read (the
@@ -31,6 +33,10 @@
 #define HTTP_MAX_HEAD	8192 /* request line + headers, terminator included */
 #define HTTP_MAX_METHOD 16
 #define HTTP_MAX_MSG	160
+/* No limit a caller passes goes above this: it keeps every size computation
+ * on a body (its length, +1 for the NUL, growth) far from overflowing. */
+#define HTTP_MAX_BODY_LIMIT (64ULL << 20)
+#define HTTP_BODY_CHUNK	    (64 * 1024) /* the body buffer grows as bytes arrive */
 
 enum http_result {
 	HTTP_NEED_MORE, /* everything consumed; feed more bytes */
@@ -57,13 +63,14 @@ struct http_parser {
 	char head[HTTP_MAX_HEAD + 1];
 	size_t head_len;
 	char *body;
-	size_t body_len, body_want;
+	size_t body_len, body_want, body_cap;
 	struct http_request req;
 	int err_status;
 	char err_msg[HTTP_MAX_MSG];
 };
 
-/* http_parser_init - ready for a first request; bodies over @max_body are refused. */
+/* http_parser_init - ready for a first request; bodies over @max_body (at
+ * most HTTP_MAX_BODY_LIMIT) are refused. */
 void http_parser_init(struct http_parser *p, uint64_t max_body);
 
 /* http_parser_reset - forget the request just handled (frees its body) and

@@ -27,7 +27,6 @@
 #include "test_hook.h"
 
 #define CONTINUE_100 "HTTP/1.1 100 Continue\r\n\r\n"
-#define OUT_HIGH     (256 * 1024) /* stop parsing a client that does not read */
 
 /* epoll data for the server's own fds; connections use their struct. */
 enum { TAG_LISTEN = 1, TAG_STOP, TAG_REPLY };
@@ -146,7 +145,8 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 	enum http_result r;
 	size_t used;
 
-	while (c->fd >= 0 && !c->busy && !c->close_after && c->out_len - c->out_off < OUT_HIGH) {
+	while (c->fd >= 0 && !c->busy && !c->close_after &&
+	       c->out_len - c->out_off < API_OUT_HIGH) {
 		r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used);
 		c->in_off += used;
 		if (r == HTTP_CONTINUE) {
@@ -169,6 +169,7 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 		if (!dispatch(s, c))
 			break;
 	}
+	conn_note_partial(c);
 	conn_flush(s, c);
 }
 
@@ -199,25 +200,55 @@ static void conn_read(struct api_server *s, struct api_conn *c)
 	conn_process(s, c);
 }
 
+/* place - give @fd a slot; false (nothing done) if there is no room now. */
+static bool place(struct api_server *s, int fd)
+{
+	int slot;
+
+	for (slot = 0; slot < API_SLOTS && s->conns[slot]; slot++)
+		;
+	if (slot == API_SLOTS)
+		return false; /* closed ones are swept before the next round */
+	if (conn_live(s) >= API_MAX_CONNS && !conn_evict(s))
+		return false;
+	s->conns[slot] = conn_new(s, fd);
+	if (!s->conns[slot])
+		close(fd);
+	else /* A client that sent its request with the connect is served. */
+		conn_read(s, s->conns[slot]);
+	return true;
+}
+
+/* listen_interest - accept (EPOLLIN) or pause while a client is held. */
+static void listen_interest(struct api_server *s, bool on)
+{
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = (void *)TAG_LISTEN};
+
+	epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, s->listen_fd, &ev);
+}
+
+/* place_held - once there is room for the held client, accept again. */
+static void place_held(struct api_server *s)
+{
+	if (s->held_fd < 0 || !place(s, s->held_fd))
+		return;
+	s->held_fd = -1;
+	listen_interest(s, true);
+}
+
 static void accept_all(struct api_server *s)
 {
-	int fd, slot, n;
+	int fd, n;
 
-	for (n = 0; n < API_MAX_CONNS; n++) {
-		for (slot = 0; slot < API_SLOTS && s->conns[slot]; slot++)
-			;
-		if (slot == API_SLOTS)
-			return; /* closed ones are swept before the next round */
+	for (n = 0; n < API_MAX_CONNS && s->held_fd < 0; n++) {
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (conn_live(s) >= API_MAX_CONNS && !conn_evict(s)) {
-			conn_reject(fd);
-			continue;
+		if (!place(s, fd)) {
+			/* No room: hold this one, leave the rest in the backlog. */
+			s->held_fd = fd;
+			listen_interest(s, false);
 		}
-		s->conns[slot] = conn_new(s, fd);
-		if (!s->conns[slot])
-			close(fd);
 	}
 }
 
@@ -261,7 +292,9 @@ static void on_reply(struct api_server *s)
 		if (!c->keep_alive)
 			c->close_after = true;
 		http_parser_reset(&c->parser);
-		conn_process(s, c);
+		/* Its next pipelined request waits for its turn below: round
+		 * robin, one request per connection. */
+		conn_flush(s, c);
 	} /* else the client left meanwhile: sweep() frees it */
 	controller_reply_free(&r);
 	serve_waiting(s);
@@ -342,6 +375,9 @@ static void finish(struct api_server *s)
 	for (i = 0; i < API_SLOTS; i++)
 		if (s->conns[i])
 			conn_close(s, s->conns[i]);
+	if (s->held_fd >= 0)
+		close(s->held_fd);
+	s->held_fd = -1;
 }
 
 static void *api_thread(void *arg)
@@ -365,6 +401,7 @@ static void *api_thread(void *arg)
 		return NULL;
 	while (!s->stopping) {
 		conn_sweep(s);
+		place_held(s);
 		n = epoll_wait(s->epoll_fd, ev, 16, conn_expire(s));
 		for (i = 0; i < n; i++)
 			handle_event(s, &ev[i]);
@@ -420,7 +457,10 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 	s->ctl = ctl;
 	s->log = &vm->log;
 	s->max_payload = max_payload;
+	s->stall_ms = API_STALL_MS;
+	s->request_ms = API_REQUEST_MS;
 	s->listen_fd = listen_fd;
+	s->held_fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->ready_cond, NULL);
@@ -458,6 +498,12 @@ int api_server_start(struct api_server *s, int listen_fd, const char *path, stru
 err:
 	api_server_stop(s);
 	return ret;
+}
+
+void api_server_set_timeouts(struct api_server *s, unsigned int stall_ms, unsigned int request_ms)
+{
+	__atomic_store_n(&s->stall_ms, stall_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->request_ms, request_ms, __ATOMIC_RELAXED);
 }
 
 static void close_fd(int *fd)

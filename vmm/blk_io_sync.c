@@ -92,8 +92,9 @@ static void sync_submit(struct blk_engine *eng)
 {
 }
 
-static void sync_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
+static unsigned int sync_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
 {
+	return 0;
 }
 
 static int sync_event_fd(const struct blk_engine *eng)

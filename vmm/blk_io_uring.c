@@ -294,16 +294,18 @@ static void async_done(void *ctx, uint64_t tag, int32_t res)
 		a->done(a->done_ctx, &a->slots[tag], res);
 }
 
-static void async_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
+static unsigned int async_reap(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx)
 {
 	struct blk_async *a = (struct blk_async *)eng;
+	unsigned int n;
 
 	a->done = done;
 	a->done_ctx = ctx;
-	blk_uring_reap(a->u, async_done, a, wait);
+	n = blk_uring_reap(a->u, async_done, a, wait);
 	a->done = NULL;
 	if (wait)
 		a->unsubmitted = false; /* reaping with wait submitted everything */
+	return n;
 }
 
 static int async_event_fd(const struct blk_engine *eng)

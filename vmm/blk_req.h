@@ -97,7 +97,8 @@ struct blk_engine_ops {
 	struct blk_req *(*next_req)(struct blk_engine *eng);
 	int (*start)(struct blk_engine *eng, struct blk_req *r);
 	void (*submit)(struct blk_engine *eng);
-	void (*reap)(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx);
+	/* Completions reaped (each passed to @done); 0 for engines without any. */
+	unsigned int (*reap)(struct blk_engine *eng, bool wait, blk_done_fn done, void *ctx);
 	int (*event_fd)(const struct blk_engine *eng);
 	int (*replace_file)(struct blk_engine *eng, int fd);
 	void (*destroy)(struct blk_engine *eng);

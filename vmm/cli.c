@@ -30,6 +30,10 @@ struct opt {
 
 #define O(m) offsetof(struct cli_opts, m)
 
+/* The largest --http-api-max-payload-size: far above any API body, and
+ * keeps the HTTP parser's size arithmetic far from wrapping. */
+#define CLI_MAX_PAYLOAD_LIMIT (64ULL << 20)
+
 static const struct opt opts[] = {
     {"api-sock", OPT_STR, O(api_sock)},
     {"config-file", OPT_STR, O(config_file)},
@@ -70,7 +74,8 @@ static const char usage[] =
     "  --show-log-origin        show file:line in log lines\n"
     "  --metrics-path PATH      write metrics to PATH\n"
     "  --http-api-max-payload-size BYTES\n"
-    "                           largest API request body (default 51200)\n"
+    "                           largest API request body (default 51200, at most\n"
+    "                           67108864)\n"
     "  --serial-out PATH        guest serial output to PATH instead of stdout\n"
     "  --no-seccomp             run without the seccomp filters (debugging only)\n"
     "  --seccomp-filter FILE    install the filters in FILE (Firecracker's seccompiler\n"
@@ -240,6 +245,9 @@ int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e
 		o->action = help ? CLI_HELP : CLI_VERSION;
 		return 0;
 	}
+	if (o->max_payload > CLI_MAX_PAYLOAD_LIMIT)
+		return errf(e, -EINVAL, "--http-api-max-payload-size: at most %llu bytes, got %llu",
+			    CLI_MAX_PAYLOAD_LIMIT, (unsigned long long)o->max_payload);
 	if (o->no_api && !o->config_file)
 		return errf(e, -EINVAL,
 			    "--no-api needs --config-file (nothing could configure "

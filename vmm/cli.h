@@ -57,7 +57,7 @@ struct cli_opts {
 	uint64_t max_payload;
 	const char *serial_out;
 	bool no_seccomp;
-	const char *seccomp_filter; /* NULL: ember's own filters */
+	const char *seccomp_filter;	   /* NULL: ember's own filters */
 	struct cli_u64 start_time_us;	   /* CLOCK_MONOTONIC, microseconds */
 	struct cli_u64 start_time_cpu_us;  /* CLOCK_PROCESS_CPUTIME_ID, microseconds */
 	struct cli_u64 parent_cpu_time_us; /* CPU time of the launcher's parents */

@@ -18,39 +18,42 @@ struct kvm_cap_need {
 
 /* Every capability a code path below or in vcpu.c depends on. */
 static const struct kvm_cap_need needed_caps[] = {
-	{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
-	{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-	{KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
-	{KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR"},
-	{KVM_CAP_PIT2, "KVM_CAP_PIT2"},
-	{KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
-	{KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
-	{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
-	{KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
-	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-	{KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS"},
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+    {KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR"},
+    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+    {KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
+    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+    {KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS"},
 };
 
 static int open_error(const char *path, int err, struct errbuf *e)
 {
 	switch (err) {
 	case ENOENT:
-		return errf(e, -err,
-			    "%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and "
-			    "check that hardware virtualization (or nested virtualization in a VM) is on",
-			    path);
+		return errf(
+		    e, -err,
+		    "%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and "
+		    "check that hardware virtualization (or nested virtualization in a VM) is on",
+		    path);
 	case EACCES:
 	case EPERM:
-		return errf(e, -err,
-			    "no permission to open %s: run as root or add your user to the group owning "
-			    "it (usually 'kvm')",
-			    path);
+		return errf(
+		    e, -err,
+		    "no permission to open %s: run as root or add your user to the group owning "
+		    "it (usually 'kvm')",
+		    path);
 	case ENXIO:
 	case ENODEV:
-		return errf(e, -err,
-			    "%s exists but no KVM driver is behind it: kvm_intel/kvm_amd is not loaded or "
-			    "virtualization is disabled in the firmware",
-			    path);
+		return errf(
+		    e, -err,
+		    "%s exists but no KVM driver is behind it: kvm_intel/kvm_amd is not loaded or "
+		    "virtualization is disabled in the firmware",
+		    path);
 	default:
 		return errf(e, -err, "cannot open %s: %s", path, strerror(err));
 	}
@@ -69,7 +72,8 @@ static int check_caps(struct kvm *k, struct errbuf *e)
 				    needed_caps[i].name);
 	}
 	if (ioctl(k->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS) < GM_MAX_REGIONS)
-		return errf(e, -ENOTSUP, "this KVM offers fewer than %d memory slots", GM_MAX_REGIONS);
+		return errf(e, -ENOTSUP, "this KVM offers fewer than %d memory slots",
+			    GM_MAX_REGIONS);
 	return 0;
 }
 
@@ -109,10 +113,10 @@ static int set_memslots(struct kvm *k, const struct guest_mem *gm, struct errbuf
 
 	for (i = 0; i < gm->nr_regions; i++) {
 		struct kvm_userspace_memory_region r = {
-			.slot = i,
-			.guest_phys_addr = gm->region[i].gpa,
-			.memory_size = gm->region[i].size,
-			.userspace_addr = (uint64_t)(uintptr_t)gm->region[i].hva,
+		    .slot = i,
+		    .guest_phys_addr = gm->region[i].gpa,
+		    .memory_size = gm->region[i].size,
+		    .userspace_addr = (uint64_t)(uintptr_t)gm->region[i].hva,
 		};
 
 		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)

@@ -15,9 +15,9 @@
 #include "guest_mem.h"
 
 struct kvm {
-	int fd;		  /* /dev/kvm */
-	int vm_fd;	  /* KVM_CREATE_VM */
-	int run_size;	  /* KVM_GET_VCPU_MMAP_SIZE */
+	int fd;			      /* /dev/kvm */
+	int vm_fd;		      /* KVM_CREATE_VM */
+	int run_size;		      /* KVM_GET_VCPU_MMAP_SIZE */
 	struct cpuid_table supported; /* KVM_GET_SUPPORTED_CPUID */
 };
 

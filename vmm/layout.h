@@ -7,24 +7,24 @@
 #ifndef EMBER_LAYOUT_H
 #define EMBER_LAYOUT_H
 
-#define BOOT_GDT_ADDR	      0x500ULL	   /* null, code, data, TSS */
-#define BOOT_IDT_ADDR	      0x520ULL
-#define PVH_INFO_ADDR	      0x6000ULL	   /* struct hvm_start_info */
-#define PVH_MODLIST_ADDR      0x6040ULL	   /* one hvm_modlist_entry: the initrd */
-#define PVH_MEMMAP_ADDR	      0x7000ULL	   /* hvm_memmap_table_entry[] */
-#define ZERO_PAGE_ADDR	      0x7000ULL	   /* struct boot_params */
-#define BOOT_STACK_ADDR	      0x8ff0ULL
-#define PML4_ADDR	      0x9000ULL
-#define PDPT_ADDR	      0xa000ULL
-#define PD_ADDR		      0xb000ULL	   /* 4 pages: identity map of 4 GiB */
-#define PD_PAGES	      4
-#define CMDLINE_ADDR	      0x20000ULL
-#define CMDLINE_MAX	      4096ULL	   /* our own cap; the kernel's may be lower */
-#define EBDA_START	      0x9fc00ULL   /* e820 reserved from here ... */
-#define EBDA_END	      0x100000ULL  /* ... to 1 MiB */
-#define MPTABLE_ADDR	      EBDA_START
-#define HIMEM_START	      0x100000ULL  /* kernels load at or above 1 MiB */
-#define INITRD_ALIGN	      0x1000ULL
+#define BOOT_GDT_ADDR	 0x500ULL /* null, code, data, TSS */
+#define BOOT_IDT_ADDR	 0x520ULL
+#define PVH_INFO_ADDR	 0x6000ULL /* struct hvm_start_info */
+#define PVH_MODLIST_ADDR 0x6040ULL /* one hvm_modlist_entry: the initrd */
+#define PVH_MEMMAP_ADDR	 0x7000ULL /* hvm_memmap_table_entry[] */
+#define ZERO_PAGE_ADDR	 0x7000ULL /* struct boot_params */
+#define BOOT_STACK_ADDR	 0x8ff0ULL
+#define PML4_ADDR	 0x9000ULL
+#define PDPT_ADDR	 0xa000ULL
+#define PD_ADDR		 0xb000ULL /* 4 pages: identity map of 4 GiB */
+#define PD_PAGES	 4
+#define CMDLINE_ADDR	 0x20000ULL
+#define CMDLINE_MAX	 4096ULL     /* our own cap; the kernel's may be lower */
+#define EBDA_START	 0x9fc00ULL  /* e820 reserved from here ... */
+#define EBDA_END	 0x100000ULL /* ... to 1 MiB */
+#define MPTABLE_ADDR	 EBDA_START
+#define HIMEM_START	 0x100000ULL /* kernels load at or above 1 MiB */
+#define INITRD_ALIGN	 0x1000ULL
 
 #define MMIO_GAP_START	      0xc0000000ULL  /* 3 GiB: 32-bit MMIO hole ... */
 #define MMIO_GAP_END	      0x100000000ULL /* ... up to 4 GiB */
@@ -33,15 +33,15 @@
 #define VIRTIO_MMIO_SIZE      0x1000ULL
 #define IOAPIC_ADDR	      0xfec00000ULL
 #define LAPIC_ADDR	      0xfee00000ULL
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL  /* one page, for KVM_SET_IDENTITY_MAP_ADDR */
-#define KVM_TSS_ADDR	      0xfffbd000ULL  /* three pages, for KVM_SET_TSS_ADDR */
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL /* one page, for KVM_SET_IDENTITY_MAP_ADDR */
+#define KVM_TSS_ADDR	      0xfffbd000ULL /* three pages, for KVM_SET_TSS_ADDR */
 
-#define SERIAL_PORT_BASE      0x3f8
-#define SERIAL_IRQ	      4
-#define I8042_IRQ	      1
-#define IRQ_FIRST_FREE	      5	  /* legacy GSIs 5..23 go to virtio devices */
-#define IRQ_LAST	      23
+#define SERIAL_PORT_BASE 0x3f8
+#define SERIAL_IRQ	 4
+#define I8042_IRQ	 1
+#define IRQ_FIRST_FREE	 5 /* legacy GSIs 5..23 go to virtio devices */
+#define IRQ_LAST	 23
 
-#define MAX_VCPUS	      32
+#define MAX_VCPUS 32
 
 #endif

@@ -88,7 +88,7 @@ int vcpu_create(struct vcpu *v, unsigned int index, const struct vcpu_env *env,
  * false after requesting the VM's exit. */
 bool vcpu_handle_exit(struct vcpu *v);
 
-/* vcpu_start - start the vCPU's thread (named "ember_vcpu<N>"). The thread
+/* vcpu_start - start the vCPU's thread (named "fc_vcpu <N>"). The thread
  * first installs the VM's vCPU seccomp filter, if there is one; with @held
  * it then waits, parked, for vcpu_resume() before entering the guest. */
 int vcpu_start(struct vcpu *v, bool held);

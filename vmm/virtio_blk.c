@@ -273,8 +273,11 @@ int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e
 		ret = fd;
 		goto out;
 	}
-	/* Finish what the old image has in flight before it goes. */
-	b->eng->ops->reap(b->eng, true, io_done, b);
+	/* Finish what the old image has in flight before it goes. The reap
+	 * consumes the completion eventfd, so the event loop will not signal
+	 * these completions: do it here. */
+	if (b->eng->ops->reap(b->eng, true, io_done, b))
+		virtio_signal_used(&b->vd, &b->vd.vq[0]);
 	ret = b->eng->ops->replace_file(b->eng, fd);
 	if (ret) {
 		close(fd);

@@ -221,8 +221,14 @@ static void limits_accepted(void **state)
 	struct cli_opts o;
 	struct errbuf e;
 
-	assert_int_equal(PARSE(&o, &e, "--http-api-max-payload-size", "18446744073709551615"), 0);
-	assert_true(o.max_payload == UINT64_MAX);
+	/* The payload limit is bounded (a client may declare any length up to it). */
+	assert_int_equal(PARSE(&o, &e, "--http-api-max-payload-size", "67108864"), 0);
+	assert_true(o.max_payload == 67108864);
+	assert_int_equal(PARSE(&o, &e, "--http-api-max-payload-size", "67108865"), -EINVAL);
+	assert_int_equal(PARSE(&o, &e, "--http-api-max-payload-size", "18446744073709551615"),
+			 -EINVAL);
+	assert_string_equal(e.msg, "--http-api-max-payload-size: at most 67108864 bytes, got "
+				   "18446744073709551615");
 	assert_int_equal(PARSE(&o, &e, "--id",
 			       "a123456789012345678901234567890123456789012345678901234567890123"),
 			 0);

@@ -215,6 +215,60 @@ static void body_limit(void **state)
 		     "size 1048576 is larger than the limit of 51200");
 }
 
+/* A limit as large as the flag's type allows (2^64 - 1) and a client that
+ * declares that length: no size computation may wrap (it once allocated
+ * body_want + 1 == 0 bytes and wrote past them). */
+static void length_overflow(void **state)
+{
+	static const char head[] =
+	    "PUT /mmds HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n";
+	static const char near[] =
+	    "PUT /mmds HTTP/1.1\r\nContent-Length: 18446744073709551614\r\n\r\n";
+	struct http_parser *p = new_parser(UINT64_MAX);
+	char buf[256];
+	size_t used, n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%sxxxxxxxxxxxxxxxx", head);
+	assert_int_equal(http_parse(p, buf, n, &used), HTTP_ERROR);
+	assert_int_equal(p->err_status, 400);
+	assert_non_null(strstr(p->err_msg, "Request payload with size 18446744073709551615 is "
+					   "larger than the limit of"));
+	http_parser_reset(p);
+	n = (size_t)snprintf(buf, sizeof(buf), "%sxxxxxxxxxxxxxxxx", near);
+	assert_int_equal(http_parse(p, buf, n, &used), HTTP_ERROR);
+	assert_int_equal(p->err_status, 400);
+	free_parser(p);
+}
+
+/* A declared length costs nothing until the bytes arrive: the buffer grows
+ * with the data, and the body comes out whole. */
+static void body_grows_with_data(void **state)
+{
+	static const char head[] = "PUT /mmds HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n";
+	struct http_parser *p = new_parser(UINT64_MAX);
+	char chunk[7000];
+	size_t used, sent = 0, n, i;
+	enum http_result r;
+
+	assert_int_equal(http_parse(p, head, sizeof(head) - 1, &used), HTTP_NEED_MORE);
+	assert_true(p->body_cap <= HTTP_BODY_CHUNK);
+	do {
+		n = sizeof(chunk) < 1000000 - sent ? sizeof(chunk) : 1000000 - sent;
+		for (i = 0; i < n; i++)
+			chunk[i] = (char)('a' + (sent + i) % 26);
+		r = http_parse(p, chunk, n, &used);
+		assert_int_equal(used, n);
+		sent += n;
+		assert_true(p->body_cap <= 2 * sent + HTTP_BODY_CHUNK);
+	} while (r == HTTP_NEED_MORE);
+	assert_int_equal(r, HTTP_REQUEST);
+	assert_int_equal(p->req.body_len, 1000000);
+	for (i = 0; i < 1000000; i += 999)
+		assert_int_equal(p->req.body[i], 'a' + i % 26);
+	assert_int_equal(p->req.body[1000000], '\0');
+	free_parser(p);
+}
+
 static void bad_content_length(void **state)
 {
 	EXPECT_ERROR("PUT /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "decimal");
@@ -457,6 +511,8 @@ int main(void)
 	    cmocka_unit_test(pipelining),
 	    cmocka_unit_test(header_limit),
 	    cmocka_unit_test(body_limit),
+	    cmocka_unit_test(length_overflow),
+	    cmocka_unit_test(body_grows_with_data),
 	    cmocka_unit_test(bad_content_length),
 	    cmocka_unit_test(same_length_twice),
 	    cmocka_unit_test(chunked_refused),

@@ -527,6 +527,33 @@ static void many_requests(void **state)
 	}
 }
 
+/* PATCH /drives on an Async drive: the swap reaps what is in flight into the
+ * used ring and consumes the completion eventfd, so it must send the
+ * used-ring interrupt itself; nothing else would wake the guest. */
+static void swap_signals_reaped(void **state)
+{
+	struct dev *d = *state;
+	struct pollfd p = {.fd = virtio_blk_io_fd(d->b), .events = POLLIN};
+	struct errbuf e = {""};
+	char path2[64] = "/tmp/ember-blk-test2.XXXXXX";
+	int fd = mkstemp(path2);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, SECTORS * 512), 0);
+	close(fd);
+	request(d, 0, VIRTIO_BLK_T_IN, 1, 2);
+	virtio_queue_notify(d->vd, 0);
+	virtio_isr_ack(d->vd, virtio_isr_read(d->vd));
+	assert_int_equal(used_idx(d), 0);
+	assert_int_equal(virtio_blk_set_path(d->b, path2, &e), 0);
+	unlink(path2);
+	assert_int_equal(used_idx(d), 1);
+	assert_int_equal(status_byte(d, 0), VIRTIO_BLK_S_OK);
+	assert_true(virtio_isr_read(d->vd) & VIRTIO_ISR_VRING);
+	/* And nothing is left for the event loop to find. */
+	assert_int_equal(poll(&p, 1, 0), 0);
+}
+
 static void config_space(void **state)
 {
 	struct dev *d = *state;
@@ -618,6 +645,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrupt_ring_needs_reset, setup_sync, dev_teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_ring_needs_reset, setup_async, dev_teardown),
 	    cmocka_unit_test_setup_teardown(many_requests, setup_async, dev_teardown),
+	    cmocka_unit_test_setup_teardown(swap_signals_reaped, setup_async, dev_teardown),
 	    cmocka_unit_test_setup_teardown(config_space, setup_sync, dev_teardown),
 	    cmocka_unit_test_setup_teardown(snapshot_round_trip, setup_sync, dev_teardown),
 	    cmocka_unit_test(open_errors),
