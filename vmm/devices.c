@@ -86,6 +86,19 @@ static int add_mmio(struct vm *vm, struct devices *d, struct virtio_dev *vd, str
 	return 0;
 }
 
+unsigned int devices_windows(const struct vm *vm, uint64_t *base, unsigned int *gsi,
+			     unsigned int max)
+{
+	const struct devices *d = vm->devices;
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr && i < max; i++) {
+		base[i] = d->mmio[i].base;
+		gsi[i] = d->mmio[i].gsi;
+	}
+	return i;
+}
+
 static bool limited(const struct cfg_rate_limiter *rl)
 {
 	return rl->bandwidth.set || rl->ops.set;

@@ -32,6 +32,11 @@ int devices_attach(struct vm *vm, struct errbuf *e);
  * (starts with a space, or is empty). */
 const char *devices_cmdline(const struct vm *vm);
 
+/* devices_windows - each device's MMIO window base and GSI, in creation
+ * order (the ACPI tables list them so); returns how many (at most @max). */
+unsigned int devices_windows(const struct vm *vm, uint64_t *base, unsigned int *gsi,
+			     unsigned int max);
+
 /* devices_destroy - after the vCPUs are gone: finish in-flight I/O, close
  * images and taps, free. Safe when devices_attach never ran or failed. */
 void devices_destroy(struct vm *vm);

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <termios.h>
 
+#include "acpi_sleep.h"
 #include "boot_timer.h"
 #include "bus.h"
 #include "cli.h"
@@ -40,6 +41,7 @@
 #include "syscall_filter.h"
 #include "uart.h"
 #include "vcpu.h"
+#include "vmgenid.h"
 
 /* Exit statuses, Firecracker's numbering where it has one. */
 #define EMBER_EXIT_OK	       0
@@ -80,6 +82,10 @@ struct vm {
 	int i8042_irqfd;
 	int serial_out_fd; /* where guest console output goes */
 	int serial_in_fd;  /* -1 when input is not wired */
+	/* ACPI (vm_acpi_setup in vm.c): power-off registers, VMGenID and its GED irqfd. */
+	struct acpi_sleep acpi_sleep;
+	struct vmgenid vmgenid;
+	int vmgenid_irqfd;
 
 	struct vcpu vcpu[MAX_VCPUS];
 	unsigned int nr_vcpus; /* configured */

@@ -15,8 +15,10 @@
 #include <cmocka.h>
 
 #include "acpi.h"
+#include "acpi_sleep.h"
 #include "guest_mem.h"
 #include "layout.h"
+#include "vmgenid.h"
 
 #define AREA (ACPI_TABLES_END - ACPI_RSDP_ADDR)
 
@@ -270,6 +272,64 @@ static void test_write(void **state)
 	gm_destroy(&gm);
 }
 
+static void count(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* Only (S5 << 2) | SLP_EN on the control register powers off. */
+static void test_sleep_registers(void **state)
+{
+	struct acpi_sleep s;
+	uint8_t v, r[2] = {0xff, 0xff};
+	int offs = 0;
+
+	acpi_sleep_init(&s, count, &offs);
+	v = 0x80; /* the guest clears WAK_STS in the status register first */
+	acpi_sleep_ops.write(&s, 1, &v, 1);
+	v = ACPI_SLP_TYP_S5 << 2 | ACPI_SLP_EN;
+	acpi_sleep_ops.write(&s, 1, &v, 1); /* right value, wrong register */
+	v = ACPI_SLP_TYP_S5 << 2;	    /* no SLP_EN */
+	acpi_sleep_ops.write(&s, 0, &v, 1);
+	assert_int_equal(offs, 0);
+	v = 3 << 2 | ACPI_SLP_EN; /* S3: not offered */
+	acpi_sleep_ops.write(&s, 0, &v, 1);
+	assert_int_equal(offs, 0);
+	assert_int_equal(atomic_load(&s.ignored), 1);
+	v = ACPI_SLP_TYP_S5 << 2 | ACPI_SLP_EN;
+	acpi_sleep_ops.write(&s, 0, &v, 1);
+	assert_int_equal(offs, 1);
+	acpi_sleep_ops.read(&s, 1, r, 1);
+	acpi_sleep_ops.read(&s, 0, r + 1, 1);
+	assert_int_equal(r[0], 0);
+	assert_int_equal(r[1], 0);
+}
+
+/* The ID lands in guest RAM; a regeneration changes it and notifies once. */
+static void test_vmgenid(void **state)
+{
+	struct errbuf e = {""};
+	uint8_t first[VMGENID_LEN], now[VMGENID_LEN], zero[VMGENID_LEN] = {0};
+	struct guest_mem gm;
+	struct vmgenid g;
+	int raised = 0;
+
+	assert_int_equal(gm_init(&gm, 2 << 20, &e), 0);
+	assert_int_equal(vmgenid_init(&g, &gm, VMGENID_ADDR, (struct irq_line){count, &raised}, &e),
+			 0);
+	assert_int_equal(gm_read(&gm, first, VMGENID_ADDR, sizeof(first)), 0);
+	assert_memory_not_equal(first, zero, sizeof(first));
+	assert_memory_equal(first, g.id, sizeof(first));
+	assert_int_equal(raised, 0);
+	assert_int_equal(vmgenid_regenerate(&g, &e), 0);
+	assert_int_equal(gm_read(&gm, now, VMGENID_ADDR, sizeof(now)), 0);
+	assert_memory_not_equal(first, now, sizeof(now));
+	assert_int_equal(raised, 1);
+	/* An address outside RAM is an error, not a write elsewhere. */
+	assert_int_equal(vmgenid_init(&g, &gm, 4ULL << 30, (struct irq_line){0}, &e), -EFAULT);
+	gm_destroy(&gm);
+}
+
 static int run(const char *cmd)
 {
 	int st = system(cmd);
@@ -325,10 +385,9 @@ static void test_iasl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tables),
-	    cmocka_unit_test(test_bad_descriptions),
-	    cmocka_unit_test(test_write),
-	    cmocka_unit_test(test_iasl),
+	    cmocka_unit_test(test_tables),	    cmocka_unit_test(test_bad_descriptions),
+	    cmocka_unit_test(test_write),	    cmocka_unit_test(test_iasl),
+	    cmocka_unit_test(test_sleep_registers), cmocka_unit_test(test_vmgenid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
