@@ -2,7 +2,8 @@
 # everything through ember's ACPI tables: the tables are in
 # /sys/firmware/acpi/tables, both CPUs come up (MADT), Debian's own
 # virtio_mmio/virtio_blk modules from the initramfs bind the DSDT's
-# LNRO0005 device and the drive reads back intact, the vmgenid driver binds
+# LNRO0005 device and the drive reads back intact, virtio_net's interface
+# pings the host over a tap, the vmgenid driver binds
 # the VMGenID device, and "poweroff -f" ends ember with status 0 through the
 # FADT's sleep control register (not the i8042 reset the init falls back to).
 # timeout: 400
@@ -15,6 +16,10 @@ need_asset initramfs.cpio.gz
 need_asset debian-virtio-modules.cpio.gz
 dd if=/dev/urandom of="$TDIR/data.img" bs=1M count=4 2>/dev/null
 sum=$(sha_of "$TDIR/data.img")
+tap=acpitap$$
+host_ip=169.254.101.1
+make_tap "$tap" "$host_ip/24"
+trap 'del_tap "$tap"' EXIT
 cat >"$TDIR/test.sh" <<'EOT'
 t=/sys/firmware/acpi/tables
 for s in DSDT FACP APIC; do
@@ -29,6 +34,8 @@ while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 echo "ACPI-VDA-SHA $(sha256sum /dev/vda | cut -d' ' -f1)"
+ip link set eth0 up && ip addr add 169.254.101.2/24 dev eth0 &&
+	ping -c 3 -W 10 169.254.101.1 >/dev/null && echo "ACPI-PING-HOST ok"
 [ -e /sys/bus/platform/drivers/virtio-mmio/LNRO0005:00 ] && echo "ACPI-VIRTIO-BOUND LNRO0005:00"
 [ -e /sys/bus/acpi/drivers/vmgenid/QEMUVGID:00 ] && echo "ACPI-VMGENID-BOUND"
 dmesg | grep -E 'ACPI (BIOS )?(Error|Warning)' | sed 's/^/ACPI-DMESG-PROBLEM /'
@@ -40,7 +47,7 @@ EOT
 test_initrd "$TDIR/initrd.img"
 cat "$ASSETS/debian-virtio-modules.cpio.gz" >>"$TDIR/initrd.img"
 vm_json "$ASSETS/debian-vmlinuz" "$TDIR/initrd.img" "$STD_ARGS" 2 256 \
-	"$(drive_json data "$TDIR/data.img" false true)" ""
+	"$(drive_json data "$TDIR/data.img" false true)" "$(net_json eth0 "$tap" 06:00:a9:fe:65:02)"
 boot "${EMBER_DEBIAN_TIMEOUT:-300}"
 [ "$BOOT_RC" = timeout ] && fail "ember did not exit within its timeout ($(last_words))"
 grep -q '^EMBER-GUEST-UP' "$TDIR/serial.log" || fail "guest did not come up ($(last_words))"
@@ -54,6 +61,7 @@ done
 grep -q '^ACPI-INSMOD-FAILED' "$TDIR/serial.log" && fail "$(grep '^ACPI-INSMOD-FAILED' "$TDIR/serial.log" | head -n 1)"
 expect_marker ACPI-VIRTIO-BOUND LNRO0005:00
 expect_marker ACPI-VDA-SHA "$sum"
+expect_marker ACPI-PING-HOST ok
 grep -q '^ACPI-VMGENID-BOUND' "$TDIR/serial.log" || fail "the vmgenid driver did not bind QEMUVGID:00"
 grep -q '^ACPI-BEFORE-POWEROFF' "$TDIR/serial.log" || fail "the guest script did not finish"
 grep -q '^ACPI-POWEROFF-RETURNED' "$TDIR/serial.log" && fail "poweroff -f returned in the guest"
