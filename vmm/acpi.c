@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "acpi.h"
@@ -390,15 +389,14 @@ int acpi_write(struct guest_mem *gm, const struct acpi_desc *d, uint64_t *rsdp, 
 	uint8_t *area;
 	int ret;
 
-	area = calloc(1, cap);
+	/* Built in place: no host buffer to allocate (and keep) for a few
+	 * hundred bytes; a failure fails the whole VM build anyway. */
+	area = gm_ptr(gm, ACPI_RSDP_ADDR, cap);
 	if (!area)
-		return errf(e, -ENOMEM, "ACPI: out of memory");
+		return errf(e, -EFAULT, "ACPI: guest RAM does not cover 0x%llx..0x%llx",
+			    (unsigned long long)ACPI_RSDP_ADDR,
+			    (unsigned long long)ACPI_TABLES_END);
 	ret = acpi_build(d, area, cap, &l, e);
-	if (!ret && gm_write(gm, ACPI_RSDP_ADDR, area, l.total))
-		ret = errf(e, -EFAULT, "ACPI: guest RAM does not cover 0x%llx..0x%llx",
-			   (unsigned long long)ACPI_RSDP_ADDR,
-			   (unsigned long long)(ACPI_RSDP_ADDR + l.total));
-	free(area);
 	if (!ret)
 		*rsdp = l.rsdp;
 	return ret;

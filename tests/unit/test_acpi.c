@@ -270,6 +270,11 @@ static void test_write(void **state)
 	assert_int_equal(gm_read(&gm, sig, rsdp, 8), 0);
 	assert_memory_equal(sig, "RSD PTR ", 8);
 	gm_destroy(&gm);
+	/* Not even the RSDP's area is RAM. */
+	assert_int_equal(gm_init(&gm, ACPI_RSDP_ADDR + 4096, &e), 0);
+	assert_int_equal(acpi_write(&gm, &d, &rsdp, &e), -EFAULT);
+	assert_non_null(strstr(e.msg, "does not cover"));
+	gm_destroy(&gm);
 }
 
 static void count(void *ctx)
