@@ -98,6 +98,18 @@ static int add_mmio(struct devices *d, struct virtio_dev *vd, const struct dev_c
 	return 0;
 }
 
+unsigned int devices_windows(const struct devices *d, uint64_t *base, unsigned int *gsi,
+			     unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr && i < max; i++) {
+		base[i] = d->mmio[i].base;
+		gsi[i] = d->mmio[i].gsi;
+	}
+	return i;
+}
+
 static bool limited(const struct cfg_rate_limiter *rl)
 {
 	return rl->bandwidth.set || rl->ops.set;

@@ -32,6 +32,11 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
  * (starts with a space, or is empty; "" for NULL). */
 const char *devices_cmdline(const struct devices *d);
 
+/* devices_windows - each device's MMIO window base and GSI, in creation
+ * order (the ACPI tables list them so); returns how many (at most @max). */
+unsigned int devices_windows(const struct devices *d, uint64_t *base, unsigned int *gsi,
+			     unsigned int max);
+
 /* devices_destroy - after the vCPUs are gone: finish in-flight I/O, close
  * images and taps, free. NULL is fine. */
 void devices_destroy(struct devices *d);
