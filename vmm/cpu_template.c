@@ -68,17 +68,14 @@ const char *cpu_template_name(unsigned int t)
 	return t < CPU_TEMPLATE_COUNT ? templates[t].name : "?";
 }
 
-/* host_vendor - from leaf 0's vendor string; -ENOTSUP if neither. */
-static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
+/* vendor_of - from leaf 0's vendor string; -ENOTSUP if neither. */
+static int vendor_of(uint32_t ebx, uint32_t edx, uint32_t ecx, enum ct_vendor *out)
 {
-	struct kvm_cpuid_entry2 *l0 = cpuid_find(tbl, 0, 0);
 	char id[13];
 
-	if (!l0)
-		return -ENOTSUP;
-	memcpy(id, &l0->ebx, 4);
-	memcpy(id + 4, &l0->edx, 4);
-	memcpy(id + 8, &l0->ecx, 4);
+	memcpy(id, &ebx, 4);
+	memcpy(id + 4, &edx, 4);
+	memcpy(id + 8, &ecx, 4);
 	id[12] = '\0';
 	if (!strcmp(id, "GenuineIntel"))
 		*out = V_INTEL;
@@ -87,6 +84,44 @@ static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
 	else
 		return -ENOTSUP;
 	return 0;
+}
+
+static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
+{
+	struct kvm_cpuid_entry2 *l0 = cpuid_find(tbl, 0, 0);
+
+	if (!l0)
+		return -ENOTSUP;
+	return vendor_of(l0->ebx, l0->edx, l0->ecx, out);
+}
+
+/* check_vendor - Firecracker's refusal of a template for the other vendor. */
+static int check_vendor(unsigned int t, int unknown, enum ct_vendor vendor, struct errbuf *e)
+{
+	if (unknown)
+		return errf(e, -ENOTSUP,
+			    "Failed to get CPU template: Failed to get CPU vendor "
+			    "information.");
+	if (vendor != templates[t].vendor)
+		return errf(e, -ENOTSUP,
+			    "Failed to get CPU template: CPU vendor mismatched between actual CPU "
+			    "and CPU template.");
+	return 0;
+}
+
+int cpu_template_check_host(unsigned int t, struct errbuf *e)
+{
+	uint32_t a = 0, b, c = 0, d;
+	enum ct_vendor vendor = V_INTEL;
+	int unknown;
+
+	if (t >= CPU_TEMPLATE_COUNT)
+		return errf(e, -EINVAL, "Invalid static CPU template: %u", t);
+	if (t == CPU_TEMPLATE_NONE)
+		return 0;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	unknown = vendor_of(b, d, c, &vendor);
+	return check_vendor(t, unknown, vendor, e);
 }
 
 /* entry_for - @m's leaf in @tbl, added with zeroes if missing; NULL if full. */
@@ -109,19 +144,19 @@ static struct kvm_cpuid_entry2 *entry_for(struct cpuid_table *tbl, const struct 
 int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e)
 {
 	struct kvm_cpuid_entry2 *ent;
-	enum ct_vendor vendor;
+	enum ct_vendor vendor = V_INTEL;
 	uint32_t *reg;
 	unsigned int i;
+	int ret;
 
 	if (t >= CPU_TEMPLATE_COUNT)
 		return errf(e, -EINVAL, "Invalid static CPU template: %u", t);
 	if (t == CPU_TEMPLATE_NONE)
 		return 0;
-	if (host_vendor(tbl, &vendor))
-		return errf(e, -ENOTSUP, "Failed to get CPU vendor information.");
-	if (vendor != templates[t].vendor)
-		return errf(e, -ENOTSUP,
-			    "CPU vendor mismatched between actual CPU and CPU template.");
+	ret = host_vendor(tbl, &vendor);
+	ret = check_vendor(t, ret, vendor, e);
+	if (ret)
+		return ret;
 	for (i = 0; i < templates[t].nr; i++) {
 		const struct ct_mod *m = &templates[t].mods[i];
 

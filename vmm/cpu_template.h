@@ -39,4 +39,11 @@ const char *cpu_template_name(unsigned int t);
  */
 int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e);
 
+/*
+ * cpu_template_check_host - the vendor check of cpu_template_apply() against
+ * the host CPU (CPUID leaf 0), for InstanceStart to refuse a template before
+ * it builds anything. 0, or -ENOTSUP with Firecracker's message.
+ */
+int cpu_template_check_host(unsigned int t, struct errbuf *e);
+
 #endif

@@ -202,7 +202,7 @@ static int set_cpuid(struct vcpu *v, const struct vcpu_boot *b)
 	memcpy(t, b->supported, sizeof(*t));
 	ret = cpu_template_apply(b->cpu_template, t, &e);
 	if (ret) {
-		log_error(v->env->log, "Failed to get CPU template: %s", e.msg);
+		log_error(v->env->log, "%s", e.msg);
 		return ret;
 	}
 	ret = cpuid_normalize(t, v->index, b->nr_vcpus, b->smt);

@@ -122,15 +122,18 @@ static void wrong_vendor(void **state)
 	host(&t, "AuthenticAMD");
 	before = t;
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "CPU vendor mismatched between actual CPU and CPU template.");
+	assert_string_equal(e.msg, "Failed to get CPU template: CPU vendor mismatched between "
+				   "actual CPU and CPU template.");
 	assert_memory_equal(&t, &before, sizeof(t));
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_C3, &t, &e), -ENOTSUP);
 	host(&t, "GenuineIntel");
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2A, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "CPU vendor mismatched between actual CPU and CPU template.");
+	assert_string_equal(e.msg, "Failed to get CPU template: CPU vendor mismatched between "
+				   "actual CPU and CPU template.");
 	host(&t, "HygonGenuine");
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "Failed to get CPU vendor information.");
+	assert_string_equal(e.msg,
+			    "Failed to get CPU template: Failed to get CPU vendor information.");
 }
 
 static void none_and_bad(void **state)
