@@ -99,7 +99,7 @@ static const struct cj_field boot_fields[] = {
 
 static const char *const huge_names[] = {"None", "Transparent", "2M", NULL};
 /* The order of enum cpu_template (cpu_template.h). */
-static const char *const template_names[] = {"None", "T2", "C3", "T2A", NULL};
+static const char *const template_names[] = {"None", "T2", "C3", "T2A", "T2S", "T2CL", NULL};
 
 static const struct cj_field machine_fields[] = {
     /* As Firecracker: a u8 and a usize here, the ranges in machine_check(). */
@@ -110,7 +110,7 @@ static const struct cj_field machine_fields[] = {
     FLD("huge_pages", F_ENUM, false, OFF(cfg_machine, huge_pages), .names = huge_names,
 	.what = "one of \"None\", \"Transparent\", \"2M\""),
     FLD("cpu_template", F_ENUM, false, OFF(cfg_machine, cpu_template), .names = template_names,
-	.what = "one of \"None\", \"T2\", \"C3\", \"T2A\" (ember has no T2S or T2CL yet)"),
+	.what = "one of \"None\", \"T2\", \"C3\", \"T2A\", \"T2S\", \"T2CL\""),
     {0},
 };
 

@@ -51,6 +51,38 @@ static const struct ct_mod t2a[] = {
     {0x80000008, 0, R_EBX, 0x000c0205, 0x000c0000},
 };
 
+/* T2S: T2's features, and snapshots movable between Skylake and Cascade Lake. */
+static const struct ct_mod t2s[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffefda14, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x20000100, 0x00000000}, {0x80000001, 0, R_EDX, 0x04000000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x00000200, 0x00000000},
+};
+
+/* T2CL: Cascade Lake with the instruction set of T2A on AMD Milan. */
+static const struct ct_mod t2cl[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffefda14, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x200001c0, 0x00000000}, {0x80000001, 0, R_EDX, 0x07c00000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x00000200, 0x00000000},
+};
+
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+
+/* T2S shows the mitigations of the least protected host it may move to. */
+static const struct cpu_template_msr t2s_msrs[] = {
+    {MSR_IA32_ARCH_CAPABILITIES, 0xffffffffffffffffull, 0x0000000000000c4cull},
+};
+
+/* T2CL passes through the mitigation bits KVM passes, clears the rest. */
+static const struct cpu_template_msr t2cl_msrs[] = {
+    {MSR_IA32_ARCH_CAPABILITIES, 0xfffffffff2f51e00ull, 0},
+};
+
 static const struct {
 	const char *name;
 	const struct ct_mod *mods;
@@ -61,7 +93,24 @@ static const struct {
     [CPU_TEMPLATE_T2] = {"T2", t2, sizeof(t2) / sizeof(t2[0]), V_INTEL},
     [CPU_TEMPLATE_C3] = {"C3", c3, sizeof(c3) / sizeof(c3[0]), V_INTEL},
     [CPU_TEMPLATE_T2A] = {"T2A", t2a, sizeof(t2a) / sizeof(t2a[0]), V_AMD},
+    [CPU_TEMPLATE_T2S] = {"T2S", t2s, sizeof(t2s) / sizeof(t2s[0]), V_INTEL},
+    [CPU_TEMPLATE_T2CL] = {"T2CL", t2cl, sizeof(t2cl) / sizeof(t2cl[0]), V_INTEL},
 };
+
+unsigned int cpu_template_msrs(unsigned int t, const struct cpu_template_msr **out)
+{
+	switch (t) {
+	case CPU_TEMPLATE_T2S:
+		*out = t2s_msrs;
+		return sizeof(t2s_msrs) / sizeof(t2s_msrs[0]);
+	case CPU_TEMPLATE_T2CL:
+		*out = t2cl_msrs;
+		return sizeof(t2cl_msrs) / sizeof(t2cl_msrs[0]);
+	default:
+		*out = NULL;
+		return 0;
+	}
+}
 
 const char *cpu_template_name(unsigned int t)
 {

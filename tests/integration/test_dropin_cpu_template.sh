@@ -13,8 +13,8 @@ trap api_stop EXIT
 need_asset vmlinux
 
 case $(grep -m 1 '^vendor_id' /proc/cpuinfo) in
-*GenuineIntel*) good=T2 bad=T2A ;;
-*AuthenticAMD*) good=T2A bad=T2 ;;
+*GenuineIntel*) good=T2 bad=T2A others="" ;;
+*AuthenticAMD*) good=T2A bad=T2 others="C3 T2S T2CL" ;;
 *) fail "unknown host CPU vendor: $(grep -m 1 '^vendor_id' /proc/cpuinfo)" ;;
 esac
 
@@ -35,6 +35,11 @@ api_fault 400 "Start microvm error: Failed to get CPU template: CPU vendor misma
 	PUT /actions '{"action_type": "InstanceStart"}'
 # Refused before anything was built: the instance lives on, still configurable.
 api_alive
+for t in $others; do
+	api_ok PATCH /machine-config "{\"cpu_template\": \"$t\"}"
+	api_fault 400 "Start microvm error: Failed to get CPU template: CPU vendor mismatched between actual CPU and CPU template." \
+		PUT /actions '{"action_type": "InstanceStart"}'
+done
 api_ok GET /
 case $API_BODY in *'"state":"Not started"'*) ;; *) fail "after the refused start: $API_BODY" ;; esac
 api_stop

@@ -256,8 +256,8 @@ static const struct bad bad_cases[] = {
      "\"huge_pages\" must be one of \"None\", \"Transparent\", \"2M\", got \"1G\""},
     {MC("'vcpu_count':2,'mem_size_mib':129,'huge_pages':'2M'"),
      "not a multiple of the configured page size."},
-    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'T2S'"),
-     "ember has no T2S or T2CL yet), got \"T2S\""},
+    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'V1N1'"),
+     "\"T2S\", \"T2CL\", got \"V1N1\""},
     {MC("'vcpu_count':2,'mem_size_mib':128,'foo':1"), "machine-config: unknown field \"foo\""},
     {"{" BS ",'machine-config':[1]}", "machine-config: must be a JSON object, got an array"},
     /* drives */

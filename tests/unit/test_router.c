@@ -211,7 +211,7 @@ static void machine_config(void **state)
 	      DESER
 	      "machine-config: field \"huge_pages\" must be one of \"None\", \"Transparent\", "
 	      "\"2M\", got \"1G\".");
-	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'cpu_template':'T2CL'}",
+	fault("PUT", "/machine-config", "{'vcpu_count':1,'mem_size_mib':128,'cpu_template':'V1N1'}",
 	      DESER "machine-config: field \"cpu_template\" must be *");
 	fault("PATCH", "/machine-config", "{}", "Empty PATCH request.");
 	fault("PATCH", "/machine-config", "{'vcpu_count':64}",
