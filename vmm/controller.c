@@ -361,6 +361,15 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 	return 0;
 }
 
+/* A PATCH replaces the buckets it names and keeps the others. */
+static void merge_rate_limiter(struct cfg_rate_limiter *to, const struct cfg_rate_limiter *u)
+{
+	if (u->bandwidth.set)
+		to->bandwidth = u->bandwidth;
+	if (u->ops.set)
+		to->ops = u->ops;
+}
+
 /* PATCH /drives/{id} after boot: a new backing file (the guest sees the new
  * capacity through a config-change interrupt) and/or a rate limiter. */
 static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_drive_update *u,
@@ -383,9 +392,12 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_dri
 		log_info(&c->vm->log, "drive \"%s\" now backed by %s", d->drive_id, path);
 	}
 	if (u->has_rate_limiter) {
-		d->rate_limiter = u->rate_limiter;
-		log_warn(&c->vm->log, "drive \"%s\": rate limiters are stored but not enforced",
-			 d->drive_id);
+		ret = devices_set_drive_rate_limiter(c->vm->devices, d->drive_id, &u->rate_limiter,
+						     e);
+		if (ret)
+			return ret;
+		merge_rate_limiter(&d->rate_limiter, &u->rate_limiter);
+		log_info(&c->vm->log, "drive \"%s\": rate limiter updated", d->drive_id);
 	}
 	return 0;
 }

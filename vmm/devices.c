@@ -131,9 +131,6 @@ static int attach_drive(struct devices *d, const struct dev_ctx *base, const str
 		return ret;
 	}
 	d->blk[d->nr_blk++] = b;
-	if (limited(&cd->rate_limiter))
-		log_warn(base->log, "drive \"%s\": rate limiters are not implemented; ignored",
-			 cd->drive_id);
 	log_info(base->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
 		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
 		 cd->is_read_only ? "read-only" : "read-write",
@@ -234,5 +231,18 @@ int devices_set_drive_path(struct devices *d, const char *drive_id, const char *
 	for (i = 0; d && i < d->nr_blk; i++)
 		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id))
 			return virtio_blk_set_path(d->blk[i], path, e);
+	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
+}
+
+int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
+				   const struct cfg_rate_limiter *rl, struct errbuf *e)
+{
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr_blk; i++)
+		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id)) {
+			virtio_blk_set_rate_limiter(d->blk[i], rl);
+			return 0;
+		}
 	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
 }

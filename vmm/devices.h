@@ -50,6 +50,10 @@ unsigned int devices_tap_fds(const struct devices *d, int *fds, unsigned int max
 int devices_set_drive_path(struct devices *d, const char *drive_id, const char *path,
 			   struct errbuf *e);
 
+/* devices_set_drive_rate_limiter - PATCH /drives: replace the buckets set in @rl. */
+int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
+				   const struct cfg_rate_limiter *rl, struct errbuf *e);
+
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root
  * first). Returns the count. devices_root_args - the root= words for @cfg
