@@ -403,17 +403,23 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_dri
 }
 
 /* PATCH /network-interfaces/{id} after boot: Firecracker only updates the
- * rate limiters there; ember stores them (they are not enforced yet). */
-static void patch_net(struct controller *c, struct cfg_net *n, struct cfg_net_update *u)
+ * rate limiters there; interface @idx gets them at once. */
+static int patch_net(struct controller *c, unsigned int idx, struct cfg_net_update *u,
+		     struct errbuf *e)
 {
+	struct cfg_net *n = &c->vm->cfg.net[idx];
+
+	if (!u->has_rx && !u->has_tx)
+		return 0;
+	if (devices_set_net_rate_limiters(c->vm->devices, idx, u->has_rx ? &u->rx : NULL,
+					  u->has_tx ? &u->tx : NULL))
+		return errf(e, -ENOENT, "network interface \"%s\" is not attached", n->iface_id);
 	if (u->has_rx)
-		n->rx_rate_limiter = u->rx;
+		merge_rate_limiter(&n->rx_rate_limiter, &u->rx);
 	if (u->has_tx)
-		n->tx_rate_limiter = u->tx;
-	if (u->has_rx || u->has_tx)
-		log_warn(&c->vm->log,
-			 "network interface \"%s\": rate limiters are stored but not enforced",
-			 n->iface_id);
+		merge_rate_limiter(&n->tx_rate_limiter, &u->tx);
+	log_info(&c->vm->log, "network interface \"%s\": rate limiters updated", n->iface_id);
+	return 0;
 }
 
 static int patch_device(struct controller *c, struct api_request *req, struct errbuf *e)
@@ -431,8 +437,7 @@ static int patch_device(struct controller *c, struct api_request *req, struct er
 			    drive ? "drive" : "network interface", id);
 	if (drive)
 		return patch_drive(c, &cfg->drive[i], &req->u.drive_update, e);
-	patch_net(c, &cfg->net[i], &req->u.net_update);
-	return 0;
+	return patch_net(c, i, &req->u.net_update, e);
 }
 
 static int put_logger(struct controller *c, struct api_request *req, struct errbuf *e)
