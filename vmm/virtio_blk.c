@@ -28,6 +28,10 @@
  * blocking I/O on the event-loop thread; "Async" submits them to io_uring
  * (up to BLK_URING_DEPTH in flight) and completes them when the event loop
  * sees the ring's eventfd.
+ *
+ * Rate limiter (rate_limiter.h): each request costs its data bytes and one
+ * op. A refused chain goes back to the avail ring and the queue is left
+ * alone until the drive's timerfd fires; nothing is dropped or failed.
  */
 #include <errno.h>
 #include <fcntl.h>

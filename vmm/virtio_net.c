@@ -20,6 +20,11 @@
  * one. When the guest has no buffers left the frame is kept and the tap is
  * no longer polled (back-pressure: the host queues or drops, ember does
  * not) until the guest posts more.
+ *
+ * Rate limiters (rate_limiter.h), one per direction, a frame's bytes and
+ * one op each: a refused TX chain goes back to the avail ring; a refused RX
+ * frame stays pending and the tap is not read. Each direction's timerfd
+ * resumes it. Nothing is dropped for being over the limit.
  */
 #include <errno.h>
 #include <stdio.h>
