@@ -380,6 +380,15 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 	return 0;
 }
 
+/* A PATCH replaces the buckets it names and keeps the others. */
+static void merge_rate_limiter(struct cfg_rate_limiter *to, const struct cfg_rate_limiter *u)
+{
+	if (u->bandwidth.set)
+		to->bandwidth = u->bandwidth;
+	if (u->ops.set)
+		to->ops = u->ops;
+}
+
 /* PATCH /drives/{id} after boot: a new backing file (the guest sees the new
  * capacity through a config-change interrupt) and/or a rate limiter. */
 static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_drive_update *u,
@@ -402,25 +411,34 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_dri
 		log_info(&c->vm->log, "drive \"%s\" now backed by %s", d->drive_id, path);
 	}
 	if (u->has_rate_limiter) {
-		d->rate_limiter = u->rate_limiter;
-		log_warn(&c->vm->log, "drive \"%s\": rate limiters are stored but not enforced",
-			 d->drive_id);
+		ret = devices_set_drive_rate_limiter(c->vm->devices, d->drive_id, &u->rate_limiter,
+						     e);
+		if (ret)
+			return ret;
+		merge_rate_limiter(&d->rate_limiter, &u->rate_limiter);
+		log_info(&c->vm->log, "drive \"%s\": rate limiter updated", d->drive_id);
 	}
 	return 0;
 }
 
 /* PATCH /network-interfaces/{id} after boot: Firecracker only updates the
- * rate limiters there; ember stores them (they are not enforced yet). */
-static void patch_net(struct controller *c, struct cfg_net *n, struct cfg_net_update *u)
+ * rate limiters there; interface @idx gets them at once. */
+static int patch_net(struct controller *c, unsigned int idx, struct cfg_net_update *u,
+		     struct errbuf *e)
 {
+	struct cfg_net *n = &c->vm->cfg.net[idx];
+
+	if (!u->has_rx && !u->has_tx)
+		return 0;
+	if (devices_set_net_rate_limiters(c->vm->devices, idx, u->has_rx ? &u->rx : NULL,
+					  u->has_tx ? &u->tx : NULL))
+		return errf(e, -ENOENT, "network interface \"%s\" is not attached", n->iface_id);
 	if (u->has_rx)
-		n->rx_rate_limiter = u->rx;
+		merge_rate_limiter(&n->rx_rate_limiter, &u->rx);
 	if (u->has_tx)
-		n->tx_rate_limiter = u->tx;
-	if (u->has_rx || u->has_tx)
-		log_warn(&c->vm->log,
-			 "network interface \"%s\": rate limiters are stored but not enforced",
-			 n->iface_id);
+		merge_rate_limiter(&n->tx_rate_limiter, &u->tx);
+	log_info(&c->vm->log, "network interface \"%s\": rate limiters updated", n->iface_id);
+	return 0;
 }
 
 static int patch_device(struct controller *c, struct api_request *req, struct errbuf *e)
@@ -438,8 +456,7 @@ static int patch_device(struct controller *c, struct api_request *req, struct er
 			    drive ? "drive" : "network interface", id);
 	if (drive)
 		return patch_drive(c, &cfg->drive[i], &req->u.drive_update, e);
-	patch_net(c, &cfg->net[i], &req->u.net_update);
-	return 0;
+	return patch_net(c, i, &req->u.net_update, e);
 }
 
 static int put_logger(struct controller *c, struct api_request *req, struct errbuf *e)

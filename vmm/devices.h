@@ -50,6 +50,22 @@ unsigned int devices_tap_fds(const struct devices *d, int *fds, unsigned int max
 int devices_set_drive_path(struct devices *d, const char *drive_id, const char *path,
 			   struct errbuf *e);
 
+/* devices_set_drive_rate_limiter - PATCH /drives: replace the buckets set in @rl. */
+int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
+				   const struct cfg_rate_limiter *rl, struct errbuf *e);
+
+/* devices_set_net_rate_limiters - PATCH /network-interfaces: the @idx-th
+ * interface in attach order (= cfg->net order); NULL keeps a direction. */
+int devices_set_net_rate_limiters(struct devices *d, unsigned int idx,
+				  const struct cfg_rate_limiter *rx,
+				  const struct cfg_rate_limiter *tx);
+
+/* devices_throttled - rate limiter stops summed over all devices (@d may be NULL). */
+struct devices_throttled {
+	uint64_t blk, net_rx, net_tx;
+};
+void devices_throttled(struct devices *d, struct devices_throttled *t);
+
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root
  * first). Returns the count. devices_root_args - the root= words for @cfg

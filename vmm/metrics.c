@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "metrics.h"
 #include "vm.h"
 
@@ -68,6 +69,9 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_LOGGER_MISSED_LOG] = {"logger", "missed_log_count", COUNTER},
     [MET_PAUSE_VM_US] = {"latencies_us", "pause_vm", GAUGE},
     [MET_RESUME_VM_US] = {"latencies_us", "resume_vm", GAUGE},
+    [MET_BLOCK_RL_THROTTLED] = {"block", "rate_limiter_throttled_events", COUNTER},
+    [MET_NET_RX_RL_THROTTLED] = {"net", "rx_rate_limiter_throttled", COUNTER},
+    [MET_NET_TX_RL_THROTTLED] = {"net", "tx_rate_limiter_throttled", COUNTER},
 };
 
 void metrics_init(struct metrics *m)
@@ -90,6 +94,17 @@ int metrics_open(struct metrics *m, const char *path)
 		return -errno;
 	m->fd = fd;
 	return 0;
+}
+
+/* Rate limiter stops, summed over the drives and interfaces. */
+static void gather_throttled(struct metrics *m, struct devices *d)
+{
+	struct devices_throttled t = {0};
+
+	devices_throttled(d, &t);
+	metrics_set(m, MET_BLOCK_RL_THROTTLED, t.blk);
+	metrics_set(m, MET_NET_RX_RL_THROTTLED, t.net_rx);
+	metrics_set(m, MET_NET_TX_RL_THROTTLED, t.net_tx);
 }
 
 void metrics_gather(struct metrics *m, struct vm *vm)
@@ -122,6 +137,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_BOOT_TIME_US, atomic_load(&vm->boot_timer.boot_wall_us));
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
+	gather_throttled(m, vm->devices);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)

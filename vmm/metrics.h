@@ -80,6 +80,9 @@ enum metric_id {
 	/* latencies_us (gauges: the last one) */
 	MET_PAUSE_VM_US,
 	MET_RESUME_VM_US,
+	MET_BLOCK_RL_THROTTLED,
+	MET_NET_RX_RL_THROTTLED,
+	MET_NET_TX_RL_THROTTLED,
 	MET_COUNT
 };
 
