@@ -57,6 +57,14 @@ static const struct route routes[] = {
     {"PUT", "logger", API_PUT_LOGGER},
     {"PUT", "metrics", API_PUT_METRICS},
     {"PUT", "vm", API_PUT_VM},
+    {"PUT", "balloon", API_PUT_BALLOON},
+    {"GET", "balloon", API_GET_BALLOON},
+    {"PATCH", "balloon", API_PATCH_BALLOON},
+    {"GET", "balloon/statistics", API_GET_BALLOON_STATS},
+    {"PATCH", "balloon/statistics", API_PATCH_BALLOON_STATS},
+    {"PATCH", "balloon/hinting/start", API_PATCH_BALLOON_HINT_START},
+    {"GET", "balloon/hinting/status", API_GET_BALLOON_HINT_STATUS},
+    {"PATCH", "balloon/hinting/stop", API_PATCH_BALLOON_HINT_STOP},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -365,6 +373,14 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_metrics(j, &req->u.metrics, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
+	case API_PUT_BALLOON:
+		return config_parse_balloon(j, &req->u.balloon, e);
+	case API_PATCH_BALLOON:
+		return config_parse_balloon_update(j, &req->u.balloon_mib, e);
+	case API_PATCH_BALLOON_STATS:
+		return config_parse_balloon_stats_update(j, &req->u.balloon_stats_s, e);
+	case API_PATCH_BALLOON_HINT_START:
+		return config_parse_balloon_hint_start(j, &req->u.ack_on_stop, e);
 	default:
 		return 0;
 	}
@@ -417,6 +433,14 @@ static int route_body(struct api_request *req, const char *body, size_t len, con
 	return 0;
 }
 
+/* The hinting PATCHes take an optional body (Firecracker reads none for
+ * stop and defaults acknowledge_on_stop for start). */
+static bool body_optional(const char *method, const char *path)
+{
+	return !strcmp(method, "PATCH") &&
+	       (!strcmp(path, "/balloon/hinting/start") || !strcmp(path, "/balloon/hinting/stop"));
+}
+
 int api_route(const char *method, const char *path, const char *body, size_t body_len,
 	      struct api_request *req, struct errbuf *e)
 {
@@ -428,7 +452,8 @@ int api_route(const char *method, const char *path, const char *body, size_t bod
 	memset(req, 0, sizeof(*req));
 	if (is_get && body_len)
 		return errf(e, -EINVAL, "GET request cannot have a body.");
-	if (!is_get && !body_len && (!strcmp(method, "PUT") || !strcmp(method, "PATCH")))
+	if (!is_get && !body_len && (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) &&
+	    !body_optional(method, path))
 		return errf(e, -EINVAL, "Empty %s request.", method);
 	if (path[0] != '/')
 		return bad_path(method, path, e);
@@ -441,8 +466,10 @@ int api_route(const char *method, const char *path, const char *body, size_t bod
 		ret = check_id(id, e);
 	if (!ret) {
 		req->op = r->op;
-		if (!is_get)
+		if (!is_get && body_len)
 			ret = route_body(req, body, body_len, id, e);
+		else if (req->op == API_PATCH_BALLOON_HINT_START)
+			req->u.ack_on_stop = true;
 	}
 	free(copy);
 	if (ret)

@@ -21,6 +21,14 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_LOGGER] = "PUT /logger",
     [API_PUT_METRICS] = "PUT /metrics",
     [API_PUT_VM] = "PUT /vm",
+    [API_PUT_BALLOON] = "PUT /balloon",
+    [API_GET_BALLOON] = "GET /balloon",
+    [API_PATCH_BALLOON] = "PATCH /balloon",
+    [API_GET_BALLOON_STATS] = "GET /balloon/statistics",
+    [API_PATCH_BALLOON_STATS] = "PATCH /balloon/statistics",
+    [API_PATCH_BALLOON_HINT_START] = "PATCH /balloon/hinting/start",
+    [API_GET_BALLOON_HINT_STATUS] = "GET /balloon/hinting/status",
+    [API_PATCH_BALLOON_HINT_STOP] = "PATCH /balloon/hinting/stop",
 };
 
 const char *api_op_name(enum api_op op)

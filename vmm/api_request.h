@@ -13,22 +13,30 @@
 #include "config.h"
 
 enum api_op {
-	API_GET_INFO,	     /* GET / */
-	API_GET_VERSION,     /* GET /version */
-	API_GET_VM_CONFIG,   /* GET /vm/config */
-	API_GET_MACHINE,     /* GET /machine-config */
-	API_PUT_MACHINE,     /* PUT /machine-config */
-	API_PATCH_MACHINE,   /* PATCH /machine-config */
-	API_PUT_BOOT_SOURCE, /* PUT /boot-source */
-	API_PUT_DRIVE,	     /* PUT /drives/{id} */
-	API_PATCH_DRIVE,     /* PATCH /drives/{id} */
-	API_PUT_NET,	     /* PUT /network-interfaces/{id} */
-	API_PATCH_NET,	     /* PATCH /network-interfaces/{id} */
-	API_PUT_ACTIONS,     /* PUT /actions */
-	API_PATCH_VM,	     /* PATCH /vm (Paused / Resumed) */
-	API_PUT_LOGGER,	     /* PUT /logger */
-	API_PUT_METRICS,     /* PUT /metrics */
-	API_PUT_VM,	     /* PUT /vm: ember's whole-config request */
+	API_GET_INFO,		      /* GET / */
+	API_GET_VERSION,	      /* GET /version */
+	API_GET_VM_CONFIG,	      /* GET /vm/config */
+	API_GET_MACHINE,	      /* GET /machine-config */
+	API_PUT_MACHINE,	      /* PUT /machine-config */
+	API_PATCH_MACHINE,	      /* PATCH /machine-config */
+	API_PUT_BOOT_SOURCE,	      /* PUT /boot-source */
+	API_PUT_DRIVE,		      /* PUT /drives/{id} */
+	API_PATCH_DRIVE,	      /* PATCH /drives/{id} */
+	API_PUT_NET,		      /* PUT /network-interfaces/{id} */
+	API_PATCH_NET,		      /* PATCH /network-interfaces/{id} */
+	API_PUT_ACTIONS,	      /* PUT /actions */
+	API_PATCH_VM,		      /* PATCH /vm (Paused / Resumed) */
+	API_PUT_LOGGER,		      /* PUT /logger */
+	API_PUT_METRICS,	      /* PUT /metrics */
+	API_PUT_VM,		      /* PUT /vm: ember's whole-config request */
+	API_PUT_BALLOON,	      /* PUT /balloon */
+	API_GET_BALLOON,	      /* GET /balloon */
+	API_PATCH_BALLOON,	      /* PATCH /balloon */
+	API_GET_BALLOON_STATS,	      /* GET /balloon/statistics */
+	API_PATCH_BALLOON_STATS,      /* PATCH /balloon/statistics */
+	API_PATCH_BALLOON_HINT_START, /* PATCH /balloon/hinting/start */
+	API_GET_BALLOON_HINT_STATUS,  /* GET /balloon/hinting/status */
+	API_PATCH_BALLOON_HINT_STOP,  /* PATCH /balloon/hinting/stop */
 	API_OP_COUNT
 };
 
@@ -53,6 +61,10 @@ struct api_request {
 			struct vm_config *cfg;
 			bool start;
 		} vm;
+		struct cfg_balloon balloon; /* PUT /balloon */
+		uint32_t balloon_mib;	    /* PATCH /balloon */
+		uint32_t balloon_stats_s;   /* PATCH /balloon/statistics */
+		bool ack_on_stop;	    /* PATCH /balloon/hinting/start */
 	} u;
 };
 

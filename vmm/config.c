@@ -431,7 +431,7 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config",  "balloon",	    "vsock", "entropy",
+	static const char *const keys[] = {"cpu-config",  "vsock",	    "entropy",
 					   "mmds-config", "memory-hotplug", "pmem"};
 	unsigned int i;
 
@@ -512,6 +512,9 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 		return ret;
 	v = json_object_get(root, "metrics");
 	if (v && !json_is_null(v) && (ret = config_parse_metrics(v, &cfg->metrics, e)))
+		return ret;
+	v = json_object_get(root, "balloon");
+	if (v && !json_is_null(v) && (ret = config_parse_balloon(v, &cfg->balloon, e)))
 		return ret;
 	return 0;
 }

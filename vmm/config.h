@@ -109,6 +109,16 @@ struct cfg_metrics {
 	char *metrics_path;
 };
 
+/* The balloon device (PUT /balloon, the "balloon" section). */
+struct cfg_balloon {
+	bool set;
+	uint32_t amount_mib;
+	bool deflate_on_oom;
+	uint32_t stats_polling_interval_s; /* 0: no statistics; at most 65535 */
+	bool free_page_hinting;
+	bool free_page_reporting;
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -119,6 +129,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct cfg_logger logger;
 	struct cfg_metrics metrics;
+	struct cfg_balloon balloon;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -153,6 +164,15 @@ int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
 int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+
+/* The balloon's bodies (config_balloon.c): PUT /balloon and the file's
+ * section; PATCH /balloon (amount_mib); PATCH /balloon/statistics
+ * (stats_polling_interval_s); PATCH /balloon/hinting/start (NULL @j: no
+ * body, acknowledge_on_stop defaults to true). */
+int config_parse_balloon(const json_t *j, struct cfg_balloon *out, struct errbuf *e);
+int config_parse_balloon_update(const json_t *j, uint32_t *amount_mib, struct errbuf *e);
+int config_parse_balloon_stats_update(const json_t *j, uint32_t *interval_s, struct errbuf *e);
+int config_parse_balloon_hint_start(const json_t *j, bool *ack_on_stop, struct errbuf *e);
 
 /* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
  * the API's spelling of a value ("Transparent", "Writeback", "Async"), or

@@ -153,10 +153,17 @@ static json_t *net_cb(const void *n)
 	return net(n);
 }
 
+json_t *config_dump_balloon(const struct cfg_balloon *b)
+{
+	return json_pack("{s:I, s:b, s:I, s:b, s:b}", "amount_mib", (json_int_t)b->amount_mib,
+			 "deflate_on_oom", b->deflate_on_oom, "stats_polling_interval_s",
+			 (json_int_t)b->stats_polling_interval_s, "free_page_hinting",
+			 b->free_page_hinting, "free_page_reporting", b->free_page_reporting);
+}
+
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"balloon", "vsock", "entropy", "mmds-config",
-						  "cpu-config"};
+	static const char *const unsupported[] = {"vsock", "entropy", "mmds-config", "cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
@@ -169,6 +176,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "network-interfaces", devices(cfg->net, sizeof(cfg->net[0]), nn, net_cb)) &&
 	     /* null, as Firecracker: the sinks are process-wide, not VM state */
 	     put(o, "logger", json_null()) && put(o, "metrics", json_null());
+	ok = ok &&
+	     put(o, "balloon", cfg->balloon.set ? config_dump_balloon(&cfg->balloon) : json_null());
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

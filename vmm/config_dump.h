@@ -19,4 +19,7 @@ json_t *config_dump(const struct vm_config *cfg);
 /* config_dump_machine - the "machine-config" object alone. */
 json_t *config_dump_machine(const struct cfg_machine *m);
 
+/* config_dump_balloon - the "balloon" object alone (GET /balloon). */
+json_t *config_dump_balloon(const struct cfg_balloon *b);
+
 #endif

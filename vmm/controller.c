@@ -69,6 +69,16 @@ static const struct op_rule {
     [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS, "Logger error: "},
     [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS, "Metrics error: "},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_PUT_BALLOON] = {PRE, MET_PUT_BALLOON, MET_PUT_BALLOON_FAILS, BALLOON_ERROR},
+    [API_GET_BALLOON] = {ANY, MET_GET_BALLOON, MET_GET_BALLOON, BALLOON_ERROR},
+    [API_PATCH_BALLOON] = {ANY, MET_PATCH_BALLOON, MET_PATCH_BALLOON_FAILS, BALLOON_ERROR},
+    [API_GET_BALLOON_STATS] = {POST, MET_GET_BALLOON, MET_GET_BALLOON, BALLOON_ERROR},
+    [API_PATCH_BALLOON_STATS] = {POST, MET_PATCH_BALLOON, MET_PATCH_BALLOON_FAILS, BALLOON_ERROR},
+    [API_PATCH_BALLOON_HINT_START] = {POST, MET_PATCH_BALLOON, MET_PATCH_BALLOON_FAILS,
+				      BALLOON_ERROR},
+    [API_GET_BALLOON_HINT_STATUS] = {POST, MET_GET_BALLOON, MET_GET_BALLOON, BALLOON_ERROR},
+    [API_PATCH_BALLOON_HINT_STOP] = {POST, MET_PATCH_BALLOON, MET_PATCH_BALLOON_FAILS,
+				     BALLOON_ERROR},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -626,6 +636,15 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return put_metrics(c, req, e);
 	case API_PUT_VM:
 		return put_vm(c, req, e);
+	case API_PUT_BALLOON:
+	case API_GET_BALLOON:
+	case API_PATCH_BALLOON:
+	case API_GET_BALLOON_STATS:
+	case API_PATCH_BALLOON_STATS:
+	case API_PATCH_BALLOON_HINT_START:
+	case API_GET_BALLOON_HINT_STATUS:
+	case API_PATCH_BALLOON_HINT_STOP:
+		return controller_balloon(c, req, r, e);
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

@@ -49,6 +49,15 @@ void controller_reply_free(struct api_reply *reply);
 /* controller_state - "Not started", "Running" or "Paused" (GET /). */
 const char *controller_state(const struct controller *c);
 
+/*
+ * controller_balloon - the balloon requests (controller_balloon.c), phase
+ * already checked: 1 with @reply a 200 and its JSON body, 0 for 204, or
+ * -errno with @e holding Firecracker's message.
+ */
+#define BALLOON_ERROR "Balloon config error: "
+int controller_balloon(struct controller *c, struct api_request *req, struct api_reply *reply,
+		       struct errbuf *e);
+
 /* controller_shutdown - final metrics line, close the metrics file. */
 void controller_shutdown(struct controller *c);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "virtio_balloon.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "virtio_net.h"
@@ -20,6 +21,7 @@ struct devices {
 	struct virtio_net *net[CFG_MAX_NETS];
 	unsigned int nr_net;
 	char cmdline[DEVICES_CMDLINE_MAX];
+	struct virtio_balloon *balloon; /* NULL: none configured */
 };
 
 unsigned int devices_drive_order(const struct vm_config *cfg, unsigned int order[CFG_MAX_DRIVES])
@@ -152,6 +154,28 @@ static int attach_net(struct devices *d, const struct dev_ctx *base, const struc
 	return add_mmio(d, virtio_net_dev(n), &ctx, e);
 }
 
+static int attach_balloon(struct devices *d, const struct dev_ctx *base,
+			  const struct cfg_balloon *cb, struct errbuf *e)
+{
+	struct dev_ctx ctx;
+	int ret;
+
+	ret = next_ctx(d, base, &ctx, "balloon", "balloon", e);
+	if (!ret)
+		ret = virtio_balloon_create(&d->balloon, cb, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
+		return ret;
+	}
+	return add_mmio(d, virtio_balloon_dev(d->balloon), &ctx, e);
+}
+
+struct virtio_balloon *devices_balloon(struct devices *d)
+{
+	return d ? d->balloon : NULL;
+}
+
 int devices_attach(struct devices **out, const struct vm_config *cfg, const struct dev_ctx *base,
 		   struct errbuf *e)
 {
@@ -182,6 +206,9 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
 		if (ret)
 			return ret;
 	}
+	/* Last, so the drives and interfaces keep their windows and GSIs. */
+	if (cfg->balloon.set)
+		return attach_balloon(d, base, &cfg->balloon, e);
 	return 0;
 }
 
@@ -211,6 +238,7 @@ void devices_destroy(struct devices *d)
 		virtio_blk_destroy(d->blk[i]);
 	for (i = 0; i < d->nr_net; i++)
 		virtio_net_destroy(d->net[i]);
+	virtio_balloon_destroy(d->balloon);
 	free(d);
 }
 

@@ -66,6 +66,10 @@ struct devices_throttled {
 };
 void devices_throttled(struct devices *d, struct devices_throttled *t);
 
+/* devices_balloon - the balloon device, or NULL without one (or @d NULL). */
+struct virtio_balloon;
+struct virtio_balloon *devices_balloon(struct devices *d);
+
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root
  * first). Returns the count. devices_root_args - the root= words for @cfg

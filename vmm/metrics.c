@@ -14,6 +14,7 @@
 
 #include "devices.h"
 #include "metrics.h"
+#include "virtio_balloon.h"
 #include "vm.h"
 
 enum metric_kind { COUNTER, GAUGE };
@@ -31,8 +32,11 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_GET_VERSION] = {"get_api_requests", "vmm_version_count", COUNTER},
     [MET_GET_MACHINE] = {"get_api_requests", "machine_cfg_count", COUNTER},
     [MET_GET_VM_CONFIG] = {"get_api_requests", "vm_config_count", COUNTER},
+    [MET_GET_BALLOON] = {"get_api_requests", "balloon_count", COUNTER},
     [MET_PUT_ACTIONS] = {"put_api_requests", "actions_count", COUNTER},
     [MET_PUT_ACTIONS_FAILS] = {"put_api_requests", "actions_fails", COUNTER},
+    [MET_PUT_BALLOON] = {"put_api_requests", "balloon_count", COUNTER},
+    [MET_PUT_BALLOON_FAILS] = {"put_api_requests", "balloon_fails", COUNTER},
     [MET_PUT_BOOT_SOURCE] = {"put_api_requests", "boot_source_count", COUNTER},
     [MET_PUT_BOOT_SOURCE_FAILS] = {"put_api_requests", "boot_source_fails", COUNTER},
     [MET_PUT_DRIVE] = {"put_api_requests", "drive_count", COUNTER},
@@ -47,6 +51,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PUT_NET_FAILS] = {"put_api_requests", "network_fails", COUNTER},
     [MET_PUT_VM] = {"put_api_requests", "vm_count", COUNTER},
     [MET_PUT_VM_FAILS] = {"put_api_requests", "vm_fails", COUNTER},
+    [MET_PATCH_BALLOON] = {"patch_api_requests", "balloon_count", COUNTER},
+    [MET_PATCH_BALLOON_FAILS] = {"patch_api_requests", "balloon_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -72,6 +78,18 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_BLOCK_RL_THROTTLED] = {"block", "rate_limiter_throttled_events", COUNTER},
     [MET_NET_RX_RL_THROTTLED] = {"net", "rx_rate_limiter_throttled", COUNTER},
     [MET_NET_TX_RL_THROTTLED] = {"net", "tx_rate_limiter_throttled", COUNTER},
+    [MET_BALLOON_ACTIVATE_FAILS] = {"balloon", "activate_fails", COUNTER},
+    [MET_BALLOON_INFLATE_COUNT] = {"balloon", "inflate_count", COUNTER},
+    [MET_BALLOON_STATS_UPDATES] = {"balloon", "stats_updates_count", COUNTER},
+    [MET_BALLOON_STATS_UPDATE_FAILS] = {"balloon", "stats_update_fails", COUNTER},
+    [MET_BALLOON_DEFLATE_COUNT] = {"balloon", "deflate_count", COUNTER},
+    [MET_BALLOON_EVENT_FAILS] = {"balloon", "event_fails", COUNTER},
+    [MET_BALLOON_REPORT_COUNT] = {"balloon", "free_page_report_count", COUNTER},
+    [MET_BALLOON_REPORT_FREED] = {"balloon", "free_page_report_freed", COUNTER},
+    [MET_BALLOON_REPORT_FAILS] = {"balloon", "free_page_report_fails", COUNTER},
+    [MET_BALLOON_HINT_COUNT] = {"balloon", "free_page_hint_count", COUNTER},
+    [MET_BALLOON_HINT_FREED] = {"balloon", "free_page_hint_freed", COUNTER},
+    [MET_BALLOON_HINT_FAILS] = {"balloon", "free_page_hint_fails", COUNTER},
 };
 
 void metrics_init(struct metrics *m)
@@ -107,6 +125,28 @@ static void gather_throttled(struct metrics *m, struct devices *d)
 	metrics_set(m, MET_NET_TX_RL_THROTTLED, t.net_tx);
 }
 
+/* The balloon's running totals (all 0 without one). */
+static void gather_balloon(struct metrics *m, struct devices *d)
+{
+	struct virtio_balloon *b = devices_balloon(d);
+	struct balloon_counters k = {0};
+
+	if (b)
+		virtio_balloon_counters(b, &k);
+	metrics_set(m, MET_BALLOON_ACTIVATE_FAILS, k.activate_fails);
+	metrics_set(m, MET_BALLOON_INFLATE_COUNT, k.inflate_count);
+	metrics_set(m, MET_BALLOON_STATS_UPDATES, k.stats_updates_count);
+	metrics_set(m, MET_BALLOON_STATS_UPDATE_FAILS, k.stats_update_fails);
+	metrics_set(m, MET_BALLOON_DEFLATE_COUNT, k.deflate_count);
+	metrics_set(m, MET_BALLOON_EVENT_FAILS, k.event_fails);
+	metrics_set(m, MET_BALLOON_REPORT_COUNT, k.free_page_report_count);
+	metrics_set(m, MET_BALLOON_REPORT_FREED, k.free_page_report_freed);
+	metrics_set(m, MET_BALLOON_REPORT_FAILS, k.free_page_report_fails);
+	metrics_set(m, MET_BALLOON_HINT_COUNT, k.free_page_hint_count);
+	metrics_set(m, MET_BALLOON_HINT_FREED, k.free_page_hint_freed);
+	metrics_set(m, MET_BALLOON_HINT_FAILS, k.free_page_hint_fails);
+}
+
 void metrics_gather(struct metrics *m, struct vm *vm)
 {
 	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
@@ -138,6 +178,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
 	gather_throttled(m, vm->devices);
+	gather_balloon(m, vm->devices);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)
