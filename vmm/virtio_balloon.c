@@ -358,7 +358,6 @@ static int balloon_activate(struct virtio_dev *vd)
 		return -EINVAL;
 	}
 	assign_roles(b);
-	virtio_balloon_arm(b, b->stats_q >= 0);
 	return 0;
 }
 
@@ -366,7 +365,6 @@ static void balloon_reset(struct virtio_dev *vd)
 {
 	struct virtio_balloon *b = to_balloon(vd);
 
-	virtio_balloon_arm(b, false);
 	b->stats_head = -1;
 	b->stats_q = -1;
 	memset(b->role, 0, sizeof(b->role));
@@ -449,6 +447,7 @@ static int balloon_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len
 	b->hint.guest_cmd = get32(buf + 24);
 	b->hint.has_guest_cmd = flags & 1;
 	b->ack_on_stop = flags & 2;
+	virtio_balloon_arm(b, true);
 	return 0;
 }
 

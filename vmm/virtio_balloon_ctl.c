@@ -78,6 +78,10 @@ int virtio_balloon_create(struct virtio_balloon **out, const struct cfg_balloon 
 			virtio_balloon_destroy(b);
 			return errf(e, ret, "balloon: statistics timer: %s", strerror(-ret));
 		}
+		/* Runs from now on: activation and reset happen on vCPU threads,
+		 * whose seccomp filter has no timer calls; a tick finds nothing
+		 * to do while no driver is running. */
+		virtio_balloon_arm(b, true);
 	}
 	*out = b;
 	return 0;
@@ -130,8 +134,7 @@ int virtio_balloon_set_stats_interval(struct virtio_balloon *b, uint32_t seconds
 		ret = -EPERM;
 	} else {
 		b->stats_interval = seconds;
-		if (b->vd.active)
-			virtio_balloon_arm(b, b->stats_q >= 0);
+		virtio_balloon_arm(b, true);
 	}
 	pthread_mutex_unlock(&b->vd.lock);
 	return ret;

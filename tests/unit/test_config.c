@@ -182,6 +182,9 @@ static void accepted_variants(void **state)
 	    "'rate_limiter':{'bandwidth':{'size':0,'refill_time':0}}}]}",
 	    "{" BS ",'metrics':{'metrics_path':'/m','emit_id':false,'properties':null}}",
 	    "{" BS ",'metrics':{'metrics_path':'/m','properties':{'instance':'a','n':1}}}",
+	    "{" BS
+	    ",'balloon':{'amount_mib':64,'deflate_on_oom':false,'stats_polling_interval_s':1,"
+	    "'free_page_hinting':true,'free_page_reporting':true}}",
 	};
 	struct vm_config cfg;
 	struct errbuf e = {""};
@@ -355,9 +358,16 @@ static const struct bad bad_cases[] = {
     {"{" BS ",'metrics':{'metrics_path':'/m','emit_id':'yes'}}",
      "metrics: field \"emit_id\" must be a boolean"},
     {"{" BS ",'metrics':{'metrics_path':'/m','x':1}}", "metrics: unknown field \"x\""},
+    /* balloon */
+    {"{" BS ",'balloon':{'amount_mib':1}}", "balloon: missing field `deflate_on_oom`"},
+    {"{" BS ",'balloon':{'amount_mib':-1,'deflate_on_oom':true}}", "balloon: field \"amount_mib\""},
+    {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true,'stats_polling_interval_s':65536}}",
+     "balloon: field \"stats_polling_interval_s\""},
+    {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true,'free_page_hinting':1}}",
+     "balloon: field \"free_page_hinting\" must be a boolean"},
+    {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true,'x':1}}",
+     "balloon: unknown field \"x\""},
     /* sections ember does not implement */
-    {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true}}",
-     "balloon: not supported by ember"},
     {"{" BS ",'vsock':{}}", "vsock: not supported by ember"},
     {"{" BS ",'entropy':{}}", "entropy: not supported by ember"},
     {"{" BS ",'cpu-config':'/t.json'}", "cpu-config: not supported by ember"},
