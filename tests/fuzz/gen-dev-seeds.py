@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Seed corpora for fuzz_mmio and fuzz_net (formats in the targets' headers).
+"""Seed corpora for fuzz_mmio, fuzz_net and fuzz_balloon (formats in the targets' headers).
 
-    tests/fuzz/gen-dev-seeds.py   writes tests/fuzz/corpus/{mmio,net}/seed-*
+    tests/fuzz/gen-dev-seeds.py   writes tests/fuzz/corpus/{mmio,net,balloon}/seed-*
 """
 import os
 import struct
@@ -126,6 +126,26 @@ def net_seeds():
                                    [net_cmd(RX_NOTIFY), net_cmd(RESET), net_cmd(RX_NOTIFY)], mem)
 
 
+def balloon_seeds():
+    """Queue q at q * 0x2000; buffers from 0x9000 (past the last queue's rings)."""
+    INFLATE, DEFLATE, Q2, Q3, Q4, TICK, HSTART, HSTOP, RESET = range(9)
+    pfns = struct.pack('<6I', 9, 10, 11, 0xffffffff, 0xf, 0x100000)
+    stats = b''.join(struct.pack('<HQ', t, v) for t, v in ((4, 1 << 20), (5, 1 << 26), (99, 1)))
+    rings = []
+    for q, (addr, ln, fl) in enumerate([(0xa000, len(pfns), 0), (0xa000, 8, 0),
+                                         (0xa100, len(stats), 0), (0xa200, 4, 0),
+                                         (0xc000, 0x2000, D_WRITE)]):
+        rings.append((q * 0x2000, descs((addr, ln, fl, 0), (0xe000, 0x1000, D_WRITE, 0))))
+        rings.append((q * 0x2000 + 0x1000, avail(0, 1)))
+    mem = ram(0xf000, *rings, (0xa000, pfns), (0xa100, stats), (0xa200, struct.pack('<I', 2)))
+    cmds = [net_cmd(HSTART, 1), net_cmd(INFLATE), net_cmd(DEFLATE), net_cmd(Q2), net_cmd(TICK),
+            net_cmd(Q3), net_cmd(Q4), net_cmd(HSTOP, 64), net_cmd(RESET), net_cmd(INFLATE)]
+    yield 'all-features', net_seed(0x0f, 0x04, cmds, mem)
+    yield 'basic', net_seed(0x00, 0x04, cmds, mem)
+    yield 'stats-only', net_seed(0x03, 0x01, cmds + [net_cmd(Q2), net_cmd(TICK)], mem)
+    yield 'reporting-only', net_seed(0x08, 0x04, cmds, mem)
+
+
 def write(sub, seeds):
     d = os.path.join(HERE, 'corpus', sub)
     os.makedirs(d, exist_ok=True)
@@ -137,3 +157,4 @@ def write(sub, seeds):
 if __name__ == '__main__':
     write('mmio', mmio_seeds())
     write('net', net_seeds())
+    write('balloon', balloon_seeds())
