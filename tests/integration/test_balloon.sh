@@ -40,7 +40,7 @@ wait_actual() {
 }
 
 api_start
-api_fault 400 "No balloon device found." PATCH /balloon '{"amount_mib": 1}'
+api_fault 400 "not supported before starting" PATCH /balloon '{"amount_mib": 1}'
 api_fault 400 "No balloon device found." GET /balloon
 api_ok PUT /boot-source "{\"kernel_image_path\": \"$ASSETS/vmlinux\", \"initrd_path\": \"$TDIR/initrd.img\", \"boot_args\": \"$STD_ARGS\"}"
 api_ok PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 256}'
