@@ -425,6 +425,8 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 		ret = check_drives(cfg, e);
 	if (!ret)
 		ret = check_nets(cfg, e);
+	if (!ret && cfg->balloon.set && cfg->balloon.amount_mib > cfg->machine.mem_size_mib)
+		ret = errf(e, -EINVAL, "balloon: Amount of pages requested is too large.");
 	return ret;
 }
 

@@ -367,6 +367,9 @@ static const struct bad bad_cases[] = {
      "balloon: field \"free_page_hinting\" must be a boolean"},
     {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true,'x':1}}",
      "balloon: unknown field \"x\""},
+    {"{" BS ",'machine-config':{'vcpu_count':1,'mem_size_mib':64},"
+     "'balloon':{'amount_mib':65,'deflate_on_oom':true}}",
+     "balloon: Amount of pages requested is too large."},
     /* sections ember does not implement */
     {"{" BS ",'vsock':{}}", "vsock: not supported by ember"},
     {"{" BS ",'entropy':{}}", "entropy: not supported by ember"},
