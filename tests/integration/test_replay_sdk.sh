@@ -12,7 +12,7 @@
 #
 # Still blocking SDK users who configure them (left out): vsock devices
 # (PUT /vsock, the vsock.Dial CONNECT/OK handshake), MMDS (PUT /mmds/config,
-# PUT/PATCH/GET /mmds), balloon, snapshots, static CPU templates, and
+# PUT/PATCH/GET /mmds), snapshots, static CPU templates, and
 # --seccomp-filter; network interfaces need a tap (covered by test_net).
 # timeout: 300
 # shellcheck source=tests/integration/lib.sh
