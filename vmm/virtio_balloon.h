@@ -82,7 +82,8 @@ struct virtio_balloon;
 /*
  * virtio_balloon_create - the device for @cfg (features follow the
  * options: DEFLATE_ON_OOM, STATS_VQ when the interval is non-zero,
- * FREE_PAGE_HINT, REPORTING) with its statistics timerfd on @ctx->loop.
+ * FREE_PAGE_HINT, REPORTING) with its statistics timerfd on @ctx->loop
+ * (running from creation on: activation happens on a vCPU thread).
  * Returns 0 or -errno with @e filled.
  */
 int virtio_balloon_create(struct virtio_balloon **out, const struct cfg_balloon *cfg,
@@ -90,19 +91,20 @@ int virtio_balloon_create(struct virtio_balloon **out, const struct cfg_balloon 
 struct virtio_dev *virtio_balloon_dev(struct virtio_balloon *b);
 void virtio_balloon_destroy(struct virtio_balloon *b);
 
-/* virtio_balloon_name_stat - Firecracker's JSON name of tag @t. */
+/* virtio_balloon_stat_name - Firecracker's JSON name of tag @t. */
 const char *virtio_balloon_stat_name(enum balloon_stat_tag t);
 
 /* virtio_balloon_set_target - PATCH /balloon: a new num_pages, announced
- * with a configuration-change interrupt. -ERANGE if it does not fit u32. */
+ * with a configuration-change interrupt. -ERANGE if it does not fit u32,
+ * -EAGAIN while the driver has not started the device. */
 int virtio_balloon_set_target(struct virtio_balloon *b, uint32_t amount_mib);
 
 /* virtio_balloon_set_stats_interval - PATCH /balloon/statistics: a new
  * interval; -EPERM when it would switch statistics on or off. */
 int virtio_balloon_set_stats_interval(struct virtio_balloon *b, uint32_t seconds);
 
-/* virtio_balloon_get_stats - -ENOENT without statistics, -EAGAIN while the
- * driver has not started the device. */
+/* virtio_balloon_get_stats - the sizes and the tags reported so far;
+ * -ENOENT without statistics. */
 int virtio_balloon_get_stats(struct virtio_balloon *b, struct balloon_stats *out);
 
 /* virtio_balloon_actual_pages - what the driver last wrote to "actual". */
