@@ -57,6 +57,7 @@ static const struct route routes[] = {
     {"PUT", "logger", API_PUT_LOGGER},
     {"PUT", "metrics", API_PUT_METRICS},
     {"PUT", "vm", API_PUT_VM},
+    {"PUT", "entropy", API_PUT_ENTROPY},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -363,6 +364,8 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_logger(j, &req->u.logger, e);
 	case API_PUT_METRICS:
 		return config_parse_metrics(j, &req->u.metrics, e);
+	case API_PUT_ENTROPY:
+		return config_parse_entropy(j, &req->u.entropy, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
 	default:

@@ -21,6 +21,7 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_LOGGER] = "PUT /logger",
     [API_PUT_METRICS] = "PUT /metrics",
     [API_PUT_VM] = "PUT /vm",
+    [API_PUT_ENTROPY] = "PUT /entropy",
 };
 
 const char *api_op_name(enum api_op op)

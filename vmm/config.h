@@ -109,6 +109,12 @@ struct cfg_metrics {
 	char *metrics_path;
 };
 
+/* The entropy device (PUT /entropy); its limiter charges bytes and chains. */
+struct cfg_entropy {
+	bool set;
+	struct cfg_rate_limiter rate_limiter;
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -119,6 +125,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct cfg_logger logger;
 	struct cfg_metrics metrics;
+	struct cfg_entropy entropy;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -153,6 +160,7 @@ int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
 int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+int config_parse_entropy(const json_t *j, struct cfg_entropy *out, struct errbuf *e);
 
 /* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
  * the API's spelling of a value ("Transparent", "Writeback", "Async"), or

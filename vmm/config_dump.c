@@ -127,6 +127,13 @@ static json_t *net(const struct cfg_net *n)
 	return o;
 }
 
+static json_t *entropy(const struct cfg_entropy *en)
+{
+	if (!en->set)
+		return json_null();
+	return json_pack("{s:o}", "rate_limiter", rate_limiter(&en->rate_limiter));
+}
+
 /* devices - the array of @n entries made by @one from @base with @stride. */
 static json_t *devices(const void *base, size_t stride, unsigned int n,
 		       json_t *(*one)(const void *))
@@ -155,8 +162,7 @@ static json_t *net_cb(const void *n)
 
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"balloon", "vsock", "entropy", "mmds-config",
-						  "cpu-config"};
+	static const char *const unsupported[] = {"balloon", "vsock", "mmds-config", "cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
@@ -168,7 +174,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "drives", devices(cfg->drive, sizeof(cfg->drive[0]), nd, drive_cb)) &&
 	     put(o, "network-interfaces", devices(cfg->net, sizeof(cfg->net[0]), nn, net_cb)) &&
 	     /* null, as Firecracker: the sinks are process-wide, not VM state */
-	     put(o, "logger", json_null()) && put(o, "metrics", json_null());
+	     put(o, "logger", json_null()) && put(o, "metrics", json_null()) &&
+	     put(o, "entropy", entropy(&cfg->entropy));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

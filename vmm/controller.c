@@ -69,6 +69,7 @@ static const struct op_rule {
     [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS, "Logger error: "},
     [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS, "Metrics error: "},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_PUT_ENTROPY] = {PRE, MET_PUT_ENTROPY, MET_PUT_ENTROPY_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -626,6 +627,9 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return put_metrics(c, req, e);
 	case API_PUT_VM:
 		return put_vm(c, req, e);
+	case API_PUT_ENTROPY:
+		c->vm->cfg.entropy = req->u.entropy; /* replaces any earlier one */
+		return 0;
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

@@ -10,6 +10,7 @@
 #ifndef EMBER_DEVICES_H
 #define EMBER_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -65,6 +66,10 @@ struct devices_throttled {
 	uint64_t blk, net_rx, net_tx;
 };
 void devices_throttled(struct devices *d, struct devices_throttled *t);
+
+/* devices_entropy_stats - the entropy device's counters; false without one. */
+struct virtio_rng_stats;
+bool devices_entropy_stats(struct devices *d, struct virtio_rng_stats *s);
 
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root

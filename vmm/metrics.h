@@ -52,6 +52,9 @@ enum metric_id {
 	MET_PUT_NET_FAILS,
 	MET_PUT_VM,
 	MET_PUT_VM_FAILS,
+	/* put_api_requests: PUT /entropy */
+	MET_PUT_ENTROPY,
+	MET_PUT_ENTROPY_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_DRIVE,
 	MET_PATCH_DRIVE_FAILS,
@@ -83,6 +86,13 @@ enum metric_id {
 	MET_BLOCK_RL_THROTTLED,
 	MET_NET_RX_RL_THROTTLED,
 	MET_NET_TX_RL_THROTTLED,
+	/* entropy (counters gathered from the device) */
+	MET_ENTROPY_EVENT_FAILS,
+	MET_ENTROPY_EVENT_COUNT,
+	MET_ENTROPY_BYTES,
+	MET_ENTROPY_HOST_RNG_FAILS,
+	MET_ENTROPY_THROTTLED,
+	MET_ENTROPY_RL_EVENTS,
 	MET_COUNT
 };
 
