@@ -60,7 +60,7 @@ FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-poin
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
 		vmm/guest_mem.h vmm/err.c
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuzz/fuzz_blk_req \
-		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net
+		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net $(BUILD)/fuzz/fuzz_rng
 # The --seccomp-filter file parser.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 # The balloon's queue handlers.
@@ -161,7 +161,8 @@ $(BUILD)/fuzzobj/%.o: %.c
 
 $(BUILD)/fuzzobj/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
-$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net $(BUILD)/fuzz/fuzz_balloon: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
+$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net $(BUILD)/fuzz/fuzz_balloon \
+		$(BUILD)/fuzz/fuzz_rng: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ $< $(FUZZ_DEV_OBJ) $(LDLIBS)
 
@@ -194,6 +195,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_balloon tests/fuzz/corpus/balloon $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_rng tests/fuzz/corpus/rng $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -65,6 +65,7 @@ static const struct route routes[] = {
     {"PATCH", "balloon/hinting/start", API_PATCH_BALLOON_HINT_START},
     {"GET", "balloon/hinting/status", API_GET_BALLOON_HINT_STATUS},
     {"PATCH", "balloon/hinting/stop", API_PATCH_BALLOON_HINT_STOP},
+    {"PUT", "entropy", API_PUT_ENTROPY},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -371,6 +372,8 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_logger(j, &req->u.logger, e);
 	case API_PUT_METRICS:
 		return config_parse_metrics(j, &req->u.metrics, e);
+	case API_PUT_ENTROPY:
+		return config_parse_entropy(j, &req->u.entropy, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
 	case API_PUT_BALLOON:

@@ -29,6 +29,7 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PATCH_BALLOON_HINT_START] = "PATCH /balloon/hinting/start",
     [API_GET_BALLOON_HINT_STATUS] = "GET /balloon/hinting/status",
     [API_PATCH_BALLOON_HINT_STOP] = "PATCH /balloon/hinting/stop",
+    [API_PUT_ENTROPY] = "PUT /entropy",
 };
 
 const char *api_op_name(enum api_op op)

@@ -37,6 +37,7 @@ enum api_op {
 	API_PATCH_BALLOON_HINT_START, /* PATCH /balloon/hinting/start */
 	API_GET_BALLOON_HINT_STATUS,  /* GET /balloon/hinting/status */
 	API_PATCH_BALLOON_HINT_STOP,  /* PATCH /balloon/hinting/stop */
+	API_PUT_ENTROPY,	      /* PUT /entropy */
 	API_OP_COUNT
 };
 
@@ -55,6 +56,7 @@ struct api_request {
 		struct cfg_net_update net_update;
 		struct cfg_logger logger;
 		struct cfg_metrics metrics;
+		struct cfg_entropy entropy;
 		enum api_action action;
 		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
 		struct {

@@ -208,6 +208,11 @@ static const struct cj_field metrics_fields[] = {
     {0},
 };
 
+static const struct cj_field entropy_fields[] = {
+    FLD("rate_limiter", F_OBJ, false, OFF(cfg_entropy, rate_limiter), .sub = rl_fields),
+    {0},
+};
+
 int config_parse_boot_source(const json_t *j, struct cfg_boot_source *out, struct errbuf *e)
 {
 	struct cj_ctx c = {"boot-source", "", e};
@@ -327,6 +332,14 @@ int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf
 	return cj_parse_section(&c, j, metrics_fields, &m, out, sizeof(m));
 }
 
+int config_parse_entropy(const json_t *j, struct cfg_entropy *out, struct errbuf *e)
+{
+	struct cj_ctx c = {"entropy", "", e};
+	struct cfg_entropy en = {.set = true};
+
+	return cj_parse_section(&c, j, entropy_fields, &en, out, sizeof(en));
+}
+
 void config_init(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -433,8 +446,8 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config",  "vsock",	    "entropy",
-					   "mmds-config", "memory-hotplug", "pmem"};
+	static const char *const keys[] = {"cpu-config", "vsock", "mmds-config", "memory-hotplug",
+					   "pmem"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -517,6 +530,9 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 		return ret;
 	v = json_object_get(root, "balloon");
 	if (v && !json_is_null(v) && (ret = config_parse_balloon(v, &cfg->balloon, e)))
+		return ret;
+	v = json_object_get(root, "entropy");
+	if (v && !json_is_null(v) && (ret = config_parse_entropy(v, &cfg->entropy, e)))
 		return ret;
 	return 0;
 }

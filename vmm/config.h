@@ -119,6 +119,12 @@ struct cfg_balloon {
 	bool free_page_reporting;
 };
 
+/* The entropy device (PUT /entropy); its limiter charges bytes and chains. */
+struct cfg_entropy {
+	bool set;
+	struct cfg_rate_limiter rate_limiter;
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -130,6 +136,7 @@ struct vm_config {
 	struct cfg_logger logger;
 	struct cfg_metrics metrics;
 	struct cfg_balloon balloon;
+	struct cfg_entropy entropy;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -164,6 +171,7 @@ int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
 int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+int config_parse_entropy(const json_t *j, struct cfg_entropy *out, struct errbuf *e);
 
 /* The balloon's bodies (config_balloon.c): PUT /balloon and the file's
  * section; PATCH /balloon (amount_mib); PATCH /balloon/statistics

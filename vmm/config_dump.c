@@ -127,6 +127,13 @@ static json_t *net(const struct cfg_net *n)
 	return o;
 }
 
+static json_t *entropy(const struct cfg_entropy *en)
+{
+	if (!en->set)
+		return json_null();
+	return json_pack("{s:o}", "rate_limiter", rate_limiter(&en->rate_limiter));
+}
+
 /* devices - the array of @n entries made by @one from @base with @stride. */
 static json_t *devices(const void *base, size_t stride, unsigned int n,
 		       json_t *(*one)(const void *))
@@ -163,7 +170,7 @@ json_t *config_dump_balloon(const struct cfg_balloon *b)
 
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"vsock", "entropy", "mmds-config", "cpu-config"};
+	static const char *const unsupported[] = {"vsock", "mmds-config", "cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
@@ -178,6 +185,7 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "logger", json_null()) && put(o, "metrics", json_null());
 	ok = ok &&
 	     put(o, "balloon", cfg->balloon.set ? config_dump_balloon(&cfg->balloon) : json_null());
+	ok = ok && put(o, "entropy", entropy(&cfg->entropy));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

@@ -79,6 +79,7 @@ static const struct op_rule {
     [API_GET_BALLOON_HINT_STATUS] = {POST, MET_GET_BALLOON, MET_GET_BALLOON, BALLOON_ERROR},
     [API_PATCH_BALLOON_HINT_STOP] = {POST, MET_PATCH_BALLOON, MET_PATCH_BALLOON_FAILS,
 				     BALLOON_ERROR},
+    [API_PUT_ENTROPY] = {PRE, MET_PUT_ENTROPY, MET_PUT_ENTROPY_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -645,6 +646,9 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 	case API_GET_BALLOON_HINT_STATUS:
 	case API_PATCH_BALLOON_HINT_STOP:
 		return controller_balloon(c, req, r, e);
+	case API_PUT_ENTROPY:
+		c->vm->cfg.entropy = req->u.entropy; /* replaces any earlier one */
+		return 0;
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

@@ -10,6 +10,7 @@
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "virtio_net.h"
+#include "virtio_rng.h"
 
 #define DEVICES_CMDLINE_MAX 2048
 
@@ -20,6 +21,7 @@ struct devices {
 	unsigned int nr_blk;
 	struct virtio_net *net[CFG_MAX_NETS];
 	unsigned int nr_net;
+	struct virtio_rng *rng;
 	char cmdline[DEVICES_CMDLINE_MAX];
 	struct virtio_balloon *balloon; /* NULL: none configured */
 };
@@ -176,6 +178,31 @@ struct virtio_balloon *devices_balloon(struct devices *d)
 	return d ? d->balloon : NULL;
 }
 
+static int attach_entropy(struct devices *d, const struct dev_ctx *base,
+			  const struct cfg_entropy *cfg, struct errbuf *e)
+{
+	struct dev_ctx ctx;
+	int ret;
+
+	ret = next_ctx(d, base, &ctx, "entropy", "rng", e);
+	if (!ret)
+		ret = virtio_rng_create(&d->rng, cfg, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
+		return ret;
+	}
+	return add_mmio(d, virtio_rng_dev(d->rng), &ctx, e);
+}
+
+bool devices_entropy_stats(struct devices *d, struct virtio_rng_stats *s)
+{
+	if (!d || !d->rng)
+		return false;
+	virtio_rng_stats(d->rng, s);
+	return true;
+}
+
 int devices_attach(struct devices **out, const struct vm_config *cfg, const struct dev_ctx *base,
 		   struct errbuf *e)
 {
@@ -207,8 +234,10 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
 			return ret;
 	}
 	/* Last, so the drives and interfaces keep their windows and GSIs. */
-	if (cfg->balloon.set)
-		return attach_balloon(d, base, &cfg->balloon, e);
+	if (cfg->balloon.set && (ret = attach_balloon(d, base, &cfg->balloon, e)))
+		return ret;
+	if (cfg->entropy.set)
+		return attach_entropy(d, base, &cfg->entropy, e);
 	return 0;
 }
 
@@ -239,6 +268,7 @@ void devices_destroy(struct devices *d)
 	for (i = 0; i < d->nr_net; i++)
 		virtio_net_destroy(d->net[i]);
 	virtio_balloon_destroy(d->balloon);
+	virtio_rng_destroy(d->rng);
 	free(d);
 }
 

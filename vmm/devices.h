@@ -10,6 +10,7 @@
 #ifndef EMBER_DEVICES_H
 #define EMBER_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -69,6 +70,9 @@ void devices_throttled(struct devices *d, struct devices_throttled *t);
 /* devices_balloon - the balloon device, or NULL without one (or @d NULL). */
 struct virtio_balloon;
 struct virtio_balloon *devices_balloon(struct devices *d);
+/* devices_entropy_stats - the entropy device's counters; false without one. */
+struct virtio_rng_stats;
+bool devices_entropy_stats(struct devices *d, struct virtio_rng_stats *s);
 
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root

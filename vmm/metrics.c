@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "metrics.h"
 #include "virtio_balloon.h"
+#include "virtio_rng.h"
 #include "vm.h"
 
 enum metric_kind { COUNTER, GAUGE };
@@ -53,6 +54,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PUT_VM_FAILS] = {"put_api_requests", "vm_fails", COUNTER},
     [MET_PATCH_BALLOON] = {"patch_api_requests", "balloon_count", COUNTER},
     [MET_PATCH_BALLOON_FAILS] = {"patch_api_requests", "balloon_fails", COUNTER},
+    [MET_PUT_ENTROPY] = {"put_api_requests", "entropy_count", COUNTER},
+    [MET_PUT_ENTROPY_FAILS] = {"put_api_requests", "entropy_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -90,6 +93,12 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_BALLOON_HINT_COUNT] = {"balloon", "free_page_hint_count", COUNTER},
     [MET_BALLOON_HINT_FREED] = {"balloon", "free_page_hint_freed", COUNTER},
     [MET_BALLOON_HINT_FAILS] = {"balloon", "free_page_hint_fails", COUNTER},
+    [MET_ENTROPY_EVENT_FAILS] = {"entropy", "entropy_event_fails", COUNTER},
+    [MET_ENTROPY_EVENT_COUNT] = {"entropy", "entropy_event_count", COUNTER},
+    [MET_ENTROPY_BYTES] = {"entropy", "entropy_bytes", COUNTER},
+    [MET_ENTROPY_HOST_RNG_FAILS] = {"entropy", "host_rng_fails", COUNTER},
+    [MET_ENTROPY_THROTTLED] = {"entropy", "entropy_rate_limiter_throttled", COUNTER},
+    [MET_ENTROPY_RL_EVENTS] = {"entropy", "rate_limiter_event_count", COUNTER},
 };
 
 void metrics_init(struct metrics *m)
@@ -147,6 +156,21 @@ static void gather_balloon(struct metrics *m, struct devices *d)
 	metrics_set(m, MET_BALLOON_HINT_FAILS, k.free_page_hint_fails);
 }
 
+/* The entropy device's totals (it lives as long as the VM). */
+static void gather_entropy(struct metrics *m, struct devices *d)
+{
+	struct virtio_rng_stats s;
+
+	if (!devices_entropy_stats(d, &s))
+		return;
+	metrics_set(m, MET_ENTROPY_EVENT_FAILS, s.event_fails);
+	metrics_set(m, MET_ENTROPY_EVENT_COUNT, s.event_count);
+	metrics_set(m, MET_ENTROPY_BYTES, s.bytes);
+	metrics_set(m, MET_ENTROPY_HOST_RNG_FAILS, s.host_rng_fails);
+	metrics_set(m, MET_ENTROPY_THROTTLED, s.throttled);
+	metrics_set(m, MET_ENTROPY_RL_EVENTS, s.rl_events);
+}
+
 void metrics_gather(struct metrics *m, struct vm *vm)
 {
 	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
@@ -179,6 +203,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
 	gather_throttled(m, vm->devices);
 	gather_balloon(m, vm->devices);
+	gather_entropy(m, vm->devices);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)

@@ -55,6 +55,9 @@ enum metric_id {
 	MET_PUT_NET_FAILS,
 	MET_PUT_VM,
 	MET_PUT_VM_FAILS,
+	/* put_api_requests: PUT /entropy */
+	MET_PUT_ENTROPY,
+	MET_PUT_ENTROPY_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_BALLOON, /* PATCH /balloon, /balloon/statistics, /balloon/hinting/... */
 	MET_PATCH_BALLOON_FAILS,
@@ -101,6 +104,13 @@ enum metric_id {
 	MET_BALLOON_HINT_COUNT,
 	MET_BALLOON_HINT_FREED,
 	MET_BALLOON_HINT_FAILS,
+	/* entropy (counters gathered from the device) */
+	MET_ENTROPY_EVENT_FAILS,
+	MET_ENTROPY_EVENT_COUNT,
+	MET_ENTROPY_BYTES,
+	MET_ENTROPY_HOST_RNG_FAILS,
+	MET_ENTROPY_THROTTLED,
+	MET_ENTROPY_RL_EVENTS,
 	MET_COUNT
 };
 

@@ -62,7 +62,7 @@ struct sc_patch {
 /* One "jeq #nr" of a call only some features allow. */
 struct sc_gate {
 	unsigned short insn;
-	unsigned char need; /* SC_F_*: all of them, or the rule is off */
+	unsigned int need; /* SC_F_*: all of them, or the rule is off */
 };
 
 /* A program compiled at build time for one thread kind. */

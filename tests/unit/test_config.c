@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_dump.h"
 #include "config_json.h"
 
 /* tests/configs/<name>, found from this file's own path. */
@@ -145,6 +146,38 @@ static void minimal_config(void **state)
 	assert_false(cfg.logger.set);
 	assert_false(cfg.metrics.set);
 	config_free(&cfg);
+}
+
+/* The entropy section: present or not, its limiter, shown by GET /vm/config. */
+static void entropy_section(void **state)
+{
+	static const char doc[] = "{\"boot-source\":{\"kernel_image_path\":\"k\"},"
+				  "\"entropy\":{\"rate_limiter\":{\"bandwidth\":{\"size\":1000,"
+				  "\"refill_time\":100}}}}";
+	struct vm_config cfg;
+	struct errbuf e = {""};
+	json_t *dump;
+	char *text;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_json(&cfg, doc, strlen(doc), &e), 0);
+	assert_true(cfg.entropy.set);
+	assert_true(cfg.entropy.rate_limiter.bandwidth.set);
+	assert_int_equal(cfg.entropy.rate_limiter.bandwidth.size, 1000);
+	assert_int_equal(cfg.entropy.rate_limiter.bandwidth.refill_time_ms, 100);
+	assert_false(cfg.entropy.rate_limiter.ops.set);
+	dump = config_dump(&cfg);
+	text = json_dumps(json_object_get(dump, "entropy"), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"rate_limiter\":{\"bandwidth\":{\"one_time_burst\":0,"
+				  "\"refill_time\":100,\"size\":1000},\"ops\":null}}");
+	free(text);
+	json_decref(dump);
+	config_free(&cfg);
+	config_init(&cfg);
+	dump = config_dump(&cfg);
+	assert_true(json_is_null(json_object_get(dump, "entropy")));
+	json_decref(dump);
 }
 
 /* nulls for optional things, empty pmem and an unknown top-level key pass */
@@ -372,7 +405,9 @@ static const struct bad bad_cases[] = {
      "balloon: Amount of pages requested is too large."},
     /* sections ember does not implement */
     {"{" BS ",'vsock':{}}", "vsock: not supported by ember"},
-    {"{" BS ",'entropy':{}}", "entropy: not supported by ember"},
+    {"{" BS ",'entropy':{'foo':1}}", "entropy: unknown field \"foo\""},
+    {"{" BS ",'entropy':{'rate_limiter':{'bandwidth':{'size':1}}}}",
+     "entropy: missing field `rate_limiter.bandwidth.refill_time`"},
     {"{" BS ",'cpu-config':'/t.json'}", "cpu-config: not supported by ember"},
     {"{" BS ",'mmds-config':{}}", "mmds-config: not supported by ember"},
     {"{" BS ",'memory-hotplug':{}}", "memory-hotplug: not supported by ember"},
@@ -857,6 +892,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(full_config),
 	    cmocka_unit_test(minimal_config),
+	    cmocka_unit_test(entropy_section),
 	    cmocka_unit_test(firecracker_style_config),
 	    cmocka_unit_test(accepted_variants),
 	    cmocka_unit_test(bad_inputs),
