@@ -340,7 +340,7 @@ static void serve_get(struct mmds_store *s, const struct req *r, uint64_t now_ms
 	int ret;
 
 	if (!r->has_token || !mmds_store_token_valid(s, r->token.p, r->token.n, now_ms)) {
-		mmds_store_count_bad_token(s, !r->has_token);
+		mmds_store_count(s, r->has_token ? MMDS_RX_INVALID_TOKEN : MMDS_RX_NO_TOKEN, 1);
 		if (v2 && !r->has_token)
 			return text(o, 401,
 				    "No MMDS token provided. Use `X-metadata-token` or "

@@ -451,7 +451,6 @@ int mmds_store_token_new(struct mmds_store *s, uint64_t ttl_s, uint64_t now_ms, 
 	/* now_ms + ttl is far below UINT64_MAX for any monotonic clock; + 1
 	 * keeps a token made at time 0 distinct from a free slot. */
 	t->expires_ms = now_ms + ttl_s * 1000 + (now_ms ? 0 : 1);
-	s->stats.tokens_created++;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -485,13 +484,33 @@ bool mmds_store_token_valid(struct mmds_store *s, const char *tok, size_t len, u
 	return ok;
 }
 
-void mmds_store_count_bad_token(struct mmds_store *s, bool missing)
+static const char *const counter_names[MMDS_NR_COUNTERS] = {
+    [MMDS_RX_ACCEPTED] = "rx_accepted",
+    [MMDS_RX_ACCEPTED_ERR] = "rx_accepted_err",
+    [MMDS_RX_ACCEPTED_UNUSUAL] = "rx_accepted_unusual",
+    [MMDS_RX_BAD_ETH] = "rx_bad_eth",
+    [MMDS_RX_COUNT] = "rx_count",
+    [MMDS_RX_INVALID_TOKEN] = "rx_invalid_token",
+    [MMDS_RX_NO_TOKEN] = "rx_no_token",
+    [MMDS_TX_BYTES] = "tx_bytes",
+    [MMDS_TX_COUNT] = "tx_count",
+    [MMDS_TX_ERRORS] = "tx_errors",
+    [MMDS_TX_FRAMES] = "tx_frames",
+    [MMDS_CONNECTIONS_CREATED] = "connections_created",
+    [MMDS_CONNECTIONS_DESTROYED] = "connections_destroyed",
+};
+
+const char *mmds_counter_name(enum mmds_counter c)
 {
+	return (unsigned int)c < MMDS_NR_COUNTERS ? counter_names[c] : "?";
+}
+
+void mmds_store_count(struct mmds_store *s, enum mmds_counter c, uint64_t n)
+{
+	if ((unsigned int)c >= MMDS_NR_COUNTERS)
+		return;
 	pthread_mutex_lock(&s->lock);
-	if (missing)
-		s->stats.rx_no_token++;
-	else
-		s->stats.rx_invalid_token++;
+	s->stats.v[c] += n;
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -30,12 +30,34 @@
 
 enum mmds_version { MMDS_V1, MMDS_V2 };
 
-/* The guest-side counters the store keeps (metrics "mmds" section). */
-struct mmds_stats {
-	uint64_t rx_no_token;	   /* GETs without a token */
-	uint64_t rx_invalid_token; /* GETs with an unknown or expired token */
-	uint64_t tokens_created;
+/*
+ * The metrics "mmds" section, Firecracker's field names: running totals
+ * kept in the store so that the net path (ARP/IP/TCP) and the HTTP side
+ * (tokens) can count into one place and metrics_gather() reads them.
+ */
+enum mmds_counter {
+	MMDS_RX_ACCEPTED,	  /* frames the MMDS stack took off the TX path */
+	MMDS_RX_ACCEPTED_ERR,	  /* ... that it failed to process */
+	MMDS_RX_ACCEPTED_UNUSUAL, /* ... that were odd but handled */
+	MMDS_RX_BAD_ETH,	  /* frames too broken to classify */
+	MMDS_RX_COUNT,		  /* HTTP requests received */
+	MMDS_RX_INVALID_TOKEN,	  /* GETs with an unknown or expired token */
+	MMDS_RX_NO_TOKEN,	  /* GETs without a token */
+	MMDS_TX_BYTES,		  /* bytes sent to the guest */
+	MMDS_TX_COUNT,		  /* HTTP responses sent */
+	MMDS_TX_ERRORS,		  /* frames that could not be sent */
+	MMDS_TX_FRAMES,		  /* frames sent to the guest */
+	MMDS_CONNECTIONS_CREATED,
+	MMDS_CONNECTIONS_DESTROYED,
+	MMDS_NR_COUNTERS
 };
+
+struct mmds_stats {
+	uint64_t v[MMDS_NR_COUNTERS];
+};
+
+/* mmds_counter_name - Firecracker's name of @c ("rx_no_token"). */
+const char *mmds_counter_name(enum mmds_counter c);
 
 struct mmds_store;
 
@@ -90,9 +112,8 @@ int mmds_store_render(struct mmds_store *s, const char *path, bool json, char **
 int mmds_store_token_new(struct mmds_store *s, uint64_t ttl_s, uint64_t now_ms, char *out);
 bool mmds_store_token_valid(struct mmds_store *s, const char *tok, size_t len, uint64_t now_ms);
 
-/* mmds_store_count_bad_token - a GET came without a token (@missing) or
- * with one that is not valid. */
-void mmds_store_count_bad_token(struct mmds_store *s, bool missing);
+/* mmds_store_count - add @n to counter @c; mmds_store_stats - read them all. */
+void mmds_store_count(struct mmds_store *s, enum mmds_counter c, uint64_t n);
 void mmds_store_stats(struct mmds_store *s, struct mmds_stats *out);
 
 #endif

@@ -168,8 +168,8 @@ static void test_v2_sessions(void **state)
 		 tok);
 	check(s, req, 2000, 200, "OK", "text/plain", "", "vm1");
 	mmds_store_stats(s, &st);
-	assert_int_equal(st.rx_no_token, 1);
-	assert_int_equal(st.rx_invalid_token, 2);
+	assert_int_equal(st.v[MMDS_RX_NO_TOKEN], 1);
+	assert_int_equal(st.v[MMDS_RX_INVALID_TOKEN], 2);
 	mmds_store_free(s);
 }
 

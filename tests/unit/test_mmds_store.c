@@ -195,13 +195,16 @@ static void test_tokens(void **state)
 	mmds_store_configure(s, MMDS_V1, 0xa9fe0001, false);
 	assert_false(mmds_store_token_valid(s, b, strlen(b), 7000));
 	assert_int_equal(mmds_store_ipv4(s), 0xa9fe0001);
-	mmds_store_count_bad_token(s, true);
-	mmds_store_count_bad_token(s, false);
-	mmds_store_count_bad_token(s, false);
+	mmds_store_count(s, MMDS_RX_NO_TOKEN, 1);
+	mmds_store_count(s, MMDS_TX_BYTES, 1500);
+	mmds_store_count(s, MMDS_TX_BYTES, 20);
+	mmds_store_count(s, MMDS_NR_COUNTERS, 5); /* ignored */
 	mmds_store_stats(s, &st);
-	assert_int_equal(st.rx_no_token, 1);
-	assert_int_equal(st.rx_invalid_token, 2);
-	assert_int_equal(st.tokens_created, 2 + MMDS_MAX_TOKENS + 5);
+	assert_int_equal(st.v[MMDS_RX_NO_TOKEN], 1);
+	assert_int_equal(st.v[MMDS_TX_BYTES], 1520);
+	assert_int_equal(st.v[MMDS_RX_INVALID_TOKEN], 0);
+	assert_string_equal(mmds_counter_name(MMDS_CONNECTIONS_DESTROYED), "connections_destroyed");
+	assert_string_equal(mmds_counter_name(MMDS_NR_COUNTERS), "?");
 	mmds_store_free(s);
 }
 
