@@ -30,6 +30,10 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_GET_BALLOON_HINT_STATUS] = "GET /balloon/hinting/status",
     [API_PATCH_BALLOON_HINT_STOP] = "PATCH /balloon/hinting/stop",
     [API_PUT_ENTROPY] = "PUT /entropy",
+    [API_GET_MMDS] = "GET /mmds",
+    [API_PUT_MMDS] = "PUT /mmds",
+    [API_PATCH_MMDS] = "PATCH /mmds",
+    [API_PUT_MMDS_CONFIG] = "PUT /mmds/config",
 };
 
 const char *api_op_name(enum api_op op)

@@ -38,6 +38,10 @@ enum api_op {
 	API_GET_BALLOON_HINT_STATUS,  /* GET /balloon/hinting/status */
 	API_PATCH_BALLOON_HINT_STOP,  /* PATCH /balloon/hinting/stop */
 	API_PUT_ENTROPY,	      /* PUT /entropy */
+	API_GET_MMDS,		      /* GET /mmds */
+	API_PUT_MMDS,		      /* PUT /mmds: the body (an object) in patch */
+	API_PATCH_MMDS,		      /* PATCH /mmds: the merge patch in patch */
+	API_PUT_MMDS_CONFIG,	      /* PUT /mmds/config */
 	API_OP_COUNT
 };
 
@@ -46,7 +50,8 @@ enum api_action { ACTION_INSTANCE_START, ACTION_SEND_CTRL_ALT_DEL, ACTION_FLUSH_
 struct api_request {
 	enum api_op op;
 	bool deprecated; /* a deprecated field was used: answer with "Deprecation: true" */
-	json_t *patch;	 /* PATCH /machine-config: merged into the current config later */
+	json_t *patch;	 /* PATCH /machine-config: merged into the current config later;
+			  * PUT and PATCH /mmds: the body */
 	union {
 		struct cfg_boot_source boot;
 		struct cfg_machine machine;
@@ -57,6 +62,7 @@ struct api_request {
 		struct cfg_logger logger;
 		struct cfg_metrics metrics;
 		struct cfg_entropy entropy;
+		struct cfg_mmds mmds_config;
 		enum api_action action;
 		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
 		struct {
@@ -71,7 +77,7 @@ struct api_request {
 };
 
 struct api_reply {
-	int status;	 /* 200, 204 or 400 */
+	int status;	 /* 200, 204, 400, or 413 (MMDS data over its limit) */
 	char *body;	 /* JSON text (malloc'd), NULL when there is none */
 	bool deprecated; /* add "Deprecation: true" */
 };

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "virtio_balloon.h"
 #include "virtio_rng.h"
+#include "mmds_store.h"
 #include "vm.h"
 
 enum metric_kind { COUNTER, GAUGE };
@@ -34,6 +35,7 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_GET_MACHINE] = {"get_api_requests", "machine_cfg_count", COUNTER},
     [MET_GET_VM_CONFIG] = {"get_api_requests", "vm_config_count", COUNTER},
     [MET_GET_BALLOON] = {"get_api_requests", "balloon_count", COUNTER},
+    [MET_GET_MMDS] = {"get_api_requests", "mmds_count", COUNTER},
     [MET_PUT_ACTIONS] = {"put_api_requests", "actions_count", COUNTER},
     [MET_PUT_ACTIONS_FAILS] = {"put_api_requests", "actions_fails", COUNTER},
     [MET_PUT_BALLOON] = {"put_api_requests", "balloon_count", COUNTER},
@@ -56,6 +58,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PATCH_BALLOON_FAILS] = {"patch_api_requests", "balloon_fails", COUNTER},
     [MET_PUT_ENTROPY] = {"put_api_requests", "entropy_count", COUNTER},
     [MET_PUT_ENTROPY_FAILS] = {"put_api_requests", "entropy_fails", COUNTER},
+    [MET_PUT_MMDS] = {"put_api_requests", "mmds_count", COUNTER},
+    [MET_PUT_MMDS_FAILS] = {"put_api_requests", "mmds_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -64,6 +68,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PATCH_NET_FAILS] = {"patch_api_requests", "network_fails", COUNTER},
     [MET_PATCH_VM] = {"patch_api_requests", "vm_count", COUNTER},
     [MET_PATCH_VM_FAILS] = {"patch_api_requests", "vm_fails", COUNTER},
+    [MET_PATCH_MMDS] = {"patch_api_requests", "mmds_count", COUNTER},
+    [MET_PATCH_MMDS_FAILS] = {"patch_api_requests", "mmds_fails", COUNTER},
     [MET_VCPU_EXIT_IO_IN] = {"vcpu", "exit_io_in", COUNTER},
     [MET_VCPU_EXIT_IO_OUT] = {"vcpu", "exit_io_out", COUNTER},
     [MET_VCPU_EXIT_MMIO_READ] = {"vcpu", "exit_mmio_read", COUNTER},
@@ -99,7 +105,19 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_ENTROPY_HOST_RNG_FAILS] = {"entropy", "host_rng_fails", COUNTER},
     [MET_ENTROPY_THROTTLED] = {"entropy", "entropy_rate_limiter_throttled", COUNTER},
     [MET_ENTROPY_RL_EVENTS] = {"entropy", "rate_limiter_event_count", COUNTER},
+    /* Names from mmds_counter_name(), filled in by def(). */
+    [MET_MMDS_FIRST... MET_MMDS_LAST] = {"mmds", NULL, COUNTER},
 };
+
+_Static_assert(MET_MMDS_LAST - MET_MMDS_FIRST + 1 == MMDS_NR_COUNTERS, "one row per MMDS counter");
+
+/* name_of - @i's name: the table's, or the store's for the mmds rows. */
+static const char *name_of(unsigned int i)
+{
+	if (i >= MET_MMDS_FIRST && i <= MET_MMDS_LAST)
+		return mmds_counter_name((enum mmds_counter)(i - MET_MMDS_FIRST));
+	return defs[i].name;
+}
 
 void metrics_init(struct metrics *m)
 {
@@ -171,6 +189,19 @@ static void gather_entropy(struct metrics *m, struct devices *d)
 	metrics_set(m, MET_ENTROPY_RL_EVENTS, s.rl_events);
 }
 
+/* The metadata service's counters, kept in its store (none without one). */
+static void gather_mmds(struct metrics *m, struct mmds_store *s)
+{
+	struct mmds_stats st;
+	unsigned int i;
+
+	if (!s)
+		return;
+	mmds_store_stats(s, &st);
+	for (i = 0; i < MMDS_NR_COUNTERS; i++)
+		metrics_set(m, MET_MMDS_FIRST + i, st.v[i]);
+}
+
 void metrics_gather(struct metrics *m, struct vm *vm)
 {
 	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
@@ -204,6 +235,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	gather_throttled(m, vm->devices);
 	gather_balloon(m, vm->devices);
 	gather_entropy(m, vm->devices);
+	gather_mmds(m, vm->mmds);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)
@@ -229,7 +261,7 @@ int metrics_format(const struct metrics *m, uint64_t utc_ms, char *buf, size_t c
 
 		w = snprintf(buf + n, cap - n, "%s%s%s%s\"%s\":%llu", first && group ? "}" : "",
 			     first ? ",\"" : ",", first ? defs[i].group : "", first ? "\":{" : "",
-			     defs[i].name, (unsigned long long)value_now(m, i));
+			     name_of(i), (unsigned long long)value_now(m, i));
 		if (w < 0 || (size_t)w >= cap - n)
 			return -ENOSPC;
 		n += (size_t)w;
@@ -285,7 +317,7 @@ const char *metrics_name(enum metric_id id, char *buf, size_t cap)
 	if ((unsigned int)id >= MET_COUNT)
 		snprintf(buf, cap, "?");
 	else
-		snprintf(buf, cap, "%s.%s", defs[id].group, defs[id].name);
+		snprintf(buf, cap, "%s.%s", defs[id].group, name_of(id));
 	return buf;
 }
 

@@ -36,6 +36,7 @@ enum metric_id {
 	MET_GET_MACHINE,
 	MET_GET_VM_CONFIG,
 	MET_GET_BALLOON, /* GET /balloon, /balloon/statistics, /balloon/hinting/status */
+	MET_GET_MMDS,
 	/* put_api_requests */
 	MET_PUT_ACTIONS,
 	MET_PUT_ACTIONS_FAILS,
@@ -58,6 +59,8 @@ enum metric_id {
 	/* put_api_requests: PUT /entropy */
 	MET_PUT_ENTROPY,
 	MET_PUT_ENTROPY_FAILS,
+	MET_PUT_MMDS, /* PUT /mmds and PUT /mmds/config, as Firecracker */
+	MET_PUT_MMDS_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_BALLOON, /* PATCH /balloon, /balloon/statistics, /balloon/hinting/... */
 	MET_PATCH_BALLOON_FAILS,
@@ -69,6 +72,8 @@ enum metric_id {
 	MET_PATCH_NET_FAILS,
 	MET_PATCH_VM,
 	MET_PATCH_VM_FAILS,
+	MET_PATCH_MMDS,
+	MET_PATCH_MMDS_FAILS,
 	/* vcpu (counters gathered from every vCPU's stats) */
 	MET_VCPU_EXIT_IO_IN,
 	MET_VCPU_EXIT_IO_OUT,
@@ -111,6 +116,9 @@ enum metric_id {
 	MET_ENTROPY_HOST_RNG_FAILS,
 	MET_ENTROPY_THROTTLED,
 	MET_ENTROPY_RL_EVENTS,
+	/* mmds (counters kept in the store, in enum mmds_counter's order) */
+	MET_MMDS_FIRST,
+	MET_MMDS_LAST = MET_MMDS_FIRST + 12,
 	MET_COUNT
 };
 

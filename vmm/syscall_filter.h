@@ -52,7 +52,6 @@ enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 #define SC_F_BLK                                                                                   \
 	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev)           \
 		   */
-#define SC_F_ENTROPY (1u << 10) /* the entropy device (virtio-rng) */
 
 /* A compiled classic BPF program. */
 struct sc_prog {

@@ -102,7 +102,7 @@ static const struct sc_rule vmm_rules[] = {
     {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
     {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
     {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
-    {__NR_getrandom, ANY, SC_F_ENTROPY}, /* virtio-rng fills the guest's buffers */
+    {__NR_getrandom, ANY, 0}, /* virtio-rng's buffers, MMDS V2 tokens, a new VMGenID */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */

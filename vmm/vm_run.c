@@ -55,8 +55,6 @@ static unsigned int filter_features(const struct vm *vm, unsigned int nr_taps)
 		f |= SC_F_UART_POLL;
 	if (vm->console.raw)
 		f |= SC_F_TTY;
-	if (vm->cfg.entropy.set)
-		f |= SC_F_ENTROPY;
 	return f;
 }
 
