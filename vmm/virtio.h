@@ -42,7 +42,7 @@
 #define VIRTIO_F_VERSION_1     32
 
 #define VIRTIO_BIT(b)	  (1ULL << (b))
-#define VIRTIO_MAX_QUEUES 2
+#define VIRTIO_MAX_QUEUES 3
 #define VIRTIO_QUEUE_MAX  256 /* QueueNumMax of every queue ember offers */
 
 struct virtio_dev;
