@@ -57,6 +57,7 @@ static const struct route routes[] = {
     {"PUT", "logger", API_PUT_LOGGER},
     {"PUT", "metrics", API_PUT_METRICS},
     {"PUT", "vm", API_PUT_VM},
+    {"PUT", "vsock", API_PUT_VSOCK},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -335,6 +336,9 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_logger(j, &req->u.logger, e);
 	case API_PUT_METRICS:
 		return config_parse_metrics(j, &req->u.metrics, e);
+	case API_PUT_VSOCK:
+		req->deprecated = has_field(j, "vsock_id");
+		return config_parse_vsock(j, &req->u.vsock, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
 	default:

@@ -21,6 +21,7 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_LOGGER] = "PUT /logger",
     [API_PUT_METRICS] = "PUT /metrics",
     [API_PUT_VM] = "PUT /vm",
+    [API_PUT_VSOCK] = "PUT /vsock",
 };
 
 const char *api_op_name(enum api_op op)
@@ -49,6 +50,9 @@ void api_request_free(struct api_request *req)
 		break;
 	case API_PUT_METRICS:
 		free(req->u.metrics.metrics_path);
+		break;
+	case API_PUT_VSOCK:
+		config_vsock_free(&req->u.vsock);
 		break;
 	case API_PUT_VM:
 		if (req->u.vm.cfg) {

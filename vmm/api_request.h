@@ -29,6 +29,7 @@ enum api_op {
 	API_PUT_LOGGER,	     /* PUT /logger */
 	API_PUT_METRICS,     /* PUT /metrics */
 	API_PUT_VM,	     /* PUT /vm: ember's whole-config request */
+	API_PUT_VSOCK,	     /* PUT /vsock */
 	API_OP_COUNT
 };
 
@@ -47,6 +48,7 @@ struct api_request {
 		struct cfg_net_update net_update;
 		struct cfg_logger logger;
 		struct cfg_metrics metrics;
+		struct cfg_vsock vsock;
 		enum api_action action;
 		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
 		struct {

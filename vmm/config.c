@@ -337,6 +337,7 @@ void config_free(struct vm_config *cfg)
 		cj_free_strings(drive_fields, (char *)&cfg->drive[i]);
 	cj_free_strings(logger_fields, (char *)&cfg->logger);
 	cj_free_strings(metrics_fields, (char *)&cfg->metrics);
+	config_vsock_free(&cfg->vsock);
 	config_init(cfg);
 }
 
@@ -414,7 +415,7 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config",  "balloon",	    "vsock", "entropy",
+	static const char *const keys[] = {"cpu-config",  "balloon",	    "entropy",
 					   "mmds-config", "memory-hotplug", "pmem"};
 	unsigned int i;
 
@@ -495,6 +496,9 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 		return ret;
 	v = json_object_get(root, "metrics");
 	if (v && !json_is_null(v) && (ret = config_parse_metrics(v, &cfg->metrics, e)))
+		return ret;
+	v = json_object_get(root, "vsock");
+	if (v && !json_is_null(v) && (ret = config_parse_vsock(v, &cfg->vsock, e)))
 		return ret;
 	return 0;
 }

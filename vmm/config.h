@@ -109,6 +109,14 @@ struct cfg_metrics {
 	char *metrics_path;
 };
 
+/* The vsock device (Firecracker's hybrid vsock over Unix sockets). */
+struct cfg_vsock {
+	bool set;
+	uint64_t guest_cid;
+	char *uds_path;
+	char *vsock_id; /* deprecated; NULL when not given */
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -119,6 +127,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct cfg_logger logger;
 	struct cfg_metrics metrics;
+	struct cfg_vsock vsock;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -153,6 +162,9 @@ int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
 int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+int config_parse_vsock(const json_t *j, struct cfg_vsock *out, struct errbuf *e);
+/* config_vsock_free - free the section's strings and clear it. */
+void config_vsock_free(struct cfg_vsock *v);
 
 /* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
  * the API's spelling of a value ("Transparent", "Writeback", "Async"), or

@@ -152,6 +152,20 @@ static json_t *metrics(const struct cfg_metrics *m)
 	return json_pack("{s:s}", "metrics_path", m->metrics_path);
 }
 
+static json_t *vsock(const struct cfg_vsock *v)
+{
+	json_t *o;
+
+	if (!v->set || !v->uds_path)
+		return json_null();
+	o = json_pack("{s:I,s:s}", "guest_cid", (json_int_t)v->guest_cid, "uds_path", v->uds_path);
+	if (o && v->vsock_id && json_object_set_new(o, "vsock_id", json_string(v->vsock_id))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* devices - the array of @n entries made by @one from @base with @stride. */
 static json_t *devices(const void *base, size_t stride, unsigned int n,
 		       json_t *(*one)(const void *))
@@ -180,7 +194,7 @@ static json_t *net_cb(const void *n)
 
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"balloon", "vsock", "entropy", "mmds-config",
+	static const char *const unsupported[] = {"balloon", "entropy", "mmds-config",
 						  "cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
@@ -192,7 +206,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "machine-config", config_dump_machine(&cfg->machine)) &&
 	     put(o, "drives", devices(cfg->drive, sizeof(cfg->drive[0]), nd, drive_cb)) &&
 	     put(o, "network-interfaces", devices(cfg->net, sizeof(cfg->net[0]), nn, net_cb)) &&
-	     put(o, "logger", logger(&cfg->logger)) && put(o, "metrics", metrics(&cfg->metrics));
+	     put(o, "logger", logger(&cfg->logger)) && put(o, "metrics", metrics(&cfg->metrics)) &&
+	     put(o, "vsock", vsock(&cfg->vsock));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

@@ -64,6 +64,7 @@ static const struct op_rule {
     [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS},
     [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_PUT_VSOCK] = {PRE, MET_PUT_VSOCK, MET_PUT_VSOCK_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -583,6 +584,12 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return put_metrics(c, req, e);
 	case API_PUT_VM:
 		return put_vm(c, req, e);
+	case API_PUT_VSOCK:
+		/* Replaces any earlier one, as Firecracker does; the strings move. */
+		config_vsock_free(&c->vm->cfg.vsock);
+		c->vm->cfg.vsock = req->u.vsock;
+		memset(&req->u.vsock, 0, sizeof(req->u.vsock));
+		return 0;
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

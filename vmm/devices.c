@@ -9,6 +9,7 @@
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "virtio_net.h"
+#include "virtio_vsock.h"
 
 #define DEVICES_CMDLINE_MAX 2048
 
@@ -19,6 +20,7 @@ struct devices {
 	unsigned int nr_blk;
 	struct virtio_net *net[CFG_MAX_NETS];
 	unsigned int nr_net;
+	struct virtio_vsock *vsock; /* NULL: none configured */
 	char cmdline[DEVICES_CMDLINE_MAX];
 };
 
@@ -152,6 +154,25 @@ static int attach_net(struct devices *d, const struct dev_ctx *base, const struc
 	return add_mmio(d, virtio_net_dev(n), &ctx, e);
 }
 
+static int attach_vsock(struct devices *d, const struct dev_ctx *base, const struct cfg_vsock *cv,
+			struct errbuf *e)
+{
+	struct dev_ctx ctx;
+	int ret;
+
+	ret = next_ctx(d, base, &ctx, "vsock", cv->vsock_id ? cv->vsock_id : "vsock", e);
+	if (!ret)
+		ret = virtio_vsock_create(&d->vsock, cv->guest_cid, cv->uds_path, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
+		return ret;
+	}
+	log_info(base->log, "vsock: guest CID %llu, host socket %s",
+		 (unsigned long long)cv->guest_cid, cv->uds_path);
+	return add_mmio(d, virtio_vsock_dev(d->vsock), &ctx, e);
+}
+
 int devices_attach(struct devices **out, const struct vm_config *cfg, const struct dev_ctx *base,
 		   struct errbuf *e)
 {
@@ -182,6 +203,8 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
 		if (ret)
 			return ret;
 	}
+	if (cfg->vsock.set && cfg->vsock.uds_path)
+		return attach_vsock(d, base, &cfg->vsock, e);
 	return 0;
 }
 
@@ -211,6 +234,7 @@ void devices_destroy(struct devices *d)
 		virtio_blk_destroy(d->blk[i]);
 	for (i = 0; i < d->nr_net; i++)
 		virtio_net_destroy(d->net[i]);
+	virtio_vsock_destroy(d->vsock);
 	free(d);
 }
 
@@ -223,4 +247,17 @@ int devices_set_drive_path(struct devices *d, const char *drive_id, const char *
 		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id))
 			return virtio_blk_set_path(d->blk[i], path, e);
 	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
+}
+
+bool devices_vsock_stats(struct devices *d, struct vsock_stats *out)
+{
+	if (!d || !d->vsock)
+		return false;
+	virtio_vsock_stats(d->vsock, out);
+	return true;
+}
+
+struct virtio_vsock *devices_vsock(struct devices *d)
+{
+	return d ? d->vsock : NULL;
 }

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "metrics.h"
 #include "vm.h"
+#include "vsock_mux.h"
 
 enum metric_kind { COUNTER, GAUGE };
 
@@ -46,6 +48,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PUT_NET_FAILS] = {"put_api_requests", "network_fails", COUNTER},
     [MET_PUT_VM] = {"put_api_requests", "vm_count", COUNTER},
     [MET_PUT_VM_FAILS] = {"put_api_requests", "vm_fails", COUNTER},
+    [MET_PUT_VSOCK] = {"put_api_requests", "vsock_count", COUNTER},
+    [MET_PUT_VSOCK_FAILS] = {"put_api_requests", "vsock_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -68,6 +72,16 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_LOGGER_MISSED_LOG] = {"logger", "missed_log_count", COUNTER},
     [MET_PAUSE_VM_US] = {"latencies_us", "pause_vm", GAUGE},
     [MET_RESUME_VM_US] = {"latencies_us", "resume_vm", GAUGE},
+    [MET_VSOCK_RX_BYTES] = {"vsock", "rx_bytes_count", COUNTER},
+    [MET_VSOCK_TX_BYTES] = {"vsock", "tx_bytes_count", COUNTER},
+    [MET_VSOCK_RX_PACKETS] = {"vsock", "rx_packets_count", COUNTER},
+    [MET_VSOCK_TX_PACKETS] = {"vsock", "tx_packets_count", COUNTER},
+    [MET_VSOCK_CONNS_ADDED] = {"vsock", "conns_added", COUNTER},
+    [MET_VSOCK_CONNS_KILLED] = {"vsock", "conns_killed", COUNTER},
+    [MET_VSOCK_CONNS_REMOVED] = {"vsock", "conns_removed", COUNTER},
+    [MET_VSOCK_RX_READ_FAILS] = {"vsock", "rx_read_fails", COUNTER},
+    [MET_VSOCK_TX_WRITE_FAILS] = {"vsock", "tx_write_fails", COUNTER},
+    [MET_VSOCK_MUXER_EVENT_FAILS] = {"vsock", "muxer_event_fails", COUNTER},
 };
 
 void metrics_init(struct metrics *m)
@@ -90,6 +104,26 @@ int metrics_open(struct metrics *m, const char *path)
 		return -errno;
 	m->fd = fd;
 	return 0;
+}
+
+/* The vsock device's totals (they never shrink: the device lives as long
+ * as the VM). */
+static void gather_vsock(struct metrics *m, struct vm *vm)
+{
+	struct vsock_stats s;
+
+	if (!devices_vsock_stats(vm->devices, &s))
+		return;
+	metrics_set(m, MET_VSOCK_RX_BYTES, s.rx_bytes);
+	metrics_set(m, MET_VSOCK_TX_BYTES, s.tx_bytes);
+	metrics_set(m, MET_VSOCK_RX_PACKETS, s.rx_packets);
+	metrics_set(m, MET_VSOCK_TX_PACKETS, s.tx_packets);
+	metrics_set(m, MET_VSOCK_CONNS_ADDED, s.conns_added);
+	metrics_set(m, MET_VSOCK_CONNS_KILLED, s.conns_killed);
+	metrics_set(m, MET_VSOCK_CONNS_REMOVED, s.conns_removed);
+	metrics_set(m, MET_VSOCK_RX_READ_FAILS, s.rx_read_fails);
+	metrics_set(m, MET_VSOCK_TX_WRITE_FAILS, s.tx_write_fails);
+	metrics_set(m, MET_VSOCK_MUXER_EVENT_FAILS, s.muxer_event_fails);
 }
 
 void metrics_gather(struct metrics *m, struct vm *vm)
@@ -122,6 +156,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_BOOT_TIME_US, atomic_load(&vm->boot_timer.boot_wall_us));
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
+	gather_vsock(m, vm);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)

@@ -52,6 +52,9 @@ enum metric_id {
 	MET_PUT_NET_FAILS,
 	MET_PUT_VM,
 	MET_PUT_VM_FAILS,
+	/* put_api_requests: PUT /vsock */
+	MET_PUT_VSOCK,
+	MET_PUT_VSOCK_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_DRIVE,
 	MET_PATCH_DRIVE_FAILS,
@@ -80,6 +83,17 @@ enum metric_id {
 	/* latencies_us (gauges: the last one) */
 	MET_PAUSE_VM_US,
 	MET_RESUME_VM_US,
+	/* vsock (counters gathered from the device; rx is toward the guest) */
+	MET_VSOCK_RX_BYTES,
+	MET_VSOCK_TX_BYTES,
+	MET_VSOCK_RX_PACKETS,
+	MET_VSOCK_TX_PACKETS,
+	MET_VSOCK_CONNS_ADDED,
+	MET_VSOCK_CONNS_KILLED,
+	MET_VSOCK_CONNS_REMOVED,
+	MET_VSOCK_RX_READ_FAILS,
+	MET_VSOCK_TX_WRITE_FAILS,
+	MET_VSOCK_MUXER_EVENT_FAILS,
 	MET_COUNT
 };
 

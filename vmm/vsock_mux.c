@@ -64,6 +64,22 @@ struct vsock_conn {
 
 static void conn_free(struct vsock_mux *m, struct vsock_conn *c, bool rst);
 
+/* Socket I/O over iovecs: sendmsg/recvmsg (the event loop's seccomp filter
+ * allows these for vsock only), never a signal for a vanished peer. */
+static ssize_t sock_send(int fd, const struct iovec *iov, unsigned int n)
+{
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
+
+	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static ssize_t sock_recv(int fd, const struct iovec *iov, unsigned int n)
+{
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
+
+	return recvmsg(fd, &mh, MSG_DONTWAIT);
+}
+
 static void queue_rst(struct vsock_mux *m, uint32_t local, uint32_t peer)
 {
 	struct vsock_hdr *h;
@@ -204,7 +220,7 @@ static bool flush(struct vsock_mux *m, struct vsock_conn *c)
 		    {c->buf + c->head, first < c->len ? first : c->len},
 		    {c->buf, first < c->len ? c->len - first : 0},
 		};
-		ssize_t n = writev(c->fd, iov, iov[1].iov_len ? 2 : 1);
+		ssize_t n = sock_send(c->fd, iov, iov[1].iov_len ? 2 : 1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -239,7 +255,7 @@ static void conn_write(struct vsock_mux *m, struct vsock_conn *c, const struct i
 	}
 	if (!c->len) {
 		do
-			n = writev(c->fd, iov, niov);
+			n = sock_send(c->fd, iov, niov);
 		while (n < 0 && errno == EINTR);
 		if (n < 0 && errno != EAGAIN) {
 			m->st.tx_write_fails++;
@@ -435,7 +451,7 @@ static int conn_read(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr
 	if (nr <= 0)
 		return 0;
 	do
-		n = readv(c->fd, v, nr);
+		n = sock_recv(c->fd, v, (unsigned int)nr);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN) {
 		c->readable = false;
@@ -625,11 +641,31 @@ static void on_listen(void *ctx, uint32_t events)
 	pthread_mutex_unlock(m->lock);
 }
 
+/* A socket file left by an earlier run is replaced; a live one (something
+ * answers) or any other kind of file is not. 0 or -errno. */
+static int remove_stale(const struct sockaddr_un *a)
+{
+	struct stat sb;
+	int probe, ret;
+
+	if (lstat(a->sun_path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(sb.st_mode))
+		return -EEXIST;
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		return -errno;
+	ret = connect(probe, (const struct sockaddr *)a, sizeof(*a)) == 0 ? -EADDRINUSE : -errno;
+	close(probe);
+	if (ret != -ECONNREFUSED)
+		return ret == -ENOENT ? 0 : -EADDRINUSE;
+	return unlink(a->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid, struct loop *loop,
 		   struct logger *log, struct errbuf *e)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	struct stat sb;
 	int fd, ret;
 
 	memset(m, 0, sizeof(*m));
@@ -643,12 +679,12 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 		return errf(e, -ENAMETOOLONG, "vsock: uds_path \"%s\" is too long", uds_path);
 	snprintf(m->uds_path, sizeof(m->uds_path), "%s", uds_path);
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", uds_path);
-	if (lstat(uds_path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode))
-			return errf(e, -EEXIST, "vsock: uds_path \"%s\" exists and is no socket",
-				    uds_path);
-		unlink(uds_path); /* stale, as the API socket's is replaced */
-	}
+	ret = remove_stale(&a);
+	if (ret)
+		return errf(e, ret, "vsock: uds_path \"%s\": %s", uds_path,
+			    ret == -EEXIST	 ? "exists and is not a socket"
+			    : ret == -EADDRINUSE ? "another process listens on it"
+						 : strerror(-ret));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errf(e, -errno, "vsock: socket: %s", strerror(errno));
@@ -689,8 +725,9 @@ void vsock_mux_destroy(struct vsock_mux *m)
 	if (m->listen_fd >= 0) {
 		if (m->loop)
 			loop_del(m->loop, m->listen_fd);
+		/* The socket file stays (no unlink under the event loop's
+		 * filter); the next start replaces it as a stale one. */
 		close(m->listen_fd);
-		unlink(m->uds_path);
 		m->listen_fd = -1;
 	}
 }
