@@ -111,6 +111,7 @@ static bool can_read(const struct vsock_conn *c)
 static void conn_arm(struct vsock_conn *c)
 {
 	uint32_t ev = 0;
+	int ret;
 
 	if (c->state == C_HANDSHAKE)
 		ev = EPOLLIN;
@@ -122,7 +123,15 @@ static void conn_arm(struct vsock_conn *c)
 	}
 	if (ev == c->events || !c->m->loop)
 		return;
-	if (loop_mod(c->m->loop, c->fd, ev, &c->h) == 0)
+	/* Nothing wanted: out of the epoll set altogether, or a hung-up peer's
+	 * EPOLLHUP (reported whatever the mask) would spin the loop. */
+	if (!ev)
+		ret = loop_del(c->m->loop, c->fd);
+	else if (!c->events)
+		ret = loop_add(c->m->loop, c->fd, ev, &c->h);
+	else
+		ret = loop_mod(c->m->loop, c->fd, ev, &c->h);
+	if (ret == 0)
 		c->events = ev;
 	else
 		c->m->st.muxer_event_fails++;
@@ -153,7 +162,7 @@ static struct vsock_conn *conn_new(struct vsock_mux *m, int fd, enum conn_state 
 	c->fd = fd;
 	c->state = state;
 	c->h = (struct loop_handler){.fn = on_conn, .ctx = c};
-	c->events = state == C_HANDSHAKE ? EPOLLIN : 0;
+	c->events = EPOLLIN; /* watched from the start: its state decides later */
 	if (m->loop && loop_add(m->loop, fd, c->events, &c->h)) {
 		m->st.muxer_event_fails++;
 		close(fd);
@@ -178,7 +187,7 @@ static void conn_free(struct vsock_mux *m, struct vsock_conn *c, bool rst)
 			m->conn[i] = m->conn[--m->nr_conns];
 			break;
 		}
-	if (m->loop)
+	if (m->loop && c->events)
 		loop_del(m->loop, c->fd);
 	close(c->fd);
 	free(c->buf);
@@ -574,10 +583,12 @@ static void handshake(struct vsock_mux *m, struct vsock_conn *c)
 	port = strtoul(c->line + 8, &end, 10);
 	if (errno || *end || port > UINT32_MAX)
 		goto drop;
-	c->peer_port = (uint32_t)port;
+	/* A local port no other connection to that guest port uses (c is in
+	 * the table, so it is not given its peer port until one is found). */
 	do
 		c->local_port = m->next_local_port++;
-	while (c->local_port < LOCAL_PORT_FIRST || find(m, c->local_port, c->peer_port));
+	while (c->local_port < LOCAL_PORT_FIRST || find(m, c->local_port, (uint32_t)port));
+	c->peer_port = (uint32_t)port;
 	c->state = C_REQ_SENT;
 	c->pending = P_REQUEST;
 	conn_arm(c);
