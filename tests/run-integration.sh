@@ -51,6 +51,9 @@ stage_assets() {
 		ln -s "$guest/$f" "$assets/$f"
 	done
 	ln -s "$th/vmlinuz" "$assets/debian-vmlinuz"
+	# test_acpi_*: Debian's virtio modules for that kernel (not fatal here).
+	bash "$root/tests/integration/acpi-modules.sh" "$th" "$assets/debian-virtio-modules.cpio.gz" ||
+		say "no debian-virtio-modules.cpio.gz: the test_acpi_* tests will fail"
 	make_linux64_vmlinux "$guest/vmlinux" "$assets/vmlinux-linux64"
 }
 

@@ -4,6 +4,7 @@
  * boot.rst (struct boot_params), Xen public/arch-x86/hvm/start_info.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bootparams.h"
@@ -14,6 +15,7 @@
 #define BP_EXT_RAMDISK_IMAGE 0x0c0 /* u32: high half of ramdisk_image */
 #define BP_EXT_RAMDISK_SIZE  0x0c4 /* u32: high half of ramdisk_size */
 #define BP_EXT_CMD_LINE_PTR  0x0c8 /* u32: high half of cmd_line_ptr */
+#define BP_ACPI_RSDP_ADDR    0x070 /* u64 */
 #define BP_E820_ENTRIES	     0x1e8 /* u8 */
 #define BP_BOOT_FLAG	     0x1fe /* setup header from here on, see loader_bzimage.c */
 #define BP_HEADER	     0x202
@@ -303,4 +305,15 @@ int bootparams_setup(struct guest_mem *gm, const struct kernel_info *ki, const c
 	if (ret)
 		return ret;
 	return write_zero_page(gm, ki, cmdline_len, initrd_gpa, initrd_size, e);
+}
+
+/* ACPI hook: patch the RSDP's address into what setup_boot wrote. */
+int bootparams_set_rsdp(struct guest_mem *gm, enum boot_protocol proto, uint64_t rsdp,
+			struct errbuf *e)
+{
+	if (proto == BOOT_PROTO_PVH)
+		return write_low(gm, PVH_INFO_ADDR + offsetof(struct hvm_start_info, rsdp_paddr),
+				 &rsdp, sizeof(rsdp), "PVH RSDP address", e);
+	return write_low(gm, ZERO_PAGE_ADDR + BP_ACPI_RSDP_ADDR, &rsdp, sizeof(rsdp),
+			 "zero page RSDP address", e);
 }

@@ -50,4 +50,11 @@ void bootparams_gdt(enum boot_protocol proto, uint64_t gdt[4]);
 int bootparams_setup(struct guest_mem *gm, const struct kernel_info *ki, const char *cmdline,
 		     uint64_t initrd_gpa, uint64_t initrd_size, struct errbuf *e);
 
+/*
+ * bootparams_set_rsdp - after setup_boot: the ACPI RSDP address into the
+ * zero page's acpi_rsdp_addr (LINUX64) or hvm_start_info.rsdp_paddr (PVH).
+ */
+int bootparams_set_rsdp(struct guest_mem *gm, enum boot_protocol proto, uint64_t rsdp,
+			struct errbuf *e);
+
 #endif

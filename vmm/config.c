@@ -99,18 +99,18 @@ static const struct cj_field boot_fields[] = {
 
 static const char *const huge_names[] = {"None", "Transparent", "2M", NULL};
 /* The order of enum cpu_template (cpu_template.h). */
-static const char *const template_names[] = {"None", "T2", "C3", "T2A", NULL};
+static const char *const template_names[] = {"None", "T2", "C3", "T2A", "T2S", "T2CL", NULL};
 
 static const struct cj_field machine_fields[] = {
-    FLD("vcpu_count", F_U32, true, OFF(cfg_machine, vcpu_count), .min = 1, .max = CFG_MAX_VCPUS),
-    FLD("mem_size_mib", F_U64, true, OFF(cfg_machine, mem_size_mib), .min = 1,
-	.max = CFG_MAX_MEM_MIB),
+    /* As Firecracker: a u8 and a usize here, the ranges in machine_check(). */
+    FLD("vcpu_count", F_U32, true, OFF(cfg_machine, vcpu_count), .max = 255),
+    FLD("mem_size_mib", F_U64, true, OFF(cfg_machine, mem_size_mib), .max = INT64_MAX),
     FLD("smt", F_BOOL, false, OFF(cfg_machine, smt)),
     FLD("track_dirty_pages", F_BOOL, false, OFF(cfg_machine, track_dirty_pages)),
     FLD("huge_pages", F_ENUM, false, OFF(cfg_machine, huge_pages), .names = huge_names,
 	.what = "one of \"None\", \"Transparent\", \"2M\""),
     FLD("cpu_template", F_ENUM, false, OFF(cfg_machine, cpu_template), .names = template_names,
-	.what = "one of \"None\", \"T2\", \"C3\", \"T2A\" (ember has no T2S or T2CL yet)"),
+	.what = "one of \"None\", \"T2\", \"C3\", \"T2A\", \"T2S\", \"T2CL\""),
     {0},
 };
 
@@ -204,7 +204,7 @@ static const struct cj_field logger_fields[] = {
 static const struct cj_field metrics_fields[] = {
     FLD("metrics_path", F_PATH, true, OFF(cfg_metrics, metrics_path)),
     FLD("emit_id", F_BOOL, false, NOOFF),
-    FLD("properties", F_UNSUP, false, NOOFF),
+    FLD("properties", F_ANY, false, NOOFF),
     {0},
 };
 
@@ -216,21 +216,27 @@ int config_parse_boot_source(const json_t *j, struct cfg_boot_source *out, struc
 	return cj_parse_section(&c, j, boot_fields, &b, out, sizeof(b));
 }
 
-/* machine_check - rules that span fields, applied after every update. */
+/* machine_check - rules that span fields, applied after every update, with
+ * Firecracker's texts; -EDOM tells the API they are not a syntax error. */
 static int machine_check(const struct cfg_machine *m, struct errbuf *e)
 {
 	/* With SMT each core has two sibling threads, so the count must pair up. */
-	if (m->smt && m->vcpu_count != 1 && m->vcpu_count % 2)
-		return errf(e, -EINVAL,
-			    "machine-config: field \"vcpu_count\" must be 1 or even when smt is "
-			    "enabled, got %u",
-			    m->vcpu_count);
+	if (!m->vcpu_count || m->vcpu_count > CFG_MAX_VCPUS ||
+	    (m->smt && m->vcpu_count != 1 && m->vcpu_count % 2))
+		return errf(
+		    e, -EDOM,
+		    "The number of vCPUs must be greater than 0, less than %d and must be 1 "
+		    "or an even number if SMT is enabled.",
+		    CFG_MAX_VCPUS);
 	/* hugetlbfs backs guest RAM with whole 2 MiB pages. */
-	if (m->huge_pages == HUGE_PAGES_2M && m->mem_size_mib % 2)
-		return errf(e, -EINVAL,
-			    "machine-config: field \"mem_size_mib\" must be a multiple of 2 with "
-			    "huge_pages \"2M\", got %llu",
-			    (unsigned long long)m->mem_size_mib);
+	if (!m->mem_size_mib || (m->huge_pages == HUGE_PAGES_2M && m->mem_size_mib % 2))
+		return errf(
+		    e, -EDOM,
+		    "The memory size (MiB) is either 0, or not a multiple of the configured "
+		    "page size.");
+	if (m->mem_size_mib > CFG_MAX_MEM_MIB)
+		return errf(e, -EDOM, "The memory size (MiB) is larger than ember's limit of %u.",
+			    CFG_MAX_MEM_MIB);
 	return 0;
 }
 
@@ -250,7 +256,7 @@ int config_parse_machine(const json_t *j, struct cfg_machine *out, bool partial,
 		for (i = 0; t[i].name; i++)
 			t[i].required = false;
 		if (json_is_object(j) && !json_object_size(j))
-			return errf(e, -EINVAL, "machine-config: an update must set a field");
+			return errf(e, -ENODATA, "Empty PATCH request.");
 	}
 	ret = cj_parse_fields(&c, j, t, (char *)&m);
 	if (!ret)
@@ -276,7 +282,7 @@ int config_parse_drive_update(const json_t *j, struct cfg_drive_update *out, str
 
 	/* An update leaves out what it does not change, null included. */
 	if (json_is_object(j) && json_is_null(json_object_get(j, "drive_id")))
-		return errf(e, -EINVAL, "drive: missing required field \"drive_id\"");
+		return errf(e, -EINVAL, "drive: missing field `drive_id`");
 	u.has_rate_limiter = rl && !json_is_null(rl);
 	return cj_parse_section(&c, j, drive_update_fields, &u, out, sizeof(u));
 }
@@ -297,7 +303,7 @@ int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct 
 	const json_t *tx = json_is_object(j) ? json_object_get(j, "tx_rate_limiter") : NULL;
 
 	if (json_is_object(j) && json_is_null(json_object_get(j, "iface_id")))
-		return errf(e, -EINVAL, "network-interface: missing required field \"iface_id\"");
+		return errf(e, -EINVAL, "network-interface: missing field `iface_id`");
 	u.has_rx = rx && !json_is_null(rx);
 	u.has_tx = tx && !json_is_null(tx);
 	return cj_parse_section(&c, j, net_update_fields, &u, out, sizeof(u));
@@ -398,13 +404,24 @@ static int check_nets(const struct vm_config *cfg, struct errbuf *e)
 	return 0;
 }
 
+/* in_file - machine_check's -EDOM as a plain error of the document's section. */
+static int in_file(int ret, struct errbuf *e)
+{
+	struct errbuf inner;
+
+	if (ret != -EDOM)
+		return ret;
+	inner = *e;
+	return errf(e, -EINVAL, "machine-config: %s", inner.msg);
+}
+
 int config_check(const struct vm_config *cfg, struct errbuf *e)
 {
 	int ret;
 
 	if (!cfg->has_boot_source || !cfg->boot_source.kernel_image_path)
 		return errf(e, -EINVAL, "boot-source: missing required section \"boot-source\"");
-	ret = machine_check(&cfg->machine, e);
+	ret = in_file(machine_check(&cfg->machine, e), e);
 	if (!ret)
 		ret = check_drives(cfg, e);
 	if (!ret)
@@ -523,6 +540,7 @@ int config_load_json(struct vm_config *cfg, const char *text, size_t len, struct
 		ret = parse_sections(root, &tmp, e);
 	if (!ret)
 		ret = config_check(&tmp, e);
+	ret = in_file(ret, e);
 	json_decref(root);
 	if (ret) {
 		config_free(&tmp);

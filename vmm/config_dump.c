@@ -127,31 +127,6 @@ static json_t *net(const struct cfg_net *n)
 	return o;
 }
 
-static json_t *logger(const struct cfg_logger *l)
-{
-	json_t *o;
-
-	if (!l->set)
-		return json_null();
-	o = json_object();
-	if (!put(o, "log_path", str_or_null(l->log_path)) ||
-	    !put(o, "level", json_string(log_level_name(l->level))) ||
-	    !put(o, "show_level", json_boolean(l->show_level)) ||
-	    !put(o, "show_log_origin", json_boolean(l->show_log_origin)) ||
-	    !put(o, "module", str_or_null(l->module))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *metrics(const struct cfg_metrics *m)
-{
-	if (!m->set || !m->metrics_path)
-		return json_null();
-	return json_pack("{s:s}", "metrics_path", m->metrics_path);
-}
-
 static json_t *vsock(const struct cfg_vsock *v)
 {
 	json_t *o;
@@ -206,7 +181,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "machine-config", config_dump_machine(&cfg->machine)) &&
 	     put(o, "drives", devices(cfg->drive, sizeof(cfg->drive[0]), nd, drive_cb)) &&
 	     put(o, "network-interfaces", devices(cfg->net, sizeof(cfg->net[0]), nn, net_cb)) &&
-	     put(o, "logger", logger(&cfg->logger)) && put(o, "metrics", metrics(&cfg->metrics)) &&
+	     /* null, as Firecracker: the sinks are process-wide, not VM state */
+	     put(o, "logger", json_null()) && put(o, "metrics", json_null()) &&
 	     put(o, "vsock", vsock(&cfg->vsock));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());

@@ -203,6 +203,8 @@ static int parse_field(const struct cj_ctx *c, const struct cj_field *f, const j
 		if (f->type == F_TB)
 			((struct cfg_token_bucket *)(base + f->off))->set = true;
 		return 0;
+	case F_ANY:
+		return 0;
 	case F_UNSUP:
 		return errf(c->e, -EINVAL, "%s: field \"%s%s\" is not supported by ember%s%s",
 			    c->sect, c->pfx, f->name, f->what ? " " : "", f->what ? f->what : "");
@@ -237,8 +239,8 @@ int cj_parse_fields(const struct cj_ctx *c, const json_t *obj, const struct cj_f
 		const json_t *v = json_object_get(obj, f->name);
 
 		if (!v && f->required)
-			return errf(c->e, -EINVAL, "%s: missing required field \"%s%s\"", c->sect,
-				    c->pfx, f->name);
+			return errf(c->e, -EINVAL, "%s: missing field `%s%s`", c->sect, c->pfx,
+				    f->name);
 		if (!v || (json_is_null(v) && !f->required))
 			continue;
 		ret = parse_field(c, f, v, base);

@@ -35,6 +35,7 @@ enum cj_type {
 	F_OBJ,	 /* nested object described by sub[] */
 	F_TB,	 /* F_OBJ that is a struct cfg_token_bucket: marks it set */
 	F_UNSUP, /* only absent or null is accepted */
+	F_ANY,	 /* any JSON value: accepted, not stored */
 };
 
 struct cj_field {

@@ -31,6 +31,7 @@
 
 #include "config_dump.h"
 #include "controller.h"
+#include "cpu_template.h"
 #include "devices.h"
 #include "virtio_blk.h"
 
@@ -40,6 +41,7 @@
 
 #define PRE_BOOT_ONLY  "The requested operation is not supported after starting the microVM."
 #define POST_BOOT_ONLY "The requested operation is not supported before starting the microVM."
+#define START_ERROR    "Start microvm error: "
 
 enum phase { PRE = 1, POST = 2, ANY = PRE | POST };
 
@@ -47,22 +49,25 @@ enum phase { PRE = 1, POST = 2, ANY = PRE | POST };
 static const struct op_rule {
 	unsigned int phase;
 	enum metric_id count, fails;
+	const char *prefix; /* Firecracker's section of a VMM-side error */
 } rules[API_OP_COUNT] = {
     [API_GET_INFO] = {ANY, MET_GET_INSTANCE_INFO, MET_GET_INSTANCE_INFO},
     [API_GET_VERSION] = {ANY, MET_GET_VERSION, MET_GET_VERSION},
     [API_GET_VM_CONFIG] = {ANY, MET_GET_VM_CONFIG, MET_GET_VM_CONFIG},
     [API_GET_MACHINE] = {ANY, MET_GET_MACHINE, MET_GET_MACHINE},
-    [API_PUT_MACHINE] = {PRE, MET_PUT_MACHINE, MET_PUT_MACHINE_FAILS},
-    [API_PATCH_MACHINE] = {PRE, MET_PATCH_MACHINE, MET_PATCH_MACHINE_FAILS},
-    [API_PUT_BOOT_SOURCE] = {PRE, MET_PUT_BOOT_SOURCE, MET_PUT_BOOT_SOURCE_FAILS},
-    [API_PUT_DRIVE] = {PRE, MET_PUT_DRIVE, MET_PUT_DRIVE_FAILS},
-    [API_PATCH_DRIVE] = {POST, MET_PATCH_DRIVE, MET_PATCH_DRIVE_FAILS},
-    [API_PUT_NET] = {PRE, MET_PUT_NET, MET_PUT_NET_FAILS},
-    [API_PATCH_NET] = {POST, MET_PATCH_NET, MET_PATCH_NET_FAILS},
+    [API_PUT_MACHINE] = {PRE, MET_PUT_MACHINE, MET_PUT_MACHINE_FAILS, "Machine config error: "},
+    [API_PATCH_MACHINE] = {PRE, MET_PATCH_MACHINE, MET_PATCH_MACHINE_FAILS,
+			   "Machine config error: "},
+    [API_PUT_BOOT_SOURCE] = {PRE, MET_PUT_BOOT_SOURCE, MET_PUT_BOOT_SOURCE_FAILS,
+			     "Boot source error: "},
+    [API_PUT_DRIVE] = {PRE, MET_PUT_DRIVE, MET_PUT_DRIVE_FAILS, "Drive config error: "},
+    [API_PATCH_DRIVE] = {POST, MET_PATCH_DRIVE, MET_PATCH_DRIVE_FAILS, "Drive config error: "},
+    [API_PUT_NET] = {PRE, MET_PUT_NET, MET_PUT_NET_FAILS, "Network config error: "},
+    [API_PATCH_NET] = {POST, MET_PATCH_NET, MET_PATCH_NET_FAILS, "Network config error: "},
     [API_PUT_ACTIONS] = {ANY, MET_PUT_ACTIONS, MET_PUT_ACTIONS_FAILS},
     [API_PATCH_VM] = {POST, MET_PATCH_VM, MET_PATCH_VM_FAILS},
-    [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS},
-    [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS},
+    [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS, "Logger error: "},
+    [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS, "Metrics error: "},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
     [API_PUT_VSOCK] = {PRE, MET_PUT_VSOCK, MET_PUT_VSOCK_FAILS},
 };
@@ -109,6 +114,14 @@ void controller_reply_free(struct api_reply *r)
 {
 	free(r->body);
 	r->body = NULL;
+}
+
+/* prefix_error - @e's message behind Firecracker's section @prefix. */
+static void prefix_error(struct errbuf *e, const char *prefix)
+{
+	struct errbuf inner = *e;
+
+	errf(e, -EINVAL, "%s%s", prefix, inner.msg);
 }
 
 /* fault - the common failure: @e holds the message. Returns -EINVAL. */
@@ -226,9 +239,11 @@ static int check_file(const char *what, const char *path, struct errbuf *e)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), ret = 0; /* FIFOs must not block */
 
 	if (fd < 0)
-		return errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
+		return errf(e, -errno, "The %s cannot be opened: %s (os error %d)", what,
+			    strerror(errno), errno);
 	if (fstat(fd, &st))
-		ret = errf(e, -errno, "The %s cannot be opened: %s.", what, strerror(errno));
+		ret = errf(e, -errno, "The %s cannot be opened: %s (os error %d)", what,
+			   strerror(errno), errno);
 	else if (!S_ISREG(st.st_mode))
 		ret = errf(e, -EINVAL, "The %s %s is not a regular file.", what, path);
 	close(fd);
@@ -252,12 +267,14 @@ static int check_drive_file(const struct cfg_drive *d, struct errbuf *e)
 	if (fd == -EINVAL)
 		errf(&inner, fd, "The backing file %s is not a regular file.", d->path_on_host);
 	else if (fd < 0)
-		errf(&inner, fd, "The backing file cannot be opened: %s.", strerror(-fd));
+		errf(&inner, fd, "%s (os error %d) %s", strerror(-fd), -fd, d->path_on_host);
 	else
 		close(fd);
 	if (fd < 0)
-		return errf(e, fd, "Unable to use the backing file %s of drive \"%s\": %s",
-			    d->path_on_host, d->drive_id, inner.msg);
+		return errf(e, fd,
+			    "Unable to create the virtio block device: Virtio backend error: Error "
+			    "manipulating the backing file: %s",
+			    inner.msg);
 	return 0;
 }
 
@@ -343,15 +360,17 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 			continue;
 		}
 		if (!strcmp(o->host_dev_name, n->host_dev_name))
-			return errf(
-			    e, -EEXIST,
-			    "The host device %s is already used by network interface \"%s\".",
-			    n->host_dev_name, o->iface_id);
+			return errf(e, -EBUSY,
+				    "Could not create the network device: Open tap device failed: "
+				    "Resource busy (os error 16). The tap %s is already used by "
+				    "network interface \"%s\".",
+				    n->host_dev_name, o->iface_id);
 		if (n->has_guest_mac && o->has_guest_mac && !memcmp(n->guest_mac, o->guest_mac, 6))
 			return errf(e, -EEXIST,
-				    "The guest MAC address is already in use by network interface "
-				    "\"%s\".",
-				    o->iface_id);
+				    "The MAC address is already in use: "
+				    "%02x:%02x:%02x:%02x:%02x:%02x",
+				    n->guest_mac[0], n->guest_mac[1], n->guest_mac[2],
+				    n->guest_mac[3], n->guest_mac[4], n->guest_mac[5]);
 	}
 	if (slot == CFG_MAX_NETS)
 		return errf(e, -ENOSPC, "ember supports at most %d network interfaces.",
@@ -360,6 +379,15 @@ static int put_net(struct controller *c, struct api_request *req, struct errbuf 
 		cfg->nr_nets++;
 	cfg->net[slot] = *n;
 	return 0;
+}
+
+/* A PATCH replaces the buckets it names and keeps the others. */
+static void merge_rate_limiter(struct cfg_rate_limiter *to, const struct cfg_rate_limiter *u)
+{
+	if (u->bandwidth.set)
+		to->bandwidth = u->bandwidth;
+	if (u->ops.set)
+		to->ops = u->ops;
 }
 
 /* PATCH /drives/{id} after boot: a new backing file (the guest sees the new
@@ -384,25 +412,34 @@ static int patch_drive(struct controller *c, struct cfg_drive *d, struct cfg_dri
 		log_info(&c->vm->log, "drive \"%s\" now backed by %s", d->drive_id, path);
 	}
 	if (u->has_rate_limiter) {
-		d->rate_limiter = u->rate_limiter;
-		log_warn(&c->vm->log, "drive \"%s\": rate limiters are stored but not enforced",
-			 d->drive_id);
+		ret = devices_set_drive_rate_limiter(c->vm->devices, d->drive_id, &u->rate_limiter,
+						     e);
+		if (ret)
+			return ret;
+		merge_rate_limiter(&d->rate_limiter, &u->rate_limiter);
+		log_info(&c->vm->log, "drive \"%s\": rate limiter updated", d->drive_id);
 	}
 	return 0;
 }
 
 /* PATCH /network-interfaces/{id} after boot: Firecracker only updates the
- * rate limiters there; ember stores them (they are not enforced yet). */
-static void patch_net(struct controller *c, struct cfg_net *n, struct cfg_net_update *u)
+ * rate limiters there; interface @idx gets them at once. */
+static int patch_net(struct controller *c, unsigned int idx, struct cfg_net_update *u,
+		     struct errbuf *e)
 {
+	struct cfg_net *n = &c->vm->cfg.net[idx];
+
+	if (!u->has_rx && !u->has_tx)
+		return 0;
+	if (devices_set_net_rate_limiters(c->vm->devices, idx, u->has_rx ? &u->rx : NULL,
+					  u->has_tx ? &u->tx : NULL))
+		return errf(e, -ENOENT, "network interface \"%s\" is not attached", n->iface_id);
 	if (u->has_rx)
-		n->rx_rate_limiter = u->rx;
+		merge_rate_limiter(&n->rx_rate_limiter, &u->rx);
 	if (u->has_tx)
-		n->tx_rate_limiter = u->tx;
-	if (u->has_rx || u->has_tx)
-		log_warn(&c->vm->log,
-			 "network interface \"%s\": rate limiters are stored but not enforced",
-			 n->iface_id);
+		merge_rate_limiter(&n->tx_rate_limiter, &u->tx);
+	log_info(&c->vm->log, "network interface \"%s\": rate limiters updated", n->iface_id);
+	return 0;
 }
 
 static int patch_device(struct controller *c, struct api_request *req, struct errbuf *e)
@@ -420,8 +457,7 @@ static int patch_device(struct controller *c, struct api_request *req, struct er
 			    drive ? "drive" : "network interface", id);
 	if (drive)
 		return patch_drive(c, &cfg->drive[i], &req->u.drive_update, e);
-	patch_net(c, &cfg->net[i], &req->u.net_update);
-	return 0;
+	return patch_net(c, i, &req->u.net_update, e);
 }
 
 static int put_logger(struct controller *c, struct api_request *req, struct errbuf *e)
@@ -481,19 +517,24 @@ static int instance_start(struct controller *c, struct errbuf *e)
 	int ret;
 
 	if (!vm->cfg.has_boot_source || !vm->cfg.boot_source.kernel_image_path)
-		return errf(e, -EINVAL, "Cannot start microvm without kernel configuration.");
+		return errf(e, -EINVAL,
+			    START_ERROR "Cannot start microvm without kernel configuration.");
 	ret = config_check(&vm->cfg, e);
-	if (ret)
+	if (!ret)
+		ret = cpu_template_check_host(vm->cfg.machine.cpu_template, e);
+	if (ret) {
+		prefix_error(e, START_ERROR);
 		return ret;
+	}
 	log_info(&vm->log, "InstanceStart: building the microVM");
 	ret = vm_start(vm);
 	if (ret) {
 		/* A half-built VM cannot be built again: end this instance. */
 		vm_request_exit(vm, EMBER_EXIT_GENERIC);
 		return errf(e, ret,
-			    "Failed to start the microVM: %s. ember's log has the details; this "
-			    "instance exits.",
-			    strerror(-ret));
+			    START_ERROR "%s (os error %d). ember's log has the details; this "
+					"instance exits.",
+			    strerror(-ret), -ret);
 	}
 	return 0;
 }
@@ -528,6 +569,8 @@ static int do_action(struct controller *c, struct api_request *req, struct errbu
 			return errf(e, ret, "The keyboard controller's buffer is full; try again.");
 		return 0;
 	default:
+		if (!vm->started)
+			return errf(e, -EINVAL, POST_BOOT_ONLY);
 		ret = metrics_flush(&c->metrics, vm);
 		if (ret)
 			return errf(e, ret, "Failed to write the metrics: %s.", strerror(-ret));
@@ -607,6 +650,9 @@ void controller_handle(struct controller *c, struct api_request *req, struct api
 		ret = errf(&e, -EINVAL, "%s", c->vm->started ? PRE_BOOT_ONLY : POST_BOOT_ONLY);
 	else
 		ret = dispatch(c, req, r, &e);
+	if (ret < 0 && rule->prefix && strcmp(e.msg, PRE_BOOT_ONLY) &&
+	    strcmp(e.msg, POST_BOOT_ONLY))
+		prefix_error(&e, rule->prefix);
 	if (ret < 0) {
 		fault(r, &e);
 		if (rule->fails != rule->count)

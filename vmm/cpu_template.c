@@ -51,6 +51,38 @@ static const struct ct_mod t2a[] = {
     {0x80000008, 0, R_EBX, 0x000c0205, 0x000c0000},
 };
 
+/* T2S: T2's features, and snapshots movable between Skylake and Cascade Lake. */
+static const struct ct_mod t2s[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffefda14, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x20000100, 0x00000000}, {0x80000001, 0, R_EDX, 0x04000000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x00000200, 0x00000000},
+};
+
+/* T2CL: Cascade Lake with the instruction set of T2A on AMD Milan. */
+static const struct ct_mod t2cl[] = {
+    {0x1, 0, R_EAX, 0x0fff3fff, 0x000306f2},	    {0x1, 0, R_ECX, 0x0004cdfc, 0x00000000},
+    {0x1, 0, R_EDX, 0xe8641080, 0x00001080},	    {0x7, 0, R_EBX, 0xffefda14, 0x00000200},
+    {0x7, 0, R_ECX, 0x40415f5e, 0x00000000},	    {0x7, 0, R_EDX, 0x0000011c, 0x00000000},
+    {0xd, 0, R_EAX, 0x000002f8, 0x00000000},	    {0xd, 1, R_EAX, 0x0000000e, 0x00000000},
+    {0x80000001, 0, R_ECX, 0x200001c0, 0x00000000}, {0x80000001, 0, R_EDX, 0x07c00000, 0x00000000},
+    {0x80000008, 0, R_EBX, 0x00000200, 0x00000000},
+};
+
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+
+/* T2S shows the mitigations of the least protected host it may move to. */
+static const struct cpu_template_msr t2s_msrs[] = {
+    {MSR_IA32_ARCH_CAPABILITIES, 0xffffffffffffffffull, 0x0000000000000c4cull},
+};
+
+/* T2CL passes through the mitigation bits KVM passes, clears the rest. */
+static const struct cpu_template_msr t2cl_msrs[] = {
+    {MSR_IA32_ARCH_CAPABILITIES, 0xfffffffff2f51e00ull, 0},
+};
+
 static const struct {
 	const char *name;
 	const struct ct_mod *mods;
@@ -61,24 +93,38 @@ static const struct {
     [CPU_TEMPLATE_T2] = {"T2", t2, sizeof(t2) / sizeof(t2[0]), V_INTEL},
     [CPU_TEMPLATE_C3] = {"C3", c3, sizeof(c3) / sizeof(c3[0]), V_INTEL},
     [CPU_TEMPLATE_T2A] = {"T2A", t2a, sizeof(t2a) / sizeof(t2a[0]), V_AMD},
+    [CPU_TEMPLATE_T2S] = {"T2S", t2s, sizeof(t2s) / sizeof(t2s[0]), V_INTEL},
+    [CPU_TEMPLATE_T2CL] = {"T2CL", t2cl, sizeof(t2cl) / sizeof(t2cl[0]), V_INTEL},
 };
+
+unsigned int cpu_template_msrs(unsigned int t, const struct cpu_template_msr **out)
+{
+	switch (t) {
+	case CPU_TEMPLATE_T2S:
+		*out = t2s_msrs;
+		return sizeof(t2s_msrs) / sizeof(t2s_msrs[0]);
+	case CPU_TEMPLATE_T2CL:
+		*out = t2cl_msrs;
+		return sizeof(t2cl_msrs) / sizeof(t2cl_msrs[0]);
+	default:
+		*out = NULL;
+		return 0;
+	}
+}
 
 const char *cpu_template_name(unsigned int t)
 {
 	return t < CPU_TEMPLATE_COUNT ? templates[t].name : "?";
 }
 
-/* host_vendor - from leaf 0's vendor string; -ENOTSUP if neither. */
-static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
+/* vendor_of - from leaf 0's vendor string; -ENOTSUP if neither. */
+static int vendor_of(uint32_t ebx, uint32_t edx, uint32_t ecx, enum ct_vendor *out)
 {
-	struct kvm_cpuid_entry2 *l0 = cpuid_find(tbl, 0, 0);
 	char id[13];
 
-	if (!l0)
-		return -ENOTSUP;
-	memcpy(id, &l0->ebx, 4);
-	memcpy(id + 4, &l0->edx, 4);
-	memcpy(id + 8, &l0->ecx, 4);
+	memcpy(id, &ebx, 4);
+	memcpy(id + 4, &edx, 4);
+	memcpy(id + 8, &ecx, 4);
 	id[12] = '\0';
 	if (!strcmp(id, "GenuineIntel"))
 		*out = V_INTEL;
@@ -87,6 +133,44 @@ static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
 	else
 		return -ENOTSUP;
 	return 0;
+}
+
+static int host_vendor(struct cpuid_table *tbl, enum ct_vendor *out)
+{
+	struct kvm_cpuid_entry2 *l0 = cpuid_find(tbl, 0, 0);
+
+	if (!l0)
+		return -ENOTSUP;
+	return vendor_of(l0->ebx, l0->edx, l0->ecx, out);
+}
+
+/* check_vendor - Firecracker's refusal of a template for the other vendor. */
+static int check_vendor(unsigned int t, int unknown, enum ct_vendor vendor, struct errbuf *e)
+{
+	if (unknown)
+		return errf(e, -ENOTSUP,
+			    "Failed to get CPU template: Failed to get CPU vendor "
+			    "information.");
+	if (vendor != templates[t].vendor)
+		return errf(e, -ENOTSUP,
+			    "Failed to get CPU template: CPU vendor mismatched between actual CPU "
+			    "and CPU template.");
+	return 0;
+}
+
+int cpu_template_check_host(unsigned int t, struct errbuf *e)
+{
+	uint32_t a = 0, b, c = 0, d;
+	enum ct_vendor vendor = V_INTEL;
+	int unknown;
+
+	if (t >= CPU_TEMPLATE_COUNT)
+		return errf(e, -EINVAL, "Invalid static CPU template: %u", t);
+	if (t == CPU_TEMPLATE_NONE)
+		return 0;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	unknown = vendor_of(b, d, c, &vendor);
+	return check_vendor(t, unknown, vendor, e);
 }
 
 /* entry_for - @m's leaf in @tbl, added with zeroes if missing; NULL if full. */
@@ -109,19 +193,19 @@ static struct kvm_cpuid_entry2 *entry_for(struct cpuid_table *tbl, const struct 
 int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e)
 {
 	struct kvm_cpuid_entry2 *ent;
-	enum ct_vendor vendor;
+	enum ct_vendor vendor = V_INTEL;
 	uint32_t *reg;
 	unsigned int i;
+	int ret;
 
 	if (t >= CPU_TEMPLATE_COUNT)
 		return errf(e, -EINVAL, "Invalid static CPU template: %u", t);
 	if (t == CPU_TEMPLATE_NONE)
 		return 0;
-	if (host_vendor(tbl, &vendor))
-		return errf(e, -ENOTSUP, "Failed to get CPU vendor information.");
-	if (vendor != templates[t].vendor)
-		return errf(e, -ENOTSUP,
-			    "CPU vendor mismatched between actual CPU and CPU template.");
+	ret = host_vendor(tbl, &vendor);
+	ret = check_vendor(t, ret, vendor, e);
+	if (ret)
+		return ret;
 	for (i = 0; i < templates[t].nr; i++) {
 		const struct ct_mod *m = &templates[t].mods[i];
 

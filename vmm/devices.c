@@ -100,9 +100,16 @@ static int add_mmio(struct devices *d, struct virtio_dev *vd, const struct dev_c
 	return 0;
 }
 
-static bool limited(const struct cfg_rate_limiter *rl)
+unsigned int devices_windows(const struct devices *d, uint64_t *base, unsigned int *gsi,
+			     unsigned int max)
 {
-	return rl->bandwidth.set || rl->ops.set;
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr && i < max; i++) {
+		base[i] = d->mmio[i].base;
+		gsi[i] = d->mmio[i].gsi;
+	}
+	return i;
 }
 
 static int attach_drive(struct devices *d, const struct dev_ctx *base, const struct cfg_drive *cd,
@@ -121,9 +128,6 @@ static int attach_drive(struct devices *d, const struct dev_ctx *base, const str
 		return ret;
 	}
 	d->blk[d->nr_blk++] = b;
-	if (limited(&cd->rate_limiter))
-		log_warn(base->log, "drive \"%s\": rate limiters are not implemented; ignored",
-			 cd->drive_id);
 	log_info(base->log, "drive \"%s\": %s, %llu sectors, %s, %s engine, cache %s", cd->drive_id,
 		 cd->path_on_host, (unsigned long long)virtio_blk_nsectors(b),
 		 cd->is_read_only ? "read-only" : "read-write",
@@ -147,10 +151,6 @@ static int attach_net(struct devices *d, const struct dev_ctx *base, const struc
 		return ret;
 	}
 	d->net[d->nr_net++] = n;
-	if (limited(&cn->rx_rate_limiter) || limited(&cn->tx_rate_limiter))
-		log_warn(base->log,
-			 "network interface \"%s\": rate limiters are not implemented; ignored",
-			 cn->iface_id);
 	return add_mmio(d, virtio_net_dev(n), &ctx, e);
 }
 
@@ -246,6 +246,43 @@ int devices_set_drive_path(struct devices *d, const char *drive_id, const char *
 	for (i = 0; d && i < d->nr_blk; i++)
 		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id))
 			return virtio_blk_set_path(d->blk[i], path, e);
+	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
+}
+
+void devices_throttled(struct devices *d, struct devices_throttled *t)
+{
+	uint64_t rx, tx;
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr_blk; i++)
+		t->blk += virtio_blk_throttled_events(d->blk[i]);
+	for (i = 0; d && i < d->nr_net; i++) {
+		virtio_net_throttled_events(d->net[i], &rx, &tx);
+		t->net_rx += rx;
+		t->net_tx += tx;
+	}
+}
+
+int devices_set_net_rate_limiters(struct devices *d, unsigned int idx,
+				  const struct cfg_rate_limiter *rx,
+				  const struct cfg_rate_limiter *tx)
+{
+	if (!d || idx >= d->nr_net)
+		return -ENOENT;
+	virtio_net_set_rate_limiters(d->net[idx], rx, tx);
+	return 0;
+}
+
+int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
+				   const struct cfg_rate_limiter *rl, struct errbuf *e)
+{
+	unsigned int i;
+
+	for (i = 0; d && i < d->nr_blk; i++)
+		if (!strcmp(virtio_blk_drive_id(d->blk[i]), drive_id)) {
+			virtio_blk_set_rate_limiter(d->blk[i], rl);
+			return 0;
+		}
 	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
 }
 

@@ -32,6 +32,11 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
  * (starts with a space, or is empty; "" for NULL). */
 const char *devices_cmdline(const struct devices *d);
 
+/* devices_windows - each device's MMIO window base and GSI, in creation
+ * order (the ACPI tables list them so); returns how many (at most @max). */
+unsigned int devices_windows(const struct devices *d, uint64_t *base, unsigned int *gsi,
+			     unsigned int max);
+
 /* devices_destroy - after the vCPUs are gone: finish in-flight I/O, close
  * images and taps, free. NULL is fine. */
 void devices_destroy(struct devices *d);
@@ -44,6 +49,22 @@ unsigned int devices_tap_fds(const struct devices *d, int *fds, unsigned int max
  * (virtio_blk_set_path). -ENOENT if no attached drive has @drive_id. */
 int devices_set_drive_path(struct devices *d, const char *drive_id, const char *path,
 			   struct errbuf *e);
+
+/* devices_set_drive_rate_limiter - PATCH /drives: replace the buckets set in @rl. */
+int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
+				   const struct cfg_rate_limiter *rl, struct errbuf *e);
+
+/* devices_set_net_rate_limiters - PATCH /network-interfaces: the @idx-th
+ * interface in attach order (= cfg->net order); NULL keeps a direction. */
+int devices_set_net_rate_limiters(struct devices *d, unsigned int idx,
+				  const struct cfg_rate_limiter *rx,
+				  const struct cfg_rate_limiter *tx);
+
+/* devices_throttled - rate limiter stops summed over all devices (@d may be NULL). */
+struct devices_throttled {
+	uint64_t blk, net_rx, net_tx;
+};
+void devices_throttled(struct devices *d, struct devices_throttled *t);
 
 /*
  * devices_drive_order - indices into cfg->drive in attach order (root

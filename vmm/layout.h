@@ -23,6 +23,10 @@
 #define EBDA_START	 0x9fc00ULL  /* e820 reserved from here ... */
 #define EBDA_END	 0x100000ULL /* ... to 1 MiB */
 #define MPTABLE_ADDR	 EBDA_START
+#define ACPI_RSDP_ADDR	 0xe0000ULL  /* ACPI (acpi.h): RSDP where Linux scans, tables ... */
+#define ACPI_TABLES_END	 0xff000ULL  /* ... up to here */
+#define VMGENID_ADDR	 0xff000ULL  /* the VMGenID's 16 bytes */
+#define ACPI_SLEEP_PORT	 0x600	     /* FADT sleep control (+0) and status (+1) */
 #define HIMEM_START	 0x100000ULL /* kernels load at or above 1 MiB */
 #define INITRD_ALIGN	 0x1000ULL
 

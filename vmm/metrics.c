@@ -72,6 +72,9 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_LOGGER_MISSED_LOG] = {"logger", "missed_log_count", COUNTER},
     [MET_PAUSE_VM_US] = {"latencies_us", "pause_vm", GAUGE},
     [MET_RESUME_VM_US] = {"latencies_us", "resume_vm", GAUGE},
+    [MET_BLOCK_RL_THROTTLED] = {"block", "rate_limiter_throttled_events", COUNTER},
+    [MET_NET_RX_RL_THROTTLED] = {"net", "rx_rate_limiter_throttled", COUNTER},
+    [MET_NET_TX_RL_THROTTLED] = {"net", "tx_rate_limiter_throttled", COUNTER},
     [MET_VSOCK_RX_BYTES] = {"vsock", "rx_bytes_count", COUNTER},
     [MET_VSOCK_TX_BYTES] = {"vsock", "tx_bytes_count", COUNTER},
     [MET_VSOCK_RX_PACKETS] = {"vsock", "rx_packets_count", COUNTER},
@@ -104,6 +107,17 @@ int metrics_open(struct metrics *m, const char *path)
 		return -errno;
 	m->fd = fd;
 	return 0;
+}
+
+/* Rate limiter stops, summed over the drives and interfaces. */
+static void gather_throttled(struct metrics *m, struct devices *d)
+{
+	struct devices_throttled t = {0};
+
+	devices_throttled(d, &t);
+	metrics_set(m, MET_BLOCK_RL_THROTTLED, t.blk);
+	metrics_set(m, MET_NET_RX_RL_THROTTLED, t.net_rx);
+	metrics_set(m, MET_NET_TX_RL_THROTTLED, t.net_tx);
 }
 
 /* The vsock device's totals (they never shrink: the device lives as long
@@ -156,6 +170,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_BOOT_TIME_US, atomic_load(&vm->boot_timer.boot_wall_us));
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
+	gather_throttled(m, vm->devices);
 	gather_vsock(m, vm);
 }
 

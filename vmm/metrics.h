@@ -83,6 +83,9 @@ enum metric_id {
 	/* latencies_us (gauges: the last one) */
 	MET_PAUSE_VM_US,
 	MET_RESUME_VM_US,
+	MET_BLOCK_RL_THROTTLED,
+	MET_NET_RX_RL_THROTTLED,
+	MET_NET_TX_RL_THROTTLED,
 	/* vsock (counters gathered from the device; rx is toward the guest) */
 	MET_VSOCK_RX_BYTES,
 	MET_VSOCK_TX_BYTES,

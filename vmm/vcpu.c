@@ -163,6 +163,29 @@ static int set_msrs(struct vcpu *v)
 	return ret == N ? 0 : -EINVAL; /* KVM returns how many it set */
 }
 
+/* set_template_msrs - the CPU template's MSR bits over what KVM holds. */
+static int set_template_msrs(struct vcpu *v, unsigned int template)
+{
+	const struct cpu_template_msr *t;
+	unsigned int i, n = cpu_template_msrs(template, &t);
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m;
+
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof(m));
+		m.hdr.nmsrs = 1;
+		m.e.index = t[i].index;
+		if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+			return -ENOTSUP;
+		m.e.data = (m.e.data & ~t[i].filter) | (t[i].value & t[i].filter);
+		if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+			return -ENOTSUP;
+	}
+	return 0;
+}
+
 static int set_fpu(struct vcpu *v)
 {
 	struct kvm_fpu f;
@@ -202,7 +225,7 @@ static int set_cpuid(struct vcpu *v, const struct vcpu_boot *b)
 	memcpy(t, b->supported, sizeof(*t));
 	ret = cpu_template_apply(b->cpu_template, t, &e);
 	if (ret) {
-		log_error(v->env->log, "Failed to get CPU template: %s", e.msg);
+		log_error(v->env->log, "%s", e.msg);
 		return ret;
 	}
 	ret = cpuid_normalize(t, v->index, b->nr_vcpus, b->smt);
@@ -223,6 +246,8 @@ static int load_boot_state(struct vcpu *v, const struct vcpu_boot *b)
 		return ret;
 	}
 	ret = set_msrs(v);
+	if (!ret)
+		ret = set_template_msrs(v, b->cpu_template);
 	if (!ret)
 		ret = set_sregs(v, b->kernel->proto);
 	if (!ret)

@@ -28,6 +28,10 @@
  * blocking I/O on the event-loop thread; "Async" submits them to io_uring
  * (up to BLK_URING_DEPTH in flight) and completes them when the event loop
  * sees the ring's eventfd.
+ *
+ * Rate limiter (rate_limiter.h): each request costs its data bytes and one
+ * op. A refused chain goes back to the avail ring and the queue is left
+ * alone until the drive's timerfd fires; nothing is dropped or failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +41,8 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "virtio_blk.h"
@@ -68,7 +74,45 @@ struct virtio_blk {
 	struct blk_engine *eng;	  /* Sync or Async */
 	struct loop_handler io_h; /* the engine's completions */
 	uint64_t io_errors, bad_chains;
+	struct rate_limiter rl;	  /* Firecracker's per-drive limiter */
+	int rl_fd;		  /* timerfd: resume a throttled queue */
+	struct loop_handler rl_h; /* its handler on the event loop */
+	bool throttled;		  /* waiting for rl_fd; the queue is left alone */
+	uint64_t throttled_events;
 };
+
+static uint64_t blk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The limiter refused @r: arm the timer; the queue resumes when it fires. */
+static void throttle(struct virtio_blk *b)
+{
+	uint64_t ns = rate_limiter_wait_ns(&b->rl);
+	struct itimerspec its = {
+	    .it_value = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)}};
+
+	if (!b->throttled)
+		b->throttled_events++;
+	b->throttled = true;
+	if (timerfd_settime(b->rl_fd, 0, &its, NULL))
+		b->throttled = false; /* cannot wait: run unthrottled */
+}
+
+/* True if @r may run now; IN/OUT cost their bytes, every request one op. */
+static bool admit(struct virtio_blk *b, const struct blk_req *r)
+{
+	uint64_t bytes =
+	    r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT ? r->data_len : 0;
+
+	if (b->rl_fd < 0 || rate_limiter_unlimited(&b->rl))
+		return true;
+	return rate_limiter_consume(&b->rl, bytes, 1, blk_now_ns());
+}
 
 static struct virtio_blk *to_blk(struct virtio_dev *vd)
 {
@@ -98,7 +142,8 @@ static void complete(struct virtio_blk *b, struct blk_req *r, int status)
 	vq_push(&b->vd.vq[0], r->head, status == VIRTIO_BLK_S_OK ? r->used_len : 1);
 }
 
-static void handle_chain(struct virtio_blk *b)
+/* Returns false if the limiter gave the chain back to the avail ring. */
+static bool handle_chain(struct virtio_blk *b, uint64_t bad)
 {
 	struct blk_req *r = b->eng->ops->next_req(b->eng);
 	int st = blk_req_parse(&b->chain, b->nsectors, b->read_only, r);
@@ -107,7 +152,11 @@ static void handle_chain(struct virtio_blk *b)
 		/* No status byte to write: refuse the chain. */
 		b->bad_chains++;
 		vq_push(&b->vd.vq[0], b->chain.head, 0);
-		return;
+		return true;
+	}
+	if (st == VIRTIO_BLK_S_OK && !admit(b, r) && vq_unpop(&b->vd.vq[0], 1, bad)) {
+		throttle(b);
+		return false;
 	}
 	if (st == VIRTIO_BLK_S_OK) {
 		if (r->type == VIRTIO_BLK_T_GET_ID)
@@ -115,19 +164,24 @@ static void handle_chain(struct virtio_blk *b)
 		else
 			st = b->eng->ops->start(b->eng, r);
 		if (st == BLK_PENDING)
-			return;
+			return true;
 	}
 	complete(b, r, st);
+	return true;
 }
 
 static void process_queue(struct virtio_blk *b)
 {
 	struct virtqueue *vq = &b->vd.vq[0];
+	uint64_t bad;
 	int ret;
 
+	if (b->throttled) /* the timer resumes the queue */
+		goto out;
 	do {
 		vq_disable_notify(vq);
 		while (b->eng->ops->next_req(b->eng)) {
+			bad = vq->bad_chains;
 			ret = vq_pop(vq, &b->chain);
 			if (ret < 0) {
 				virtio_fail(&b->vd, "the request queue is corrupt");
@@ -135,7 +189,8 @@ static void process_queue(struct virtio_blk *b)
 			}
 			if (ret == 0)
 				break;
-			handle_chain(b);
+			if (!handle_chain(b, bad))
+				goto out;
 		}
 		/* Out of slots: the next completion picks the queue up again. */
 		if (!b->eng->ops->next_req(b->eng))
@@ -383,6 +438,58 @@ static const struct blk_engine_ops *engine_ops(enum cfg_io_engine id)
 		   : &blk_io_sync_ops;
 }
 
+static void on_rl_timer(void *ctx, uint32_t events)
+{
+	struct virtio_blk *b = ctx;
+	uint64_t n;
+
+	if (read(b->rl_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&b->vd.lock);
+	b->throttled = false;
+	if (b->vd.active && !(b->vd.status & VIRTIO_STATUS_NEEDS_RESET))
+		process_queue(b);
+	pthread_mutex_unlock(&b->vd.lock);
+}
+
+/* The limiter's timerfd, made even for an unlimited drive (PATCH may limit it). */
+static int watch_rl(struct virtio_blk *b, const struct cfg_drive *d, const struct dev_ctx *ctx,
+		    struct errbuf *e)
+{
+	int ret;
+
+	rate_limiter_init(&b->rl, &d->rate_limiter, blk_now_ns());
+	if (!ctx->loop)
+		return 0;
+	b->rl_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (b->rl_fd < 0)
+		return errf(e, -errno, "drive \"%s\": rate limiter timer: %s", b->drive_id,
+			    strerror(errno));
+	b->rl_h = (struct loop_handler){.fn = on_rl_timer, .ctx = b};
+	ret = loop_add(ctx->loop, b->rl_fd, EPOLLIN, &b->rl_h);
+	if (ret)
+		return errf(e, ret, "drive \"%s\": watching the rate limiter timer: %s",
+			    b->drive_id, strerror(-ret));
+	return 0;
+}
+
+void virtio_blk_set_rate_limiter(struct virtio_blk *b, const struct cfg_rate_limiter *c)
+{
+	pthread_mutex_lock(&b->vd.lock);
+	rate_limiter_update(&b->rl, c, blk_now_ns());
+	pthread_mutex_unlock(&b->vd.lock);
+}
+
+uint64_t virtio_blk_throttled_events(struct virtio_blk *b)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&b->vd.lock);
+	n = b->throttled_events;
+	pthread_mutex_unlock(&b->vd.lock);
+	return n;
+}
+
 static void on_io(void *ctx, uint32_t events)
 {
 	virtio_blk_io_ready(ctx);
@@ -415,6 +522,7 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const 
 	if (!b)
 		return errf(e, -ENOMEM, "drive \"%s\": out of memory", d->drive_id);
 	b->fd = -1;
+	b->rl_fd = -1;
 	b->vd.log = log;
 	snprintf(b->drive_id, sizeof(b->drive_id), "%s", d->drive_id);
 	ret = open_image(b, d, e);
@@ -442,6 +550,8 @@ int virtio_blk_create(struct virtio_blk **out, const struct cfg_drive *d, const 
 	if (ret)
 		goto err_dev;
 	ret = watch_io(b, ctx, e);
+	if (!ret)
+		ret = watch_rl(b, d, ctx, e);
 	if (ret)
 		goto err_dev;
 	*out = b;
@@ -454,6 +564,8 @@ err:
 		b->eng->ops->destroy(b->eng);
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->rl_fd >= 0)
+		close(b->rl_fd);
 	free(b);
 	return ret;
 }
@@ -476,6 +588,8 @@ void virtio_blk_destroy(struct virtio_blk *b)
 		b->eng->ops->destroy(b->eng);
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->rl_fd >= 0)
+		close(b->rl_fd);
 	virtio_dev_destroy(&b->vd);
 	free(b);
 }

@@ -11,6 +11,7 @@
 #include "blk_req.h"
 #include "config.h"
 #include "device.h"
+#include "rate_limiter.h"
 #include "virtio.h"
 
 /* Device feature bits (spec 5.2.3). */
@@ -55,6 +56,12 @@ struct virtio_dev *virtio_blk_dev(struct virtio_blk *b);
  * requests in flight on the old one, publish the new capacity and send a
  * configuration-change interrupt. Event-loop thread. 0 or -errno with @e. */
 int virtio_blk_set_path(struct virtio_blk *b, const char *path, struct errbuf *e);
+
+/* virtio_blk_set_rate_limiter - PATCH /drives: replace the buckets set in @c. */
+void virtio_blk_set_rate_limiter(struct virtio_blk *b, const struct cfg_rate_limiter *c);
+
+/* virtio_blk_throttled_events - times the limiter stopped the queue. */
+uint64_t virtio_blk_throttled_events(struct virtio_blk *b);
 
 /* virtio_blk_drive_id - the drive's id from its configuration. */
 const char *virtio_blk_drive_id(const struct virtio_blk *b);

@@ -20,12 +20,19 @@
  * one. When the guest has no buffers left the frame is kept and the tap is
  * no longer polled (back-pressure: the host queues or drops, ember does
  * not) until the guest posts more.
+ *
+ * Rate limiters (rate_limiter.h), one per direction, a frame's bytes and
+ * one op each: a refused TX chain goes back to the avail ring; a refused RX
+ * frame stays pending and the tap is not read. Each direction's timerfd
+ * resumes it. Nothing is dropped for being over the limit.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
@@ -53,9 +60,21 @@ struct net_config {
 
 _Static_assert(sizeof(struct net_config) == 12, "virtio_net_config layout");
 
+/* One direction's rate limiter and the timer that resumes it. */
+struct net_rl {
+	struct rate_limiter rl;
+	int fd; /* timerfd, -1 without a loop */
+	struct loop_handler h;
+	bool throttled;
+	uint64_t events; /* times this direction was stopped */
+	struct virtio_net *n;
+};
+
 struct virtio_net {
 	struct virtio_dev vd;
-	struct loop *loop; /* NULL: the tap is not watched (tests) */
+	struct net_rl rx_rl, tx_rl;
+	bool frame_charged; /* the pending frame went through rx_rl */
+	struct loop *loop;  /* NULL: the tap is not watched (tests) */
 	int tap;
 	char host_dev[16];
 	struct net_config cfg;
@@ -74,6 +93,34 @@ struct virtio_net {
 static struct virtio_net *to_net(struct virtio_dev *vd)
 {
 	return (struct virtio_net *)vd; /* vd is the first member */
+}
+
+static uint64_t net_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* True if a frame of @len bytes may pass; otherwise the timer is armed. */
+static bool net_rl_admit(struct net_rl *r, uint64_t len)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	uint64_t ns;
+
+	if (r->fd < 0 || rate_limiter_unlimited(&r->rl) ||
+	    rate_limiter_consume(&r->rl, len, 1, net_now_ns()))
+		return true;
+	ns = rate_limiter_wait_ns(&r->rl);
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ULL);
+	if (timerfd_settime(r->fd, 0, &its, NULL))
+		return true; /* cannot wait: run unthrottled */
+	if (!r->throttled)
+		r->events++;
+	r->throttled = true;
+	return false;
 }
 
 /* Poll the tap for input, or stop polling it (back-pressure). */
@@ -177,6 +224,14 @@ static void rx_process(struct virtio_net *n)
 			}
 			n->frame_len = (uint32_t)len;
 			n->frame_pending = true;
+			n->frame_charged = false;
+		}
+		if (!n->frame_charged) {
+			if (!net_rl_admit(&n->rx_rl, n->frame_len)) {
+				tap_arm(n, false); /* the timer resumes receive */
+				break;
+			}
+			n->frame_charged = true;
 		}
 		ret = rx_deliver(n);
 		if (ret < 0) {
@@ -219,11 +274,15 @@ static void tx_process(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->vd.vq[NET_TXQ];
 	unsigned int budget = NET_TX_BATCH;
+	uint64_t bad;
 	int ret;
 
+	if (n->tx_rl.throttled) /* the timer resumes transmit */
+		return;
 	do {
 		vq_disable_notify(vq);
 		for (; budget; budget--) {
+			bad = vq->bad_chains;
 			ret = vq_pop(vq, &n->chain);
 			if (ret < 0) {
 				virtio_fail(&n->vd, "the transmit queue is corrupt");
@@ -231,6 +290,8 @@ static void tx_process(struct virtio_net *n)
 			}
 			if (ret == 0)
 				break;
+			if (!net_rl_admit(&n->tx_rl, n->chain.out_len) && vq_unpop(vq, 1, bad))
+				goto out;
 			tx_one(n, vq);
 		}
 		if (!budget) {
@@ -240,7 +301,73 @@ static void tx_process(struct virtio_net *n)
 			break;
 		}
 	} while (vq_enable_notify(vq));
+out:
 	virtio_signal_used(&n->vd, vq);
+}
+
+static void on_rl_timer(void *ctx, uint32_t events)
+{
+	struct net_rl *r = ctx;
+	struct virtio_net *n = r->n;
+	uint64_t v;
+
+	if (read(r->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&n->vd.lock);
+	r->throttled = false;
+	if (n->vd.active && !(n->vd.status & VIRTIO_STATUS_NEEDS_RESET)) {
+		if (r == &n->tx_rl) {
+			tx_process(n);
+		} else {
+			rx_process(n);
+			if (!n->frame_pending)
+				tap_arm(n, true);
+		}
+	}
+	pthread_mutex_unlock(&n->vd.lock);
+}
+
+/* @r's timerfd on the loop (made even when unlimited: PATCH may limit). */
+static int net_rl_init(struct virtio_net *n, struct net_rl *r, const struct cfg_rate_limiter *c)
+{
+	r->n = n;
+	r->fd = -1;
+	rate_limiter_init(&r->rl, c, net_now_ns());
+	if (!n->loop)
+		return 0;
+	r->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->fd < 0)
+		return -errno;
+	r->h = (struct loop_handler){.fn = on_rl_timer, .ctx = r};
+	return loop_add(n->loop, r->fd, EPOLLIN, &r->h);
+}
+
+static void net_rl_close(struct net_rl *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+void virtio_net_set_rate_limiters(struct virtio_net *n, const struct cfg_rate_limiter *rx,
+				  const struct cfg_rate_limiter *tx)
+{
+	uint64_t now = net_now_ns();
+
+	pthread_mutex_lock(&n->vd.lock);
+	if (rx)
+		rate_limiter_update(&n->rx_rl.rl, rx, now);
+	if (tx)
+		rate_limiter_update(&n->tx_rl.rl, tx, now);
+	pthread_mutex_unlock(&n->vd.lock);
+}
+
+void virtio_net_throttled_events(struct virtio_net *n, uint64_t *rx, uint64_t *tx)
+{
+	pthread_mutex_lock(&n->vd.lock);
+	*rx = n->rx_rl.events;
+	*tx = n->tx_rl.events;
+	pthread_mutex_unlock(&n->vd.lock);
 }
 
 static void on_tap(void *ctx, uint32_t events)
@@ -397,6 +524,7 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 	}
 	n->tap = fd;
 	n->loop = ctx->loop;
+	n->rx_rl.fd = n->tx_rl.fd = -1;
 	snprintf(n->host_dev, sizeof(n->host_dev), "%s", cfg->host_dev_name);
 	n->frame = malloc(NET_RX_BUF);
 	if (!n->frame) {
@@ -424,12 +552,22 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 			goto err_dev;
 		}
 	}
+	ret = net_rl_init(n, &n->rx_rl, &cfg->rx_rate_limiter);
+	if (!ret)
+		ret = net_rl_init(n, &n->tx_rl, &cfg->tx_rate_limiter);
+	if (ret) {
+		errf(e, ret, "network interface \"%s\": rate limiter timer: %s", cfg->iface_id,
+		     strerror(-ret));
+		goto err_dev;
+	}
 	*out = n;
 	return 0;
 
 err_dev:
 	virtio_dev_destroy(&n->vd);
 err_free:
+	net_rl_close(&n->rx_rl);
+	net_rl_close(&n->tx_rl);
 	close(n->tap);
 	free(n->frame);
 	free(n);
@@ -468,6 +606,8 @@ void virtio_net_destroy(struct virtio_net *n)
 			 n->vd.name, (unsigned long long)n->rx_frames,
 			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
 			 (unsigned long long)n->tx_dropped, (unsigned long long)n->tx_errors);
+	net_rl_close(&n->rx_rl);
+	net_rl_close(&n->tx_rl);
 	close(n->tap);
 	virtio_dev_destroy(&n->vd);
 	free(n->frame);

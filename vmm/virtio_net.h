@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "device.h"
+#include "rate_limiter.h"
 #include "virtio.h"
 
 /* Device feature bits (spec 5.1.3). */
@@ -44,6 +45,14 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 			 const struct dev_ctx *ctx, struct errbuf *e);
 
 struct virtio_dev *virtio_net_dev(struct virtio_net *n);
+
+/* virtio_net_set_rate_limiters - PATCH: replace the buckets set in @rx / @tx
+ * (NULL: that direction unchanged). */
+void virtio_net_set_rate_limiters(struct virtio_net *n, const struct cfg_rate_limiter *rx,
+				  const struct cfg_rate_limiter *tx);
+
+/* virtio_net_throttled_events - times receive / transmit were stopped. */
+void virtio_net_throttled_events(struct virtio_net *n, uint64_t *rx, uint64_t *tx);
 
 /* virtio_net_tap_fd - the tap fd the device reads and writes. */
 int virtio_net_tap_fd(const struct virtio_net *n);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "bootparams.h"
 #include "devices.h"
 #include "mptable.h"
@@ -26,6 +27,7 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	loop_init(&vm->loop);
 	vm_exit_init(&vm->exit);
 	console_init(&vm->console);
+	vm->vmgenid_irqfd = -1; /* ACPI */
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
@@ -198,6 +200,56 @@ static int add_legacy_devices(struct vm *vm, struct errbuf *e)
 	return 0;
 }
 
+/* --- ACPI: tables, power-off registers, VMGenID (acpi.h, acpi_sleep.h, vmgenid.h) --- */
+
+static void acpi_power_off(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	if (vm_exit_pending(&vm->exit))
+		return;
+	log_info(&vm->log, "guest powered off through ACPI: stopping the VM");
+	vm_exit_request(&vm->exit, EMBER_EXIT_OK);
+}
+
+static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
+{
+	struct irq_line genid_irq = {0};
+	uint64_t base[ACPI_MAX_MMIO];
+	unsigned int gsi[ACPI_MAX_MMIO], i;
+	struct acpi_desc d = {.nr_vcpus = vm->nr_vcpus, .sleep_port = ACPI_SLEEP_PORT};
+	uint64_t rsdp;
+	int ret;
+
+	d.nr_mmio = devices_windows(vm->devices, base, gsi, ACPI_MAX_MMIO);
+	for (i = 0; i < d.nr_mmio; i++)
+		d.mmio[i] = (struct acpi_mmio_dev){
+		    .base = base[i], .size = VIRTIO_MMIO_SIZE, .gsi = gsi[i]};
+	/* VMGenID's notification takes the next free GSI, if one is left. */
+	d.vmgenid_gpa = VMGENID_ADDR;
+	if (IRQ_FIRST_FREE + d.nr_mmio <= IRQ_LAST) {
+		d.vmgenid_gsi = IRQ_FIRST_FREE + d.nr_mmio;
+		vm->vmgenid_irqfd = kvm_irqfd(&vm->kvm, d.vmgenid_gsi, e);
+		if (vm->vmgenid_irqfd < 0)
+			return vm->vmgenid_irqfd;
+		genid_irq = (struct irq_line){.raise = irqfd_raise, .ctx = &vm->vmgenid_irqfd};
+	} else {
+		log_warn(&vm->log, "VMGenID: no GSI left for its change notification");
+	}
+	ret = vmgenid_init(&vm->vmgenid, &vm->mem, VMGENID_ADDR, genid_irq, e);
+	if (!ret)
+		ret = acpi_write(&vm->mem, &d, &rsdp, e);
+	if (!ret)
+		ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
+	if (ret)
+		return ret;
+	acpi_sleep_init(&vm->acpi_sleep, acpi_power_off, vm);
+	ret = bus_add(&vm->pio, ACPI_SLEEP_PORT, ACPI_SLEEP_REGS, &acpi_sleep_ops, &vm->acpi_sleep);
+	if (ret)
+		return errf(e, ret, "registering the ACPI sleep registers: %s", strerror(-ret));
+	return 0;
+}
+
 static int create_vcpus(struct vm *vm)
 {
 	const struct vcpu_boot boot = {
@@ -272,6 +324,8 @@ int vm_build(struct vm *vm)
 	if (!ret)
 		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
 	if (!ret)
+		ret = vm_acpi_setup(vm, &e); /* ACPI */
+	if (!ret)
 		ret = add_legacy_devices(vm, &e);
 	if (ret) {
 		log_error(&vm->log, "%s", e.msg);
@@ -313,6 +367,7 @@ void vm_destroy(struct vm *vm)
 		vm->legacy_ready = false;
 	}
 	close_fd(&vm->i8042_irqfd);
+	close_fd(&vm->vmgenid_irqfd); /* ACPI */
 	close_fd(&vm->uart_irqfd);
 	close_fd(&vm->serial_out_fd);
 	kvm_close(&vm->kvm);

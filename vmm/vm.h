@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "acpi_sleep.h"
 #include "boot_timer.h"
 #include "bus.h"
 #include "cli.h"
@@ -27,6 +28,7 @@
 #include "uart.h"
 #include "vcpu.h"
 #include "vm_exit.h"
+#include "vmgenid.h"
 
 struct devices;
 
@@ -51,6 +53,10 @@ struct vm {
 	int uart_irqfd;
 	int i8042_irqfd;
 	int serial_out_fd; /* where guest console output goes */
+	/* ACPI (vm_acpi_setup in vm.c): power-off registers, VMGenID and its GED irqfd. */
+	struct acpi_sleep acpi_sleep;
+	struct vmgenid vmgenid;
+	int vmgenid_irqfd;
 
 	struct vcpu vcpu[MAX_VCPUS];
 	unsigned int nr_vcpus; /* configured */

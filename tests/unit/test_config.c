@@ -181,6 +181,7 @@ static void accepted_variants(void **state)
 	    "'partuuid':'00112233-4455-6677-8899-AABBCCDDEEFF/PARTNROFF=1',"
 	    "'rate_limiter':{'bandwidth':{'size':0,'refill_time':0}}}]}",
 	    "{" BS ",'metrics':{'metrics_path':'/m','emit_id':false,'properties':null}}",
+	    "{" BS ",'metrics':{'metrics_path':'/m','properties':{'instance':'a','n':1}}}",
 	};
 	struct vm_config cfg;
 	struct errbuf e = {""};
@@ -213,7 +214,7 @@ static const struct bad bad_cases[] = {
     /* boot-source */
     {"{}", "missing required section \"boot-source\""},
     {"{'boot-source':null}", "boot-source: must be a JSON object, got null"},
-    {"{'boot-source':{}}", "boot-source: missing required field \"kernel_image_path\""},
+    {"{'boot-source':{}}", "boot-source: missing field `kernel_image_path`"},
     {"{'boot-source':{'kernel_image_path':5}}",
      "boot-source: field \"kernel_image_path\" must be a string, got 5"},
     {"{'boot-source':{'kernel_image_path':null}}", "must be a string, got null"},
@@ -223,34 +224,40 @@ static const struct bad bad_cases[] = {
      "\"initrd_path\" must be a string, got an array"},
     /* machine-config */
     {MC("'vcpu_count':33,'mem_size_mib':128"),
-     "machine-config: field \"vcpu_count\" must be an integer between 1 and 32, got 33"},
-    {MC("'vcpu_count':0,'mem_size_mib':128"), "between 1 and 32, got 0"},
-    {MC("'vcpu_count':-1,'mem_size_mib':128"), "between 1 and 32, got -1"},
+     "machine-config: The number of vCPUs must be greater than 0, less than 32 and must be 1 or an "
+     "even number if SMT is enabled."},
+    {MC("'vcpu_count':0,'mem_size_mib':128"),
+     "machine-config: The number of vCPUs must be greater than 0, less than 32 and must be 1 or an "
+     "even number if SMT is enabled."},
+    {MC("'vcpu_count':256,'mem_size_mib':128"), "between 0 and 255, got 256"},
+    {MC("'vcpu_count':-1,'mem_size_mib':128"), "between 0 and 255, got -1"},
     {MC("'vcpu_count':2.0,'mem_size_mib':128"), "got a real number"},
     {MC("'vcpu_count':true,'mem_size_mib':128"), "\"vcpu_count\" must be an integer between "
-						 "1 and 32, got a boolean"},
+						 "0 and 255, got a boolean"},
     {MC("'vcpu_count':'2','mem_size_mib':128"), "got a string"},
-    {MC("'mem_size_mib':128"), "machine-config: missing required field \"vcpu_count\""},
-    {MC("'vcpu_count':1"), "machine-config: missing required field \"mem_size_mib\""},
-    {MC(""), "missing required field \"vcpu_count\""},
-    {MC("'vcpu_count':1,'mem_size_mib':0"),
-     "\"mem_size_mib\" must be an integer between 1 and 1048576, got 0"},
-    {MC("'vcpu_count':1,'mem_size_mib':-128"), "between 1 and 1048576, got -128"},
-    {MC("'vcpu_count':1,'mem_size_mib':1048577"), "got 1048577"},
-    {MC("'vcpu_count':1,'mem_size_mib':9223372036854775807"), "got 9223372036854775807"},
+    {MC("'mem_size_mib':128"), "machine-config: missing field `vcpu_count`"},
+    {MC("'vcpu_count':1"), "machine-config: missing field `mem_size_mib`"},
+    {MC(""), "missing field `vcpu_count`"},
+    {MC("'vcpu_count':1,'mem_size_mib':0"), "machine-config: The memory size (MiB) is either 0, or "
+					    "not a multiple of the configured page size."},
+    {MC("'vcpu_count':1,'mem_size_mib':-128"), "between 0 and 9223372036854775807, got -128"},
+    {MC("'vcpu_count':1,'mem_size_mib':1048577"), "larger than ember's limit of 1048576."},
+    {MC("'vcpu_count':1,'mem_size_mib':9223372036854775807"), "ember's limit of 1048576"},
     {MC("'vcpu_count':1,'mem_size_mib':18446744073709551616"), "invalid JSON"},
     {MC("'vcpu_count':1,'mem_size_mib':1e3"), "got a real number"},
     {MC("'vcpu_count':3,'mem_size_mib':128,'smt':true"),
-     "\"vcpu_count\" must be 1 or even when smt is enabled, got 3"},
+     "machine-config: The number of vCPUs must be greater than 0, less than 32 and must be 1 or an "
+     "even number if SMT is enabled."},
     {MC("'vcpu_count':2,'mem_size_mib':128,'smt':'yes'"),
      "\"smt\" must be a boolean, got a string"},
     {MC("'vcpu_count':2,'mem_size_mib':128,'track_dirty_pages':1"),
      "\"track_dirty_pages\" must be a boolean, got 1"},
     {MC("'vcpu_count':2,'mem_size_mib':128,'huge_pages':'1G'"),
      "\"huge_pages\" must be one of \"None\", \"Transparent\", \"2M\", got \"1G\""},
-    {MC("'vcpu_count':2,'mem_size_mib':129,'huge_pages':'2M'"), "multiple of 2"},
-    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'T2S'"),
-     "ember has no T2S or T2CL yet), got \"T2S\""},
+    {MC("'vcpu_count':2,'mem_size_mib':129,'huge_pages':'2M'"),
+     "not a multiple of the configured page size."},
+    {MC("'vcpu_count':2,'mem_size_mib':128,'cpu_template':'V1N1'"),
+     "\"T2S\", \"T2CL\", got \"V1N1\""},
     {MC("'vcpu_count':2,'mem_size_mib':128,'foo':1"), "machine-config: unknown field \"foo\""},
     {"{" BS ",'machine-config':[1]}", "machine-config: must be a JSON object, got an array"},
     /* drives */
@@ -258,11 +265,11 @@ static const struct bad bad_cases[] = {
     {"{" BS ",'drives':null}", "drives: must be a JSON array, got null"},
     {"{" BS ",'drives':[5]}", "drives[0]: must be a JSON object, got 5"},
     {"{" BS ",'drives':[{'path_on_host':'/r','is_root_device':true}]}",
-     "drives[0]: missing required field \"drive_id\""},
+     "drives[0]: missing field `drive_id`"},
     {"{" BS ",'drives':[{'drive_id':'r','path_on_host':'/r'}]}",
-     "drives[0]: missing required field \"is_root_device\""},
+     "drives[0]: missing field `is_root_device`"},
     {"{" BS ",'drives':[{'drive_id':'r','is_root_device':true}]}",
-     "drives[0]: missing required field \"path_on_host\""},
+     "drives[0]: missing field `path_on_host`"},
     {"{" BS ",'drives':[{'drive_id':'a-b','path_on_host':'/r','is_root_device':true}]}",
      "\"drive_id\" must be 1 to 64 characters of [A-Za-z0-9_], got \"a-b\""},
     {"{" BS ",'drives':[{'drive_id':'','path_on_host':'/r','is_root_device':true}]}",
@@ -279,9 +286,8 @@ static const struct bad bad_cases[] = {
     {DRV(",'rate_limiter':5"), "drives[0]: field \"rate_limiter\" must be an object, got 5"},
     {DRV(",'rate_limiter':{'foo':{}}"), "drives[0]: unknown field \"rate_limiter.foo\""},
     {DRV(",'rate_limiter':{'bandwidth':{'refill_time':1}}"),
-     "drives[0]: missing required field \"rate_limiter.bandwidth.size\""},
-    {DRV(",'rate_limiter':{'ops':{'size':1}}"),
-     "missing required field \"rate_limiter.ops.refill_time\""},
+     "drives[0]: missing field `rate_limiter.bandwidth.size`"},
+    {DRV(",'rate_limiter':{'ops':{'size':1}}"), "missing field `rate_limiter.ops.refill_time`"},
     {DRV(",'rate_limiter':{'ops':{'size':1,'refill_time':-1}}"),
      "field \"rate_limiter.ops.refill_time\" must be an integer between 0 and"},
     {DRV(",'rate_limiter':{'ops':{'size':1,'refill_time':1,'one_time_burst':0.5}}"),
@@ -301,9 +307,9 @@ static const struct bad bad_cases[] = {
     /* network-interfaces */
     {"{" BS ",'network-interfaces':{}}", "network-interfaces: must be a JSON array"},
     {"{" BS ",'network-interfaces':[{'host_dev_name':'t'}]}",
-     "network-interfaces[0]: missing required field \"iface_id\""},
+     "network-interfaces[0]: missing field `iface_id`"},
     {"{" BS ",'network-interfaces':[{'iface_id':'e'}]}",
-     "network-interfaces[0]: missing required field \"host_dev_name\""},
+     "network-interfaces[0]: missing field `host_dev_name`"},
     {"{" BS ",'network-interfaces':[{'iface_id':'e.0','host_dev_name':'t'}]}",
      "\"iface_id\" must be 1 to 64 characters"},
     {"{" BS ",'network-interfaces':[{'iface_id':'e','host_dev_name':''}]}",
@@ -345,17 +351,15 @@ static const struct bad bad_cases[] = {
     {"{" BS ",'logger':{'log_path':''}}", "logger: field \"log_path\" must not be empty"},
     {"{" BS ",'logger':{'colour':true}}", "logger: unknown field \"colour\""},
     {"{" BS ",'logger':'x'}", "logger: must be a JSON object, got a string"},
-    {"{" BS ",'metrics':{}}", "metrics: missing required field \"metrics_path\""},
-    {"{" BS ",'metrics':{'metrics_path':'/m','properties':{'a':'b'}}}",
-     "metrics: field \"properties\" is not supported by ember"},
+    {"{" BS ",'metrics':{}}", "metrics: missing field `metrics_path`"},
     {"{" BS ",'metrics':{'metrics_path':'/m','emit_id':'yes'}}",
      "metrics: field \"emit_id\" must be a boolean"},
     {"{" BS ",'metrics':{'metrics_path':'/m','x':1}}", "metrics: unknown field \"x\""},
     /* sections ember does not implement */
     {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true}}",
      "balloon: not supported by ember"},
-    {"{" BS ",'vsock':{}}", "vsock: missing required field \"guest_cid\""},
-    {"{" BS ",'vsock':{'guest_cid':3}}", "vsock: missing required field \"uds_path\""},
+    {"{" BS ",'vsock':{}}", "vsock: missing field `guest_cid`"},
+    {"{" BS ",'vsock':{'guest_cid':3}}", "vsock: missing field `uds_path`"},
     {"{" BS ",'vsock':{'guest_cid':4294967296,'uds_path':'/v'}}", "vsock: field \"guest_cid\""},
     {"{" BS ",'vsock':{'guest_cid':-1,'uds_path':'/v'}}", "vsock: field \"guest_cid\""},
     {"{" BS ",'vsock':{'guest_cid':3,'uds_path':''}}", "vsock: field \"uds_path\""},
@@ -418,9 +422,8 @@ static void bad_files(void **state)
 	    {"bad-two-roots.json", ": drives: more than one root device (\"a\" and \"b\")"},
 	    {"bad-unknown-field.json", ": drives[1]: unknown field \"foo\""},
 	    {"bad-duplicate-key.json", "duplicate object key"},
-	    {"bad-vcpus.json", ": machine-config: field \"vcpu_count\" must be an integer "
-			       "between 1 and 32, got 33"},
-	    {"bad-vsock.json", ": vsock: missing required field \"uds_path\""},
+	    {"bad-vcpus.json", ": machine-config: The number of vCPUs must be greater than 0"},
+	    {"bad-vsock.json", ": vsock: missing field `uds_path`"},
 	};
 	struct vm_config cfg;
 	struct errbuf e;
@@ -664,7 +667,7 @@ static void parse_machine_partial(void **state)
 	assert_int_equal(m.mem_size_mib, 512);
 	/* the same body as a full PUT misses vcpu_count */
 	assert_int_equal(config_parse_machine(j, &m, false, &e), -EINVAL);
-	assert_string_equal(e.msg, "machine-config: missing required field \"vcpu_count\"");
+	assert_string_equal(e.msg, "machine-config: missing field `vcpu_count`");
 	json_decref(j);
 
 	j = json_pack("{s:b, s:s}", "smt", 1, "huge_pages", "Transparent");
@@ -675,17 +678,21 @@ static void parse_machine_partial(void **state)
 	memcpy(&snap, &m, sizeof(snap));
 	/* cross-field rules apply to the merged result */
 	j = json_pack("{s:i}", "vcpu_count", 3);
-	assert_int_equal(config_parse_machine(j, &m, true, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "must be 1 or even when smt is enabled, got 3"));
+	assert_int_equal(config_parse_machine(j, &m, true, &e), -EDOM);
+	assert_string_equal(e.msg, "The number of vCPUs must be greater than 0, less than 32 and "
+				   "must be 1 or an even number if SMT is enabled.");
 	json_decref(j);
 	assert_memory_equal(&m, &snap, sizeof(m));
 
 	j = json_object();
-	assert_int_equal(config_parse_machine(j, &m, true, &e), -EINVAL);
-	assert_string_equal(e.msg, "machine-config: an update must set a field");
+	assert_int_equal(config_parse_machine(j, &m, true, &e), -ENODATA);
+	assert_string_equal(e.msg, "Empty PATCH request.");
 	json_decref(j);
 	j = json_pack("{s:i, s:i}", "vcpu_count", 1, "mem_size_mib", 0);
-	assert_int_equal(config_parse_machine(j, &m, true, &e), -EINVAL);
+	assert_int_equal(config_parse_machine(j, &m, true, &e), -EDOM);
+	assert_string_equal(
+	    e.msg,
+	    "The memory size (MiB) is either 0, or not a multiple of the configured page size.");
 	json_decref(j);
 	assert_memory_equal(&m, &snap, sizeof(m));
 
@@ -871,6 +878,9 @@ static void check_assembled(void **state)
 	cfg.machine.smt = true;
 	cfg.machine.vcpu_count = 5;
 	assert_int_equal(config_check(&cfg, &e), -EINVAL);
+	assert_string_equal(e.msg,
+			    "machine-config: The number of vCPUs must be greater than 0, less than "
+			    "32 and must be 1 or an even number if SMT is enabled.");
 	cfg.machine.vcpu_count = 6;
 	assert_int_equal(config_check(&cfg, &e), 0);
 	config_free(&cfg);

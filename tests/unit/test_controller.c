@@ -152,14 +152,17 @@ static void boot_source_checks_files(void **state)
 	struct fixture *f = *state;
 	struct api_reply r;
 
-	expect(f, 400, "The kernel file cannot be opened: No such file or directory.", "PUT",
-	       "/boot-source", "{'kernel_image_path':'/nonexistent/vmlinux'}");
+	expect(f, 400,
+	       "Boot source error: The kernel file cannot be opened: No such file or directory "
+	       "(os error 2)",
+	       "PUT", "/boot-source", "{'kernel_image_path':'/nonexistent/vmlinux'}");
 	assert_false(f->vm->cfg.has_boot_source);
 	assert_int_equal(call(f, &r, "PUT", "/boot-source",
 			      "{'kernel_image_path':'%s','initrd_path':'%s/missing'}", f->kernel,
 			      f->dir),
 			 400);
-	assert_non_null(strstr(r.body, "The initrd file cannot be opened"));
+	assert_non_null(strstr(r.body, "Boot source error: The initrd file cannot be opened: No "
+				       "such file or directory (os error 2)"));
 	controller_reply_free(&r);
 	assert_int_equal(call(f, &r, "PUT", "/boot-source", "{'kernel_image_path':'%s'}", f->dir),
 			 400);
@@ -186,19 +189,20 @@ static void machine_config_rules(void **state)
 	expect(f, 204, NULL, "PUT", "/machine-config", "{'vcpu_count':3,'mem_size_mib':256}");
 	/* The merge is checked against the current values. */
 	expect(f, 400,
-	       "machine-config: field \"vcpu_count\" must be 1 or even when smt is enabled, got 3",
+	       "Machine config error: The number of vCPUs must be greater than 0, less than 32 and "
+	       "must be 1 or an even number if SMT is enabled.",
 	       "PATCH", "/machine-config", "{'smt':true}");
 	expect(f, 204, NULL, "PATCH", "/machine-config", "{'vcpu_count':4,'smt':true}");
 	/* Wrong on its own: refused by the router already. */
 	expect(f, 400,
-	       API_DESERIALIZE_PREFIX "machine-config: field \"mem_size_mib\" must be a multiple "
-				      "of 2 with huge_pages \"2M\", got 257.",
+	       "Machine config error: The memory size (MiB) is either 0, or not a multiple of the "
+	       "configured page size.",
 	       "PATCH", "/machine-config", "{'mem_size_mib':257,'huge_pages':'2M'}");
 	/* Wrong only with the current values: refused by the controller. */
 	expect(f, 204, NULL, "PATCH", "/machine-config", "{'mem_size_mib':255}");
 	expect(f, 400,
-	       "machine-config: field \"mem_size_mib\" must be a multiple of 2 with huge_pages "
-	       "\"2M\", got 255",
+	       "Machine config error: The memory size (MiB) is either 0, or not a multiple of the "
+	       "configured page size.",
 	       "PATCH", "/machine-config", "{'huge_pages':'2M'}");
 	expect(f, 204, NULL, "PATCH", "/machine-config", "{'mem_size_mib':256}");
 	j = get_json(f, "/machine-config");
@@ -241,8 +245,10 @@ static void drives_rules(void **state)
 			      "{'drive_id':'data','path_on_host':'%s/none','is_root_device':false}",
 			      f->dir),
 			 400);
-	assert_non_null(strstr(r.body, "Unable to use the backing file"));
-	assert_non_null(strstr(r.body, "No such file or directory"));
+	assert_non_null(strstr(r.body,
+			       "Drive config error: Unable to create the virtio block "
+			       "device: Virtio backend error: Error manipulating the backing "
+			       "file: No such file or directory (os error 2) "));
 	controller_reply_free(&r);
 	for (i = f->vm->cfg.nr_drives; i < CFG_MAX_DRIVES; i++) {
 		char path[32];
@@ -255,7 +261,8 @@ static void drives_rules(void **state)
 		    204);
 	}
 	assert_int_equal(f->vm->cfg.nr_drives, CFG_MAX_DRIVES);
-	expect(f, 400, "ember supports at most 16 drives.", "PUT", "/drives/one_more",
+	expect(f, 400, "Drive config error: ember supports at most 16 drives.", "PUT",
+	       "/drives/one_more",
 	       "{'drive_id':'one_more','path_on_host':'/x','is_root_device':false}");
 	f->vm->cfg.has_boot_source = true;
 	f->vm->cfg.boot_source.kernel_image_path = strdup(f->kernel);
@@ -270,9 +277,12 @@ static void nets_rules(void **state)
 
 	expect(f, 204, NULL, "PUT", "/network-interfaces/eth0",
 	       "{'iface_id':'eth0','host_dev_name':'tap0','guest_mac':'06:00:00:00:00:01'}");
-	expect(f, 400, "The host device tap0 is already used by network interface \"eth0\".", "PUT",
-	       "/network-interfaces/eth1", "{'iface_id':'eth1','host_dev_name':'tap0'}");
-	expect(f, 400, "The guest MAC address is already in use by network interface \"eth0\".",
+	expect(f, 400,
+	       "Network config error: Could not create the network device: Open tap device "
+	       "failed: Resource busy (os error 16). The tap tap0 is already used by network "
+	       "interface \"eth0\".",
+	       "PUT", "/network-interfaces/eth1", "{'iface_id':'eth1','host_dev_name':'tap0'}");
+	expect(f, 400, "Network config error: The MAC address is already in use: 06:00:00:00:00:01",
 	       "PUT", "/network-interfaces/eth1",
 	       "{'iface_id':'eth1','host_dev_name':'tap1','guest_mac':'06:00:00:00:00:01'}");
 	/* Replacing eth0 with its own MAC and tap is fine. */
@@ -286,7 +296,7 @@ static void nets_rules(void **state)
 		snprintf(body, sizeof(body), "{'iface_id':'e%d','host_dev_name':'t%d'}", i, i);
 		expect(f, 204, NULL, "PUT", path, body);
 	}
-	expect(f, 400, "ember supports at most 8 network interfaces.", "PUT",
+	expect(f, 400, "Network config error: ember supports at most 8 network interfaces.", "PUT",
 	       "/network-interfaces/e9", "{'iface_id':'e9','host_dev_name':'t9'}");
 	f->vm->cfg.has_boot_source = true;
 	f->vm->cfg.boot_source.kernel_image_path = strdup(f->kernel);
@@ -372,16 +382,19 @@ static void logger_and_metrics(void **state)
 	assert_int_equal(f->vm->log.level, LOG_DEBUG);
 	assert_true(f->vm->log.show_origin);
 	assert_int_equal(access(log, F_OK), 0);
-	expect(f, 400, "Cannot open the log file /nonexistent/l: No such file or directory.", "PUT",
-	       "/logger", "{'log_path':'/nonexistent/l'}");
-	expect(f, 204, NULL, "PUT", "/actions", "{'action_type':'FlushMetrics'}");
+	expect(f, 400,
+	       "Logger error: Cannot open the log file /nonexistent/l: No such file or directory.",
+	       "PUT", "/logger", "{'log_path':'/nonexistent/l'}");
+	/* Firecracker flushes metrics on request only once the microVM runs. */
+	expect(f, 400, BEFORE, "PUT", "/actions", "{'action_type':'FlushMetrics'}");
 	assert_int_equal(call(f, &r, "PUT", "/metrics", "{'metrics_path':'%s'}", met), 204);
-	expect(f, 400, "Reinitialization of metrics not allowed.", "PUT", "/metrics",
+	expect(f, 400, "Metrics error: Reinitialization of metrics not allowed.", "PUT", "/metrics",
 	       "{'metrics_path':'/tmp/other'}");
 	expect(f, 400, BEFORE, "PATCH", "/vm", "{'state':'Paused'}");
 	expect(f, 200, NULL, "GET", "/", NULL);
-	expect(f, 204, NULL, "PUT", "/actions", "{'action_type':'FlushMetrics'}");
-	/* Line 1 at PUT /metrics, line 2 at the flush, with the requests since. */
+	expect(f, 400, BEFORE, "PUT", "/actions", "{'action_type':'FlushMetrics'}");
+	/* Line 1 at PUT /metrics, line 2 at the periodic flush, with the requests since. */
+	assert_int_equal(metrics_flush(&f->ctl.metrics, f->vm), 0);
 	fp = fopen(met, "r");
 	assert_non_null(fp);
 	while (fgets(line, sizeof(line), fp)) {
@@ -429,7 +442,7 @@ static void whole_vm_request(void **state)
 			      "'path_on_host':'%s/nope','is_root_device':true}]}",
 			      f->kernel, f->dir),
 			 400);
-	assert_non_null(strstr(r.body, "Unable to use the backing file"));
+	assert_non_null(strstr(r.body, "Unable to create the virtio block device"));
 	controller_reply_free(&r);
 	assert_int_equal(f->vm->cfg.machine.vcpu_count, 2);
 	assert_false(f->vm->cfg.has_boot_source);
@@ -450,8 +463,8 @@ static void instance_start_needs_kernel(void **state)
 {
 	struct fixture *f = *state;
 
-	expect(f, 400, "Cannot start microvm without kernel configuration.", "PUT", "/actions",
-	       "{'action_type':'InstanceStart'}");
+	expect(f, 400, "Start microvm error: Cannot start microvm without kernel configuration.",
+	       "PUT", "/actions", "{'action_type':'InstanceStart'}");
 	expect(f, 400, BEFORE, "PUT", "/actions", "{'action_type':'SendCtrlAltDel'}");
 	expect(f, 400, BEFORE, "PATCH", "/drives/rootfs", "{'drive_id':'rootfs'}");
 	expect(f, 400, BEFORE, "PATCH", "/network-interfaces/eth0", "{'iface_id':'eth0'}");
@@ -488,12 +501,12 @@ static void post_boot_rules(void **state)
 	expect(f, 400, AFTER, "PUT", "/vm", "{'boot-source':{'kernel_image_path':'/k'}}");
 	expect(f, 400, AFTER, "PUT", "/actions", "{'action_type':'InstanceStart'}");
 	/* Configured but not attached (no devices in this fixture). */
-	expect(f, 400, "drive \"rootfs\" is not attached", "PATCH", "/drives/rootfs",
-	       "{'drive_id':'rootfs','path_on_host':'/y'}");
-	expect(f, 400, "No drive with id \"data\" is configured.", "PATCH", "/drives/data",
-	       "{'drive_id':'data'}");
-	expect(f, 400, "No network interface with id \"eth0\" is configured.", "PATCH",
-	       "/network-interfaces/eth0", "{'iface_id':'eth0'}");
+	expect(f, 400, "Drive config error: drive \"rootfs\" is not attached", "PATCH",
+	       "/drives/rootfs", "{'drive_id':'rootfs','path_on_host':'/y'}");
+	expect(f, 400, "Drive config error: No drive with id \"data\" is configured.", "PATCH",
+	       "/drives/data", "{'drive_id':'data'}");
+	expect(f, 400, "Network config error: No network interface with id \"eth0\" is configured.",
+	       "PATCH", "/network-interfaces/eth0", "{'iface_id':'eth0'}");
 	/* Reads still work. */
 	expect(f, 200, NULL, "GET", "/machine-config", NULL);
 	expect(f, 200, NULL, "GET", "/vm/config", NULL);

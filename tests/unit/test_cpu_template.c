@@ -122,15 +122,18 @@ static void wrong_vendor(void **state)
 	host(&t, "AuthenticAMD");
 	before = t;
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "CPU vendor mismatched between actual CPU and CPU template.");
+	assert_string_equal(e.msg, "Failed to get CPU template: CPU vendor mismatched between "
+				   "actual CPU and CPU template.");
 	assert_memory_equal(&t, &before, sizeof(t));
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_C3, &t, &e), -ENOTSUP);
 	host(&t, "GenuineIntel");
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2A, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "CPU vendor mismatched between actual CPU and CPU template.");
+	assert_string_equal(e.msg, "Failed to get CPU template: CPU vendor mismatched between "
+				   "actual CPU and CPU template.");
 	host(&t, "HygonGenuine");
 	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2, &t, &e), -ENOTSUP);
-	assert_string_equal(e.msg, "Failed to get CPU vendor information.");
+	assert_string_equal(e.msg,
+			    "Failed to get CPU template: Failed to get CPU vendor information.");
 }
 
 static void none_and_bad(void **state)
@@ -176,17 +179,64 @@ static void machine_config_field(void **state)
 	json_decref(d);
 	j = json_loads("{\"vcpu_count\": 1, \"mem_size_mib\": 128, \"cpu_template\": \"T2CL\"}", 0,
 		       NULL);
-	assert_int_equal(config_parse_machine(j, &m, false, &e), -EINVAL);
+	assert_int_equal(config_parse_machine(j, &m, false, &e), 0);
 	json_decref(j);
-	assert_non_null(strstr(e.msg, "ember has no T2S or T2CL yet"));
+	assert_int_equal(m.cpu_template, CPU_TEMPLATE_T2CL);
+	d = config_dump_machine(&m);
+	assert_string_equal(json_string_value(json_object_get(d, "cpu_template")), "T2CL");
+	json_decref(d);
+	j = json_loads("{\"cpu_template\": \"V1N1\"}", 0, NULL);
+	assert_int_equal(config_parse_machine(j, &m, true, &e), -EINVAL);
+	json_decref(j);
+	assert_non_null(strstr(e.msg, "\"T2S\", \"T2CL\", got \"V1N1\""));
+}
+
+/* T2S and T2CL: T2's and T2A's CPUID on Intel, plus IA32_ARCH_CAPABILITIES. */
+static void t2s_and_t2cl_on_intel(void **state)
+{
+	const struct cpu_template_msr *msr;
+	struct cpuid_table t;
+	struct errbuf e = {""};
+
+	host(&t, "GenuineIntel");
+	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2S, &t, &e), 0);
+	assert_int_equal(cpuid_find(&t, 0x1, 0)->eax, 0x000306f2);
+	/* Enhanced REP MOVSB on, AVX-512, SGX, HLE off */
+	assert_int_equal(cpuid_find(&t, 0x7, 0)->ebx & 0xffefda14, 0x00000200);
+	assert_int_equal(cpuid_find(&t, 0x80000001, 0)->ecx & 0x20000100, 0);
+	assert_int_equal(cpu_template_msrs(CPU_TEMPLATE_T2S, &msr), 1);
+	assert_int_equal(msr[0].index, 0x10a);
+	assert_true(msr[0].filter == ~0ull && msr[0].value == 0xc4c);
+
+	host(&t, "GenuineIntel");
+	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2CL, &t, &e), 0);
+	/* SSE4A, MisAlignSse, 3DNowPrefetch, MmxExt..Page1GB off as on T2A */
+	assert_int_equal(cpuid_find(&t, 0x80000001, 0)->ecx & 0x200001c0, 0);
+	assert_int_equal(cpuid_find(&t, 0x80000001, 0)->edx & 0x07c00000, 0);
+	assert_int_equal(cpuid_find(&t, 0x80000008, 0)->ebx & 0x200, 0);
+	assert_int_equal(cpu_template_msrs(CPU_TEMPLATE_T2CL, &msr), 1);
+	assert_true(msr[0].filter == 0xfffffffff2f51e00ull && msr[0].value == 0);
+	/* RDCL_NO, IBRS_ALL, ... pass through: outside the filter */
+	assert_int_equal(msr[0].filter & 0x0d0ae1ffull, 0);
+
+	assert_int_equal(cpu_template_msrs(CPU_TEMPLATE_T2, &msr), 0);
+	host(&t, "AuthenticAMD");
+	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2CL, &t, &e), -ENOTSUP);
+	assert_int_equal(cpu_template_apply(CPU_TEMPLATE_T2S, &t, &e), -ENOTSUP);
+	assert_string_equal(cpu_template_name(CPU_TEMPLATE_T2S), "T2S");
+	assert_string_equal(cpu_template_name(CPU_TEMPLATE_T2CL), "T2CL");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t2_on_intel),  cmocka_unit_test(c3_on_intel),
-	    cmocka_unit_test(t2a_on_amd),   cmocka_unit_test(wrong_vendor),
-	    cmocka_unit_test(none_and_bad), cmocka_unit_test(machine_config_field),
+	    cmocka_unit_test(t2_on_intel),
+	    cmocka_unit_test(c3_on_intel),
+	    cmocka_unit_test(t2a_on_amd),
+	    cmocka_unit_test(wrong_vendor),
+	    cmocka_unit_test(none_and_bad),
+	    cmocka_unit_test(machine_config_field),
+	    cmocka_unit_test(t2s_and_t2cl_on_intel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

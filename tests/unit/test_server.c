@@ -89,9 +89,10 @@ static void faults_keep_connection(void **state)
 
 	request(c, "PUT", "/machine-config", "{\"vcpu_count\": 0, \"mem_size_mib\": 128}", &r);
 	assert_int_equal(r.status, 400);
-	assert_string_equal(r.body, "{\"fault_message\":\"" API_DESERIALIZE_PREFIX
-				    "machine-config: field \\\"vcpu_count\\\" must be an integer "
-				    "between 1 and 32, got 0.\"}");
+	assert_string_equal(r.body,
+			    "{\"fault_message\":\"Machine config error: The number of vCPUs "
+			    "must be greater than 0, less than 32 and must be 1 or an even "
+			    "number if SMT is enabled.\"}");
 	request(c, "PATCH", "/logger", "{}", &r);
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.body, "{\"fault_message\":\"Invalid request method and/or path: "
@@ -104,8 +105,9 @@ static void faults_keep_connection(void **state)
 	assert_string_equal(r.body, "{\"fault_message\":\"The requested operation is not "
 				    "supported before starting the microVM.\"}");
 	request(c, "PUT", "/actions", "{\"action_type\": \"InstanceStart\"}", &r);
-	assert_string_equal(r.body, "{\"fault_message\":\"Cannot start microvm without kernel "
-				    "configuration.\"}");
+	assert_string_equal(
+	    r.body, "{\"fault_message\":\"Start microvm error: Cannot start microvm without kernel "
+		    "configuration.\"}");
 	request(c, "GET", "/", NULL, &r);
 	assert_int_equal(r.status, 200);
 	cl_close(c);
