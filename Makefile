@@ -86,6 +86,8 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 # client that never reads, the API soak under abuse).
 TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
 		$(BUILD)/test-apisoak
+# The vsock test tool, for the host and (packed into the initramfs) the guest.
+TEST_HELPERS += $(BUILD)/test-vsockt
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
