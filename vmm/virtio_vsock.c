@@ -294,6 +294,14 @@ int virtio_vsock_transport_reset(struct virtio_vsock *v)
 	return ret;
 }
 
+void virtio_vsock_expire(struct virtio_vsock *v, uint64_t now_ms)
+{
+	pthread_mutex_lock(&v->vd.lock);
+	vsock_mux_expire(&v->mux, now_ms);
+	rx_process(v);
+	pthread_mutex_unlock(&v->vd.lock);
+}
+
 void virtio_vsock_stats(struct virtio_vsock *v, struct vsock_stats *out)
 {
 	pthread_mutex_lock(&v->vd.lock);

@@ -39,6 +39,13 @@ struct virtio_dev *virtio_vsock_dev(struct virtio_vsock *v);
  */
 int virtio_vsock_transport_reset(struct virtio_vsock *v);
 
+/*
+ * virtio_vsock_expire - drop the connections whose handshake timed out by
+ * @now_ms (vsock_mux_expire; the mux's own tick does this every second)
+ * and send the guest what that owes it. Takes the lock.
+ */
+void virtio_vsock_expire(struct virtio_vsock *v, uint64_t now_ms);
+
 /* virtio_vsock_stats - a copy of the counters (under the lock). */
 void virtio_vsock_stats(struct virtio_vsock *v, struct vsock_stats *out);
 

@@ -22,15 +22,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "virtqueue.h"
 #include "vsock_mux.h"
+#include "vsock_uds.h"
 
-#define LINE_MAX_LEN	 32 /* "CONNECT 4294967295\n" fits */
 #define LOCAL_PORT_FIRST (1u << 30)
 #define ACCEPT_BATCH	 16
 
@@ -49,11 +49,13 @@ struct vsock_conn {
 	uint32_t events; /* what the loop watches fd for */
 	enum conn_state state;
 	uint32_t local_port, peer_port;
-	char line[LINE_MAX_LEN];
+	char line[VSOCK_UDS_LINE_MAX];
 	unsigned int line_len;
 	unsigned int pending; /* P_* */
 	bool readable;	      /* the host socket may have bytes (or EOF) */
 	bool eof;	      /* the host sent EOF: SHUTDOWN(SEND) owed/sent */
+	bool hup;	      /* the host closed both ways (EPOLLHUP) */
+	uint64_t since_ms;    /* entered C_HANDSHAKE / C_REQ_SENT */
 	bool wr_shut;	      /* shutdown(SHUT_WR) done */
 	uint32_t peer_shut;   /* VSOCK_SHUTDOWN_* from the guest */
 	uint32_t peer_buf_alloc, peer_fwd_cnt, rx_cnt;
@@ -141,13 +143,30 @@ static struct vsock_conn *find(struct vsock_mux *m, uint32_t local, uint32_t pee
 {
 	unsigned int i;
 
+	/* A client still in its handshake has no ports yet. */
 	for (i = 0; i < m->nr_conns; i++)
-		if (m->conn[i]->local_port == local && m->conn[i]->peer_port == peer)
+		if (m->conn[i]->state != C_HANDSHAKE && m->conn[i]->local_port == local &&
+		    m->conn[i]->peer_port == peer)
 			return m->conn[i];
 	return NULL;
 }
 
 static void on_conn(void *ctx, uint32_t events);
+
+/* The handshake clock: a connection that is not established gets
+ * VSOCK_CONNECT_TIMEOUT_MS from now; the tick runs while one waits. */
+static void wait_start(struct vsock_mux *m, struct vsock_conn *c)
+{
+	struct itimerspec it = {{1, 0}, {1, 0}};
+
+	c->since_ms = vsock_uds_now_ms();
+	if (m->timer_armed || m->timer_fd < 0)
+		return;
+	if (timerfd_settime(m->timer_fd, 0, &it, NULL) == 0)
+		m->timer_armed = true;
+	else
+		m->st.muxer_event_fails++;
+}
 
 /* conn_new - take over @fd as a new connection. NULL (fd closed) if full. */
 static struct vsock_conn *conn_new(struct vsock_mux *m, int fd, enum conn_state state)
@@ -171,6 +190,8 @@ static struct vsock_conn *conn_new(struct vsock_mux *m, int fd, enum conn_state 
 	}
 	m->conn[m->nr_conns++] = c;
 	m->st.conns_added++;
+	if (state != C_ESTABLISHED)
+		wait_start(m, c);
 	return c;
 }
 
@@ -478,7 +499,9 @@ static int conn_read(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr
 		c->readable = false;
 		conn_arm(c);
 		fill_hdr(m, c, h, VSOCK_OP_SHUTDOWN);
-		h->flags = VSOCK_SHUTDOWN_SEND;
+		/* Closed both ways: the guest will answer with RST and the
+		 * connection ends; a half-close leaves the guest's side open. */
+		h->flags = c->hup ? VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND : VSOCK_SHUTDOWN_SEND;
 		return 1;
 	}
 	fill_hdr(m, c, h, VSOCK_OP_RW);
@@ -559,8 +582,7 @@ out:
  * payload after it is taken early. */
 static void handshake(struct vsock_mux *m, struct vsock_conn *c)
 {
-	unsigned long port;
-	char *end;
+	uint32_t port;
 	ssize_t n;
 
 	for (;;) {
@@ -573,24 +595,20 @@ static void handshake(struct vsock_mux *m, struct vsock_conn *c)
 			goto drop;
 		if (c->line[c->line_len] == '\n')
 			break;
-		if (++c->line_len == LINE_MAX_LEN - 1)
+		if (++c->line_len == sizeof(c->line))
 			goto drop;
 	}
-	c->line[c->line_len] = 0;
-	if (strncmp(c->line, "CONNECT ", 8) || c->line[8] < '0' || c->line[8] > '9')
+	if (vsock_uds_parse_connect(c->line, c->line_len, &port))
 		goto drop;
-	errno = 0;
-	port = strtoul(c->line + 8, &end, 10);
-	if (errno || *end || port > UINT32_MAX)
-		goto drop;
-	/* A local port no other connection to that guest port uses (c is in
-	 * the table, so it is not given its peer port until one is found). */
+	/* A local port no other connection to that guest port uses (c is
+	 * still in C_HANDSHAKE, which find() skips). */
 	do
 		c->local_port = m->next_local_port++;
-	while (c->local_port < LOCAL_PORT_FIRST || find(m, c->local_port, (uint32_t)port));
-	c->peer_port = (uint32_t)port;
+	while (c->local_port < LOCAL_PORT_FIRST || find(m, c->local_port, port));
+	c->peer_port = port;
 	c->state = C_REQ_SENT;
 	c->pending = P_REQUEST;
+	wait_start(m, c); /* the guest's answer gets its own time */
 	conn_arm(c);
 	return;
 drop:
@@ -617,6 +635,8 @@ static void conn_event(struct vsock_mux *m, struct vsock_conn *c, uint32_t event
 	}
 	if ((events & EPOLLOUT) && !flush(m, c))
 		return;
+	if (events & EPOLLHUP)
+		c->hup = true;
 	if (events & (EPOLLIN | EPOLLHUP))
 		c->readable = true; /* read (or EOF found) when the guest has room */
 	conn_arm(c);
@@ -652,35 +672,60 @@ static void on_listen(void *ctx, uint32_t events)
 	pthread_mutex_unlock(m->lock);
 }
 
-/* A socket file left by an earlier run is replaced; a live one (something
- * answers) or any other kind of file is not. 0 or -errno. */
-static int remove_stale(const struct sockaddr_un *a)
+/* The handshake tick (loop thread). */
+static void on_timer(void *ctx, uint32_t events)
 {
-	struct stat sb;
-	int probe, ret;
+	struct vsock_mux *m = ctx;
+	uint64_t ticks;
 
-	if (lstat(a->sun_path, &sb) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(sb.st_mode))
-		return -EEXIST;
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return -errno;
-	ret = connect(probe, (const struct sockaddr *)a, sizeof(*a)) == 0 ? -EADDRINUSE : -errno;
-	close(probe);
-	if (ret != -ECONNREFUSED)
-		return ret == -ENOENT ? 0 : -EADDRINUSE;
-	return unlink(a->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+	if (read(m->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		m->st.muxer_event_fails++;
+	pthread_mutex_lock(m->lock);
+	vsock_mux_expire(m, vsock_uds_now_ms());
+	if (m->wake)
+		m->wake(m->wake_ctx);
+	pthread_mutex_unlock(m->lock);
+}
+
+void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms)
+{
+	static const struct itimerspec off;
+	struct vsock_conn *c;
+	bool waiting = false;
+	unsigned int i = 0;
+
+	while (i < m->nr_conns) {
+		c = m->conn[i];
+		if (c->state == C_ESTABLISHED) {
+			i++;
+			continue;
+		}
+		if (now_ms - c->since_ms < VSOCK_CONNECT_TIMEOUT_MS) {
+			waiting = true;
+			i++;
+			continue;
+		}
+		/* Dropped (the last one moves into slot i). A REQUEST the guest
+		 * saw and never answered is withdrawn with RST. */
+		m->st.conn_refused++;
+		m->st.conns_timed_out++;
+		conn_free(m, c, c->state == C_REQ_SENT && !(c->pending & P_REQUEST));
+	}
+	if (!waiting && m->timer_armed && m->timer_fd >= 0) {
+		timerfd_settime(m->timer_fd, 0, &off, NULL);
+		m->timer_armed = false;
+	}
 }
 
 int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid, struct loop *loop,
 		   struct logger *log, struct errbuf *e)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct sockaddr_un a;
 	int fd, ret;
 
 	memset(m, 0, sizeof(*m));
 	m->listen_fd = -1;
+	m->timer_fd = -1;
 	m->loop = loop;
 	m->log = log;
 	m->guest_cid = guest_cid;
@@ -689,30 +734,31 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 	if (strlen(uds_path) + 11 >= sizeof(a.sun_path))
 		return errf(e, -ENAMETOOLONG, "vsock: uds_path \"%s\" is too long", uds_path);
 	snprintf(m->uds_path, sizeof(m->uds_path), "%s", uds_path);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", uds_path);
-	ret = remove_stale(&a);
-	if (ret)
-		return errf(e, ret, "vsock: uds_path \"%s\": %s", uds_path,
-			    ret == -EEXIST	 ? "exists and is not a socket"
-			    : ret == -EADDRINUSE ? "another process listens on it"
-						 : strerror(-ret));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errf(e, -errno, "vsock: socket: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64)) {
-		ret = -errno;
-		close(fd);
-		return errf(e, ret, "vsock: listening on \"%s\": %s", uds_path, strerror(-ret));
+	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timer_fd < 0)
+		return errf(e, -errno, "vsock: timerfd: %s", strerror(errno));
+	fd = vsock_uds_listen(uds_path, e);
+	if (fd < 0) {
+		ret = fd;
+		goto fail;
 	}
 	m->listen_fd = fd;
 	m->listen_handler = (struct loop_handler){.fn = on_listen, .ctx = m};
-	if (loop && (ret = loop_add(loop, fd, EPOLLIN, &m->listen_handler))) {
+	m->timer_handler = (struct loop_handler){.fn = on_timer, .ctx = m};
+	if (loop && ((ret = loop_add(loop, fd, EPOLLIN, &m->listen_handler)) ||
+		     (ret = loop_add(loop, m->timer_fd, EPOLLIN, &m->timer_handler)))) {
+		loop_del(loop, fd);
 		close(fd);
 		unlink(uds_path);
 		m->listen_fd = -1;
-		return errf(e, ret, "vsock: watching \"%s\": %s", uds_path, strerror(-ret));
+		errf(e, ret, "vsock: watching \"%s\": %s", uds_path, strerror(-ret));
+		goto fail;
 	}
 	return 0;
+fail:
+	close(m->timer_fd);
+	m->timer_fd = -1;
+	return ret;
 }
 
 void vsock_mux_set_wake(struct vsock_mux *m, pthread_mutex_t *lock, void (*wake)(void *), void *ctx)
@@ -740,5 +786,11 @@ void vsock_mux_destroy(struct vsock_mux *m)
 		 * filter); the next start replaces it as a stale one. */
 		close(m->listen_fd);
 		m->listen_fd = -1;
+	}
+	if (m->timer_fd >= 0) {
+		if (m->loop)
+			loop_del(m->loop, m->timer_fd);
+		close(m->timer_fd);
+		m->timer_fd = -1;
 	}
 }

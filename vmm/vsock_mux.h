@@ -29,6 +29,9 @@
 #define VSOCK_MAX_CONNS 256	     /* connections at once; more are refused */
 #define VSOCK_CONN_BUF	(256 * 1024) /* guest-to-host bytes buffered per connection */
 #define VSOCK_RST_QUEUE 64	     /* RSTs waiting for receive buffers */
+/* A host client has this long to send its CONNECT line, and the guest as
+ * long again to answer the REQUEST; then the client is closed. */
+#define VSOCK_CONNECT_TIMEOUT_MS 5000
 
 struct vsock_conn;
 
@@ -36,7 +39,7 @@ struct vsock_stats {
 	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 	uint64_t conns_added, conns_killed, conns_removed;
 	uint64_t rx_read_fails, tx_write_fails, tx_bad_packets, conn_refused, rst_dropped;
-	uint64_t muxer_event_fails;
+	uint64_t muxer_event_fails, conns_timed_out;
 };
 
 struct vsock_mux {
@@ -49,6 +52,9 @@ struct vsock_mux {
 	char uds_path[108];
 	int listen_fd;
 	struct loop_handler listen_handler;
+	int timer_fd; /* the handshake tick, armed while a connection waits */
+	bool timer_armed;
+	struct loop_handler timer_handler;
 	struct vsock_conn *conn[VSOCK_MAX_CONNS];
 	unsigned int nr_conns, rr;
 	uint32_t next_local_port;
@@ -92,6 +98,15 @@ bool vsock_mux_has_rx(const struct vsock_mux *m);
  */
 uint32_t vsock_mux_rx(struct vsock_mux *m, uint8_t *hdr, const struct iovec *iov, unsigned int niov,
 		      uint32_t room, bool *got);
+
+/*
+ * vsock_mux_expire - drop every connection whose handshake started
+ * VSOCK_CONNECT_TIMEOUT_MS or more before @now_ms (vsock_uds_now_ms's
+ * clock): a client that never finished its CONNECT line is closed; one
+ * whose REQUEST the guest never answered is closed and the guest gets RST.
+ * Called by the mux's 1 s tick; tests call it with a time of their own.
+ */
+void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms);
 
 /* vsock_mux_reset - the driver went away: every connection is closed. */
 void vsock_mux_reset(struct vsock_mux *m);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "virtio_vsock.h"
+#include "vsock_uds.h"
 
 #define RAM	 (4ULL << 20)
 #define QSIZE	 64
@@ -285,7 +286,8 @@ static void guest_initiated(void **state)
 	pump(t, 50);
 	assert_true(guest_recv(t, &h, NULL));
 	assert_int_equal(h.op, VSOCK_OP_SHUTDOWN);
-	assert_int_equal(h.flags, VSOCK_SHUTDOWN_SEND);
+	/* Closed both ways (not a half-close): both flags, the guest will RST. */
+	assert_int_equal(h.flags, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
 	close(l);
 }
 
@@ -417,6 +419,72 @@ static void transport_reset(void **state)
 	assert_int_equal(id, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET);
 }
 
+/* A client that sends only part of its CONNECT line is dropped once the
+ * handshake time is up; so is one whose REQUEST the guest never answers
+ * (the guest gets RST). CONNECT 0 is a port like any other. */
+static void handshake_timeout(void **state)
+{
+	struct vt *t = *state;
+	struct vsock_hdr h;
+	char buf[8];
+	int partial = client(t->path), unanswered = client(t->path);
+	uint64_t t0 = vsock_uds_now_ms();
+
+	post_rx(t, 8);
+	assert_int_equal(write(partial, "CONNE", 5), 5);
+	assert_int_equal(write(unanswered, "connect\t0 \r\n", 12), 12);
+	pump(t, 50);
+	assert_true(guest_recv(t, &h, NULL));
+	assert_int_equal(h.op, VSOCK_OP_REQUEST);
+	assert_int_equal(h.dst_port, 0);
+	/* Not yet. */
+	virtio_vsock_expire(t->v, t0 + VSOCK_CONNECT_TIMEOUT_MS / 2);
+	assert_false(guest_recv(t, &h, NULL));
+	assert_int_equal(read_wait(partial, buf, sizeof(buf)), -1);
+	/* Now: both closed, the guest told to forget the request. */
+	virtio_vsock_expire(t->v, t0 + VSOCK_CONNECT_TIMEOUT_MS + 1000);
+	assert_int_equal(read_wait(partial, buf, sizeof(buf)), 0);
+	assert_int_equal(read_wait(unanswered, buf, sizeof(buf)), 0);
+	assert_true(guest_recv(t, &h, NULL));
+	assert_int_equal(h.op, VSOCK_OP_RST);
+	assert_int_equal(h.dst_port, 0);
+	assert_true(h.src_port >= (1u << 30));
+	close(partial);
+	close(unanswered);
+}
+
+/* The CONNECT line as Firecracker reads it. */
+static void connect_line(void **state)
+{
+	static const struct {
+		const char *line;
+		int ret;
+		uint32_t port;
+	} cases[] = {
+	    {"CONNECT 1024", 0, 1024},
+	    {"connect 52", 0, 52},
+	    {"  Connect\t7\r", 0, 7},
+	    {"CONNECT 4294967295", 0, UINT32_MAX},
+	    {"CONNECT 4294967296", -EINVAL, 0},
+	    {"CONNECT", -EINVAL, 0},
+	    {"CONNECT -1", -EINVAL, 0},
+	    {"CONNECT 1 2", -EINVAL, 0},
+	    {"CONNECTX 1", -EINVAL, 0},
+	    {"CONNECT 0x10", -EINVAL, 0},
+	    {"", -EINVAL, 0},
+	};
+	uint32_t port;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 0;
+		assert_int_equal(
+		    vsock_uds_parse_connect(cases[i].line, strlen(cases[i].line), &port),
+		    cases[i].ret);
+		assert_int_equal(port, cases[i].port);
+	}
+}
+
 static void pkt_parse_check(void **state)
 {
 	struct vsock_hdr h = {.src_cid = CID,
@@ -471,6 +539,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(pkt_parse_check),
+	    cmocka_unit_test(connect_line),
+	    cmocka_unit_test_setup_teardown(handshake_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(config_space, setup, teardown),
 	    cmocka_unit_test_setup_teardown(host_initiated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(guest_initiated, setup, teardown),
