@@ -62,6 +62,7 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net
 # The --seccomp-filter file parser.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_vsock
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -160,7 +161,7 @@ $(BUILD)/fuzzobj/%.o: %.c
 
 $(BUILD)/fuzzobj/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
-$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
+$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net $(BUILD)/fuzz/fuzz_vsock: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ $< $(FUZZ_DEV_OBJ) $(LDLIBS)
 
@@ -192,6 +193,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_seccomp_file tests/fuzz/corpus/seccomp_file $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_vsock tests/fuzz/corpus/vsock $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
