@@ -68,6 +68,7 @@ FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_balloon
 # The metadata service's guest-facing HTTP and its store.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_http
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_vsock
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -92,6 +93,8 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 # client that never reads, the API soak under abuse).
 TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
 		$(BUILD)/test-apisoak
+# The vsock test tool, for the host and (packed into the initramfs) the guest.
+TEST_HELPERS += $(BUILD)/test-vsockt
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
@@ -170,7 +173,8 @@ $(BUILD)/fuzzobj/%.o: %.c
 $(BUILD)/fuzzobj/vmm/syscall_trap.o: $(BUILD)/gen/syscall_names.h
 
 $(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net $(BUILD)/fuzz/fuzz_balloon \
-		$(BUILD)/fuzz/fuzz_rng: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEV_OBJ)
+		$(BUILD)/fuzz/fuzz_rng $(BUILD)/fuzz/fuzz_vsock: $(BUILD)/fuzz/%: tests/fuzz/%.c \
+		$(FUZZ_DEV_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ $< $(FUZZ_DEV_OBJ) $(LDLIBS)
 
@@ -205,6 +209,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_balloon tests/fuzz/corpus/balloon $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_rng tests/fuzz/corpus/rng $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_http tests/fuzz/corpus/mmds_http $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_vsock tests/fuzz/corpus/vsock $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

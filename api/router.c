@@ -70,6 +70,7 @@ static const struct route routes[] = {
     {"PUT", "mmds", API_PUT_MMDS},
     {"PATCH", "mmds", API_PATCH_MMDS},
     {"PUT", "mmds/config", API_PUT_MMDS_CONFIG},
+    {"PUT", "vsock", API_PUT_VSOCK},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -387,6 +388,9 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_metrics(j, &req->u.metrics, e);
 	case API_PUT_ENTROPY:
 		return config_parse_entropy(j, &req->u.entropy, e);
+	case API_PUT_VSOCK:
+		req->deprecated = has_field(j, "vsock_id");
+		return config_parse_vsock(j, &req->u.vsock, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
 	case API_PUT_BALLOON:

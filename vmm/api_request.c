@@ -34,6 +34,7 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_MMDS] = "PUT /mmds",
     [API_PATCH_MMDS] = "PATCH /mmds",
     [API_PUT_MMDS_CONFIG] = "PUT /mmds/config",
+    [API_PUT_VSOCK] = "PUT /vsock",
 };
 
 const char *api_op_name(enum api_op op)
@@ -62,6 +63,9 @@ void api_request_free(struct api_request *req)
 		break;
 	case API_PUT_METRICS:
 		free(req->u.metrics.metrics_path);
+		break;
+	case API_PUT_VSOCK:
+		config_vsock_free(&req->u.vsock);
 		break;
 	case API_PUT_VM:
 		if (req->u.vm.cfg) {

@@ -42,6 +42,7 @@ enum api_op {
 	API_PUT_MMDS,		      /* PUT /mmds: the body (an object) in patch */
 	API_PATCH_MMDS,		      /* PATCH /mmds: the merge patch in patch */
 	API_PUT_MMDS_CONFIG,	      /* PUT /mmds/config */
+	API_PUT_VSOCK,		      /* PUT /vsock */
 	API_OP_COUNT
 };
 
@@ -63,6 +64,7 @@ struct api_request {
 		struct cfg_metrics metrics;
 		struct cfg_entropy entropy;
 		struct cfg_mmds mmds_config;
+		struct cfg_vsock vsock;
 		enum api_action action;
 		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
 		struct {

@@ -356,6 +356,7 @@ void config_free(struct vm_config *cfg)
 		cj_free_strings(drive_fields, (char *)&cfg->drive[i]);
 	cj_free_strings(logger_fields, (char *)&cfg->logger);
 	cj_free_strings(metrics_fields, (char *)&cfg->metrics);
+	config_vsock_free(&cfg->vsock);
 	config_init(cfg);
 }
 
@@ -451,7 +452,7 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config", "vsock", "memory-hotplug", "pmem"};
+	static const char *const keys[] = {"cpu-config", "memory-hotplug", "pmem"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -540,6 +541,9 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 		return ret;
 	v = json_object_get(root, "mmds-config");
 	if (v && !json_is_null(v) && (ret = config_parse_mmds(v, &cfg->mmds, e)))
+		return ret;
+	v = json_object_get(root, "vsock");
+	if (v && !json_is_null(v) && (ret = config_parse_vsock(v, &cfg->vsock, e)))
 		return ret;
 	return 0;
 }

@@ -137,6 +137,14 @@ struct cfg_mmds {
 	unsigned int nr_interfaces;
 };
 
+/* The vsock device (Firecracker's hybrid vsock over Unix sockets). */
+struct cfg_vsock {
+	bool set;
+	uint64_t guest_cid;
+	char *uds_path;
+	char *vsock_id; /* deprecated; NULL when not given */
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -150,6 +158,7 @@ struct vm_config {
 	struct cfg_balloon balloon;
 	struct cfg_entropy entropy;
 	struct cfg_mmds mmds;
+	struct cfg_vsock vsock;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -205,6 +214,9 @@ int config_parse_balloon_hint_start(const json_t *j, bool *ack_on_stop, struct e
 int config_parse_mmds(const json_t *j, struct cfg_mmds *out, struct errbuf *e);
 int config_mmds_check(const struct cfg_mmds *m, const struct vm_config *cfg, struct errbuf *e);
 const char *config_mmds_version_name(enum cfg_mmds_version v);
+int config_parse_vsock(const json_t *j, struct cfg_vsock *out, struct errbuf *e);
+/* config_vsock_free - free the section's strings and clear it. */
+void config_vsock_free(struct cfg_vsock *v);
 
 /* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
  * the API's spelling of a value ("Transparent", "Writeback", "Async"), or

@@ -134,6 +134,20 @@ static json_t *entropy(const struct cfg_entropy *en)
 	return json_pack("{s:o}", "rate_limiter", rate_limiter(&en->rate_limiter));
 }
 
+static json_t *vsock(const struct cfg_vsock *v)
+{
+	json_t *o;
+
+	if (!v->set || !v->uds_path)
+		return json_null();
+	o = json_pack("{s:I,s:s}", "guest_cid", (json_int_t)v->guest_cid, "uds_path", v->uds_path);
+	if (o && v->vsock_id && json_object_set_new(o, "vsock_id", json_string(v->vsock_id))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* devices - the array of @n entries made by @one from @base with @stride. */
 static json_t *devices(const void *base, size_t stride, unsigned int n,
 		       json_t *(*one)(const void *))
@@ -199,7 +213,7 @@ static json_t *mmds_config(const struct cfg_mmds *m)
 
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"vsock", "cpu-config"};
+	static const char *const unsupported[] = {"cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
@@ -216,6 +230,7 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "balloon", cfg->balloon.set ? config_dump_balloon(&cfg->balloon) : json_null());
 	ok = ok && put(o, "entropy", entropy(&cfg->entropy));
 	ok = ok && put(o, "mmds-config", mmds_config(&cfg->mmds));
+	ok = ok && put(o, "vsock", vsock(&cfg->vsock));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

@@ -85,6 +85,7 @@ static const struct op_rule {
     [API_PUT_MMDS] = {ANY, MET_PUT_MMDS, MET_PUT_MMDS_FAILS},
     [API_PATCH_MMDS] = {ANY, MET_PATCH_MMDS, MET_PATCH_MMDS_FAILS},
     [API_PUT_MMDS_CONFIG] = {PRE, MET_PUT_MMDS, MET_PUT_MMDS_FAILS},
+    [API_PUT_VSOCK] = {PRE, MET_PUT_VSOCK, MET_PUT_VSOCK_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -663,6 +664,12 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 	case API_PATCH_MMDS:
 	case API_PUT_MMDS_CONFIG:
 		return controller_mmds_handle(c->vm, req, r, e);
+	case API_PUT_VSOCK:
+		/* Replaces any earlier one, as Firecracker does; the strings move. */
+		config_vsock_free(&c->vm->cfg.vsock);
+		c->vm->cfg.vsock = req->u.vsock;
+		memset(&req->u.vsock, 0, sizeof(req->u.vsock));
+		return 0;
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

@@ -11,6 +11,7 @@
 #include "virtio_mmio.h"
 #include "virtio_net.h"
 #include "virtio_rng.h"
+#include "virtio_vsock.h"
 
 #define DEVICES_CMDLINE_MAX 2048
 
@@ -22,6 +23,7 @@ struct devices {
 	struct virtio_net *net[CFG_MAX_NETS];
 	unsigned int nr_net;
 	struct virtio_rng *rng;
+	struct virtio_vsock *vsock; /* NULL: none configured */
 	char cmdline[DEVICES_CMDLINE_MAX];
 	struct virtio_balloon *balloon; /* NULL: none configured */
 };
@@ -192,6 +194,25 @@ struct virtio_balloon *devices_balloon(struct devices *d)
 	return d ? d->balloon : NULL;
 }
 
+static int attach_vsock(struct devices *d, const struct dev_ctx *base, const struct cfg_vsock *cv,
+			struct errbuf *e)
+{
+	struct dev_ctx ctx;
+	int ret;
+
+	ret = next_ctx(d, base, &ctx, "vsock", cv->vsock_id ? cv->vsock_id : "vsock", e);
+	if (!ret)
+		ret = virtio_vsock_create(&d->vsock, cv->guest_cid, cv->uds_path, &ctx, e);
+	if (ret) {
+		if (ctx.irqfd >= 0)
+			close(ctx.irqfd);
+		return ret;
+	}
+	log_info(base->log, "vsock: guest CID %llu, host socket %s",
+		 (unsigned long long)cv->guest_cid, cv->uds_path);
+	return add_mmio(d, virtio_vsock_dev(d->vsock), &ctx, e);
+}
+
 static int attach_entropy(struct devices *d, const struct dev_ctx *base,
 			  const struct cfg_entropy *cfg, struct errbuf *e)
 {
@@ -250,6 +271,8 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
 	/* Last, so the drives and interfaces keep their windows and GSIs. */
 	if (cfg->balloon.set && (ret = attach_balloon(d, base, &cfg->balloon, e)))
 		return ret;
+	if (cfg->vsock.set && cfg->vsock.uds_path && (ret = attach_vsock(d, base, &cfg->vsock, e)))
+		return ret;
 	if (cfg->entropy.set)
 		return attach_entropy(d, base, &cfg->entropy, e);
 	return 0;
@@ -283,6 +306,7 @@ void devices_destroy(struct devices *d)
 		virtio_net_destroy(d->net[i]);
 	virtio_balloon_destroy(d->balloon);
 	virtio_rng_destroy(d->rng);
+	virtio_vsock_destroy(d->vsock);
 	free(d);
 }
 
@@ -332,4 +356,17 @@ int devices_set_drive_rate_limiter(struct devices *d, const char *drive_id,
 			return 0;
 		}
 	return errf(e, -ENOENT, "drive \"%s\" is not attached", drive_id);
+}
+
+bool devices_vsock_stats(struct devices *d, struct vsock_stats *out)
+{
+	if (!d || !d->vsock)
+		return false;
+	virtio_vsock_stats(d->vsock, out);
+	return true;
+}
+
+struct virtio_vsock *devices_vsock(struct devices *d)
+{
+	return d ? d->vsock : NULL;
 }

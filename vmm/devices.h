@@ -79,6 +79,14 @@ bool devices_entropy_stats(struct devices *d, struct virtio_rng_stats *s);
  * first). Returns the count. devices_root_args - the root= words for @cfg
  * into @buf ("" without a root drive); -E2BIG if they do not fit.
  */
+/* devices_vsock_stats - the vsock device's counters; false if there is none.
+ * devices_vsock - the vsock device or NULL (a snapshot restore sends it
+ * virtio_vsock_transport_reset). */
+struct vsock_stats;
+struct virtio_vsock;
+bool devices_vsock_stats(struct devices *d, struct vsock_stats *out);
+struct virtio_vsock *devices_vsock(struct devices *d);
+
 unsigned int devices_drive_order(const struct vm_config *cfg, unsigned int order[CFG_MAX_DRIVES]);
 int devices_root_args(const struct vm_config *cfg, char *buf, size_t len);
 

@@ -18,6 +18,7 @@
 #include "virtio_rng.h"
 #include "mmds_store.h"
 #include "vm.h"
+#include "vsock_mux.h"
 
 enum metric_kind { COUNTER, GAUGE };
 
@@ -60,6 +61,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PUT_ENTROPY_FAILS] = {"put_api_requests", "entropy_fails", COUNTER},
     [MET_PUT_MMDS] = {"put_api_requests", "mmds_count", COUNTER},
     [MET_PUT_MMDS_FAILS] = {"put_api_requests", "mmds_fails", COUNTER},
+    [MET_PUT_VSOCK] = {"put_api_requests", "vsock_count", COUNTER},
+    [MET_PUT_VSOCK_FAILS] = {"put_api_requests", "vsock_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -107,6 +110,16 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_ENTROPY_RL_EVENTS] = {"entropy", "rate_limiter_event_count", COUNTER},
     /* Names from mmds_counter_name(), filled in by def(). */
     [MET_MMDS_FIRST... MET_MMDS_LAST] = {"mmds", NULL, COUNTER},
+    [MET_VSOCK_RX_BYTES] = {"vsock", "rx_bytes_count", COUNTER},
+    [MET_VSOCK_TX_BYTES] = {"vsock", "tx_bytes_count", COUNTER},
+    [MET_VSOCK_RX_PACKETS] = {"vsock", "rx_packets_count", COUNTER},
+    [MET_VSOCK_TX_PACKETS] = {"vsock", "tx_packets_count", COUNTER},
+    [MET_VSOCK_CONNS_ADDED] = {"vsock", "conns_added", COUNTER},
+    [MET_VSOCK_CONNS_KILLED] = {"vsock", "conns_killed", COUNTER},
+    [MET_VSOCK_CONNS_REMOVED] = {"vsock", "conns_removed", COUNTER},
+    [MET_VSOCK_RX_READ_FAILS] = {"vsock", "rx_read_fails", COUNTER},
+    [MET_VSOCK_TX_WRITE_FAILS] = {"vsock", "tx_write_fails", COUNTER},
+    [MET_VSOCK_MUXER_EVENT_FAILS] = {"vsock", "muxer_event_fails", COUNTER},
 };
 
 _Static_assert(MET_MMDS_LAST - MET_MMDS_FIRST + 1 == MMDS_NR_COUNTERS, "one row per MMDS counter");
@@ -202,6 +215,26 @@ static void gather_mmds(struct metrics *m, struct mmds_store *s)
 		metrics_set(m, MET_MMDS_FIRST + i, st.v[i]);
 }
 
+/* The vsock device's totals (they never shrink: the device lives as long
+ * as the VM). */
+static void gather_vsock(struct metrics *m, struct vm *vm)
+{
+	struct vsock_stats s;
+
+	if (!devices_vsock_stats(vm->devices, &s))
+		return;
+	metrics_set(m, MET_VSOCK_RX_BYTES, s.rx_bytes);
+	metrics_set(m, MET_VSOCK_TX_BYTES, s.tx_bytes);
+	metrics_set(m, MET_VSOCK_RX_PACKETS, s.rx_packets);
+	metrics_set(m, MET_VSOCK_TX_PACKETS, s.tx_packets);
+	metrics_set(m, MET_VSOCK_CONNS_ADDED, s.conns_added);
+	metrics_set(m, MET_VSOCK_CONNS_KILLED, s.conns_killed);
+	metrics_set(m, MET_VSOCK_CONNS_REMOVED, s.conns_removed);
+	metrics_set(m, MET_VSOCK_RX_READ_FAILS, s.rx_read_fails);
+	metrics_set(m, MET_VSOCK_TX_WRITE_FAILS, s.tx_write_fails);
+	metrics_set(m, MET_VSOCK_MUXER_EVENT_FAILS, s.muxer_event_fails);
+}
+
 void metrics_gather(struct metrics *m, struct vm *vm)
 {
 	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
@@ -236,6 +269,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	gather_balloon(m, vm->devices);
 	gather_entropy(m, vm->devices);
 	gather_mmds(m, vm->mmds);
+	gather_vsock(m, vm);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)

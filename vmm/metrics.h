@@ -61,6 +61,9 @@ enum metric_id {
 	MET_PUT_ENTROPY_FAILS,
 	MET_PUT_MMDS, /* PUT /mmds and PUT /mmds/config, as Firecracker */
 	MET_PUT_MMDS_FAILS,
+	/* put_api_requests: PUT /vsock */
+	MET_PUT_VSOCK,
+	MET_PUT_VSOCK_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_BALLOON, /* PATCH /balloon, /balloon/statistics, /balloon/hinting/... */
 	MET_PATCH_BALLOON_FAILS,
@@ -119,6 +122,17 @@ enum metric_id {
 	/* mmds (counters kept in the store, in enum mmds_counter's order) */
 	MET_MMDS_FIRST,
 	MET_MMDS_LAST = MET_MMDS_FIRST + 12,
+	/* vsock (counters gathered from the device; rx is toward the guest) */
+	MET_VSOCK_RX_BYTES,
+	MET_VSOCK_TX_BYTES,
+	MET_VSOCK_RX_PACKETS,
+	MET_VSOCK_TX_PACKETS,
+	MET_VSOCK_CONNS_ADDED,
+	MET_VSOCK_CONNS_KILLED,
+	MET_VSOCK_CONNS_REMOVED,
+	MET_VSOCK_RX_READ_FAILS,
+	MET_VSOCK_TX_WRITE_FAILS,
+	MET_VSOCK_MUXER_EVENT_FAILS,
 	MET_COUNT
 };
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <asm/ioctls.h>
@@ -44,6 +45,7 @@ enum sc_check {
 	PRCTL_GET_NAME,	 /* prctl: A0 == PR_GET_NAME */
 	KICK_OWN_THREAD, /* tgkill: A0 == our pid, A2 == the kick signal */
 	FILES_UPDATE,	 /* io_uring_register: A1 == IORING_REGISTER_FILES_UPDATE */
+	UNIX_STREAM, /* socket: A0 == AF_UNIX, A1 == SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC */
 };
 
 /* A call, its argument check, and the features (SC_F_*) that need it: the
@@ -103,6 +105,15 @@ static const struct sc_rule vmm_rules[] = {
     {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
     {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
     {__NR_getrandom, ANY, 0}, /* virtio-rng's buffers, MMDS V2 tokens, a new VMGenID */
+    /* vsock (vmm/vsock_mux.c): host clients on uds_path, guest connections
+     * to <uds_path>_<port>; Unix stream sockets only (the path itself
+     * cannot be checked: see SECURITY.md). */
+    {__NR_accept4, ANY, SC_F_VSOCK},	    /* a host client connects to uds_path */
+    {__NR_socket, UNIX_STREAM, SC_F_VSOCK}, /* a guest connects to the host */
+    {__NR_connect, ANY, SC_F_VSOCK},	    /* ... to <uds_path>_<port> */
+    {__NR_sendmsg, ANY, SC_F_VSOCK},	    /* guest bytes to a host socket */
+    {__NR_recvmsg, ANY, SC_F_VSOCK},	    /* host bytes into guest buffers */
+    {__NR_shutdown, ANY, SC_F_VSOCK},	    /* the guest will send no more */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */
@@ -145,6 +156,10 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct s
 		break;
 	case FILES_UPDATE:
 		a[n++] = SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE);
+		break;
+	case UNIX_STREAM:
+		a[n++] = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+		a[n++] = SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
 		break;
 	}
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, r->nr, n, a);

@@ -55,6 +55,8 @@ static unsigned int filter_features(const struct vm *vm, unsigned int nr_taps)
 		f |= SC_F_UART_POLL;
 	if (vm->console.raw)
 		f |= SC_F_TTY;
+	if (vm->cfg.vsock.set)
+		f |= SC_F_VSOCK;
 	return f;
 }
 

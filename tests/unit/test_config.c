@@ -474,10 +474,15 @@ static const struct bad bad_cases[] = {
      "'mmds-config':{'network_interfaces':['e'],'ipv4_address':'10.0.0.1'}}",
      "mmds-config: The MMDS IPv4 address is not link local."},
     /* sections ember does not implement */
-    {"{" BS ",'vsock':{}}", "vsock: not supported by ember"},
     {"{" BS ",'entropy':{'foo':1}}", "entropy: unknown field \"foo\""},
     {"{" BS ",'entropy':{'rate_limiter':{'bandwidth':{'size':1}}}}",
      "entropy: missing field `rate_limiter.bandwidth.refill_time`"},
+    {"{" BS ",'vsock':{}}", "vsock: missing field `guest_cid`"},
+    {"{" BS ",'vsock':{'guest_cid':3}}", "vsock: missing field `uds_path`"},
+    {"{" BS ",'vsock':{'guest_cid':4294967296,'uds_path':'/v'}}", "vsock: field \"guest_cid\""},
+    {"{" BS ",'vsock':{'guest_cid':-1,'uds_path':'/v'}}", "vsock: field \"guest_cid\""},
+    {"{" BS ",'vsock':{'guest_cid':3,'uds_path':''}}", "vsock: field \"uds_path\""},
+    {"{" BS ",'vsock':{'guest_cid':3,'uds_path':'/v','cid':3}}", "vsock: unknown field \"cid\""},
     {"{" BS ",'cpu-config':'/t.json'}", "cpu-config: not supported by ember"},
     {"{" BS ",'memory-hotplug':{}}", "memory-hotplug: not supported by ember"},
     {"{" BS ",'pmem':[{'id':'p'}]}", "pmem: not supported by ember"},
@@ -535,7 +540,7 @@ static void bad_files(void **state)
 	    {"bad-unknown-field.json", ": drives[1]: unknown field \"foo\""},
 	    {"bad-duplicate-key.json", "duplicate object key"},
 	    {"bad-vcpus.json", ": machine-config: The number of vCPUs must be greater than 0"},
-	    {"bad-vsock.json", ": vsock: not supported by ember"},
+	    {"bad-vsock.json", ": vsock: missing field `uds_path`"},
 	};
 	struct vm_config cfg;
 	struct errbuf e;
@@ -904,6 +909,48 @@ static void parse_net_logger_metrics_direct(void **state)
 	free(m.metrics_path);
 }
 
+/* Firecracker's VsockDeviceConfig: guest_cid 0 (firecracker-containerd)
+ * and the deprecated vsock_id (Kata) are accepted; a later section
+ * replaces an earlier one. */
+static void parse_vsock_direct(void **state)
+{
+	struct cfg_vsock v = {0};
+	struct vm_config cfg;
+	struct errbuf e;
+	json_t *j;
+
+	j = json_pack("{s:i, s:s}", "guest_cid", 0, "uds_path", "/run/v.sock");
+	assert_int_equal(config_parse_vsock(j, &v, &e), 0);
+	assert_true(v.set);
+	assert_int_equal(v.guest_cid, 0);
+	assert_string_equal(v.uds_path, "/run/v.sock");
+	assert_null(v.vsock_id);
+	json_decref(j);
+	j = json_pack("{s:I, s:s, s:s}", "guest_cid", (json_int_t)UINT32_MAX, "uds_path",
+		      "/k.hvsock", "vsock_id", "root");
+	assert_int_equal(config_parse_vsock(j, &v, &e), 0);
+	assert_int_equal(v.guest_cid, UINT32_MAX);
+	assert_string_equal(v.uds_path, "/k.hvsock");
+	assert_string_equal(v.vsock_id, "root");
+	json_decref(j);
+	config_vsock_free(&v);
+	assert_null(v.uds_path);
+
+	config_init(&cfg);
+	assert_int_equal(load(&cfg,
+			      "{" BS ",'vsock':{'guest_cid':3,'uds_path':'/kata.hvsock',"
+			      "'vsock_id':'root'}}",
+			      &e),
+			 0);
+	assert_true(cfg.vsock.set);
+	assert_int_equal(cfg.vsock.guest_cid, 3);
+	assert_string_equal(cfg.vsock.uds_path, "/kata.hvsock");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, "{" BS ",'vsock':null}", &e), 0);
+	assert_false(cfg.vsock.set);
+	config_free(&cfg);
+}
+
 static void ids_and_macs(void **state)
 {
 	uint8_t mac[6] = {1, 2, 3, 4, 5, 6};
@@ -975,6 +1022,7 @@ int main(void)
 	    cmocka_unit_test(parse_machine_partial),
 	    cmocka_unit_test(parse_drive_direct),
 	    cmocka_unit_test(parse_net_logger_metrics_direct),
+	    cmocka_unit_test(parse_vsock_direct),
 	    cmocka_unit_test(ids_and_macs),
 	    cmocka_unit_test(check_assembled),
 	};

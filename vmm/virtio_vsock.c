@@ -1,0 +1,328 @@
+/*
+ * virtio_vsock.c - virtio-vsock device; see virtio_vsock.h.
+ *
+ * Queues: 0 receive, 1 transmit, 2 event, 256 entries each. Features:
+ * VERSION_1, RING_EVENT_IDX, RING_INDIRECT_DESC. Config space: the guest's
+ * CID, 64-bit little-endian.
+ *
+ * Transmit: each chain is one packet, header first (any split across
+ * descriptors); a chain shorter than the header is dropped, a header that
+ * fails vsock_pkt_check costs its connection only (the mux resets it).
+ * Receive: the mux is asked for one packet per receive chain, connections
+ * taking turns; when the guest has no buffers left the host sockets are
+ * not read (their own buffers fill, the clients block).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio_vsock.h"
+
+#define VSOCK_RX_BATCH 256 /* packets per turn, then back to the loop */
+#define VSOCK_TX_BATCH 256
+
+struct virtio_vsock {
+	struct virtio_dev vd;
+	uint64_t cid_le; /* config space */
+	struct vsock_mux mux;
+	struct vq_chain chain;
+};
+
+static struct virtio_vsock *to_vsock(struct virtio_dev *vd)
+{
+	return (struct virtio_vsock *)vd; /* vd is the first member */
+}
+
+static bool running(const struct virtio_dev *vd)
+{
+	return vd->active && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/* One packet from the mux into the popped receive chain. false: none. */
+static bool rx_one(struct virtio_vsock *v, struct virtqueue *vq)
+{
+	struct vq_chain *c = &v->chain;
+	struct iovec pl[VQ_MAX_SEGS];
+	uint8_t hdr[VSOCK_HDR_LEN];
+	uint64_t bad = vq->bad_chains;
+	uint32_t len;
+	bool got;
+	int nr;
+
+	if (vq_pop(vq, c) <= 0)
+		return false; /* none, or corrupt (seen by the caller) */
+	if (c->nr_out || c->in_len < VSOCK_HDR_LEN) {
+		vq_push(vq, c->head, 0); /* unusable buffer */
+		return true;
+	}
+	nr = vq_slice(c->iov + c->nr_out, c->nr_in, VSOCK_HDR_LEN, c->in_len - VSOCK_HDR_LEN, pl,
+		      VQ_MAX_SEGS);
+	len = vsock_mux_rx(&v->mux, hdr, pl, nr > 0 ? (unsigned int)nr : 0,
+			   nr > 0 ? c->in_len - VSOCK_HDR_LEN : 0, &got);
+	if (!got) {
+		if (!vq_unpop(vq, 1, bad))
+			vq_push(vq, c->head, 0);
+		return false;
+	}
+	vq_copy_to_in(c, 0, hdr, VSOCK_HDR_LEN);
+	vq_push(vq, c->head, VSOCK_HDR_LEN + len);
+	return true;
+}
+
+static void rx_process(struct virtio_vsock *v)
+{
+	struct virtqueue *vq = &v->vd.vq[VSOCK_RXQ];
+	unsigned int budget = VSOCK_RX_BATCH;
+
+	if (!running(&v->vd) || !vq->active)
+		return;
+	while (budget && vsock_mux_has_rx(&v->mux)) {
+		if (!vq_has_avail(vq)) {
+			if (!vq_enable_notify(vq))
+				break; /* no buffers: the guest's notify brings us back */
+		}
+		if (vq->broken) {
+			virtio_fail(&v->vd, "the receive queue is corrupt");
+			return;
+		}
+		if (!rx_one(v, vq))
+			break;
+		budget--;
+	}
+	if (vq->broken) {
+		virtio_fail(&v->vd, "the receive queue is corrupt");
+		return;
+	}
+	if (!budget && v->vd.transport.kick)
+		v->vd.transport.kick(v->vd.transport.ctx, VSOCK_RXQ);
+	virtio_signal_used(&v->vd, vq);
+}
+
+static void tx_one(struct virtio_vsock *v, struct virtqueue *vq)
+{
+	const struct vq_chain *c = &v->chain;
+	struct iovec pl[VQ_MAX_SEGS];
+	uint8_t raw[VSOCK_HDR_LEN];
+	enum vsock_pkt_err err;
+	struct vsock_hdr h;
+	int nr = 0;
+
+	if (c->out_len < VSOCK_HDR_LEN) {
+		v->mux.st.tx_bad_packets++; /* no header: nobody to answer */
+		goto out;
+	}
+	vq_copy_from_out(c, 0, raw, VSOCK_HDR_LEN);
+	vsock_pkt_parse(raw, VSOCK_HDR_LEN, &h);
+	err = vsock_pkt_check(&h, v->mux.guest_cid, c->out_len - VSOCK_HDR_LEN);
+	if (err == VSOCK_PKT_OK && h.len) {
+		nr = vq_slice(c->iov, c->nr_out, VSOCK_HDR_LEN, h.len, pl, VQ_MAX_SEGS);
+		if (nr < 0)
+			err = VSOCK_PKT_TRUNC;
+	}
+	if (err != VSOCK_PKT_OK && v->vd.log)
+		log_debug(v->vd.log, "%s: bad packet (%s)", v->vd.name, vsock_pkt_err_name(err));
+	vsock_mux_tx(&v->mux, &h, err != VSOCK_PKT_OK, pl, nr > 0 ? (unsigned int)nr : 0);
+out:
+	vq_push(vq, c->head, 0);
+}
+
+static void tx_process(struct virtio_vsock *v)
+{
+	struct virtqueue *vq = &v->vd.vq[VSOCK_TXQ];
+	unsigned int budget = VSOCK_TX_BATCH;
+	int ret;
+
+	do {
+		vq_disable_notify(vq);
+		for (; budget; budget--) {
+			ret = vq_pop(vq, &v->chain);
+			if (ret < 0) {
+				virtio_fail(&v->vd, "the transmit queue is corrupt");
+				return;
+			}
+			if (ret == 0)
+				break;
+			tx_one(v, vq);
+		}
+		if (!budget) {
+			if (v->vd.transport.kick)
+				v->vd.transport.kick(v->vd.transport.ctx, VSOCK_TXQ);
+			break;
+		}
+	} while (vq_enable_notify(vq));
+	virtio_signal_used(&v->vd, vq);
+	rx_process(v); /* answers, credit updates */
+}
+
+static void vsock_notify(struct virtio_dev *vd, unsigned int q)
+{
+	struct virtio_vsock *v = to_vsock(vd);
+
+	if (q == VSOCK_TXQ)
+		tx_process(v);
+	else if (q == VSOCK_RXQ)
+		rx_process(v);
+	/* Event buffers are only used by virtio_vsock_transport_reset. */
+}
+
+/* The mux's fds saw something (loop thread, lock held). */
+static void vsock_wake(void *ctx)
+{
+	rx_process(ctx);
+}
+
+static int vsock_activate(struct virtio_dev *vd)
+{
+	if (!vd->vq[VSOCK_RXQ].active || !vd->vq[VSOCK_TXQ].active || !vd->vq[VSOCK_EVQ].active) {
+		if (vd->log)
+			log_warn(vd->log, "%s: driver did not set up all three queues", vd->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void vsock_reset(struct virtio_dev *vd)
+{
+	vsock_mux_reset(&to_vsock(vd)->mux);
+}
+
+static void vsock_config_read(struct virtio_dev *vd, uint32_t off, uint8_t *data, uint32_t len)
+{
+	struct virtio_vsock *v = to_vsock(vd);
+
+	virtio_config_copy(&v->cid_le, sizeof(v->cid_le), off, data, len);
+}
+
+/* Snapshot: host sockets do not survive one; every connection is closed
+ * and, once restored, the guest learns it from TRANSPORT_RESET. */
+static int vsock_quiesce(struct virtio_dev *vd)
+{
+	vsock_mux_reset(&to_vsock(vd)->mux);
+	return 0;
+}
+
+static int vsock_save(const struct virtio_dev *vd, uint8_t *buf, size_t len)
+{
+	const struct virtio_vsock *v = (const struct virtio_vsock *)vd;
+
+	if (len < sizeof(v->cid_le))
+		return -ENOSPC;
+	memcpy(buf, &v->cid_le, sizeof(v->cid_le));
+	return (int)sizeof(v->cid_le);
+}
+
+static int vsock_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len)
+{
+	struct virtio_vsock *v = to_vsock(vd);
+
+	if (len != sizeof(v->cid_le) || memcmp(buf, &v->cid_le, len))
+		return -EINVAL;
+	return 0;
+}
+
+static const struct virtio_dev_ops vsock_ops = {
+    .config_read = vsock_config_read,
+    .activate = vsock_activate,
+    .reset = vsock_reset,
+    .notify = vsock_notify,
+    .quiesce = vsock_quiesce,
+    .save = vsock_save,
+    .restore = vsock_restore,
+};
+
+int virtio_vsock_create(struct virtio_vsock **out, uint64_t guest_cid, const char *uds_path,
+			const struct dev_ctx *ctx, struct errbuf *e)
+{
+	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+		     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+	struct virtio_vsock *v;
+	unsigned int i;
+	int ret;
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return errf(e, -ENOMEM, "vsock: out of memory");
+	for (i = 0; i < 8; i++)
+		((uint8_t *)&v->cid_le)[i] = (uint8_t)(guest_cid >> (8 * i));
+	ret = virtio_dev_init(&v->vd, &vsock_ops, VIRTIO_ID_VSOCK, f, sizeof(v->cid_le), 3,
+			      ctx->mem, ctx->log);
+	if (ret) {
+		free(v);
+		return errf(e, ret, "vsock: cannot initialise the device");
+	}
+	snprintf(v->vd.name, sizeof(v->vd.name), "vsock (cid %llu)", (unsigned long long)guest_cid);
+	ret = vsock_mux_init(&v->mux, uds_path, guest_cid, ctx->loop, ctx->log, e);
+	if (ret) {
+		virtio_dev_destroy(&v->vd);
+		free(v);
+		return ret;
+	}
+	vsock_mux_set_wake(&v->mux, &v->vd.lock, vsock_wake, v);
+	*out = v;
+	return 0;
+}
+
+struct virtio_dev *virtio_vsock_dev(struct virtio_vsock *v)
+{
+	return &v->vd;
+}
+
+int virtio_vsock_transport_reset(struct virtio_vsock *v)
+{
+	struct virtqueue *vq = &v->vd.vq[VSOCK_EVQ];
+	uint8_t ev[4] = {VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, 0, 0, 0};
+	int ret = -EAGAIN;
+
+	pthread_mutex_lock(&v->vd.lock);
+	vsock_mux_reset(&v->mux);
+	if (running(&v->vd) && vq->active) {
+		ret = vq_pop(vq, &v->chain);
+		if (ret > 0 && v->chain.in_len >= sizeof(ev)) {
+			vq_copy_to_in(&v->chain, 0, ev, sizeof(ev));
+			vq_push(vq, v->chain.head, sizeof(ev));
+			ret = 0;
+		} else if (ret > 0) {
+			vq_push(vq, v->chain.head, 0);
+			ret = -EINVAL;
+		} else {
+			ret = ret < 0 ? -EIO : -ENOSPC;
+		}
+		virtio_signal_used(&v->vd, vq);
+	}
+	pthread_mutex_unlock(&v->vd.lock);
+	return ret;
+}
+
+void virtio_vsock_expire(struct virtio_vsock *v, uint64_t now_ms)
+{
+	pthread_mutex_lock(&v->vd.lock);
+	vsock_mux_expire(&v->mux, now_ms);
+	rx_process(v);
+	pthread_mutex_unlock(&v->vd.lock);
+}
+
+void virtio_vsock_stats(struct virtio_vsock *v, struct vsock_stats *out)
+{
+	pthread_mutex_lock(&v->vd.lock);
+	*out = v->mux.st;
+	pthread_mutex_unlock(&v->vd.lock);
+}
+
+void virtio_vsock_destroy(struct virtio_vsock *v)
+{
+	if (!v)
+		return;
+	if (v->vd.log)
+		log_info(v->vd.log,
+			 "%s: rx %llu packets %llu bytes, tx %llu packets %llu bytes, %llu "
+			 "connections",
+			 v->vd.name, (unsigned long long)v->mux.st.rx_packets,
+			 (unsigned long long)v->mux.st.rx_bytes,
+			 (unsigned long long)v->mux.st.tx_packets,
+			 (unsigned long long)v->mux.st.tx_bytes,
+			 (unsigned long long)v->mux.st.conns_added);
+	vsock_mux_destroy(&v->mux);
+	virtio_dev_destroy(&v->vd);
+	free(v);
+}
