@@ -359,6 +359,50 @@ static void snapshot_mac_checked(void **state)
 	}
 }
 
+/* MMDS on the interface: an ARP request for the MMDS address is answered
+ * on the receive queue and never reaches the tap; other frames still do. */
+static ssize_t no_serve(void *ctx, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
+			uint64_t now_ms)
+{
+	return 0;
+}
+
+static void mmds_arp_detour(void **state)
+{
+	struct net *t = *state;
+	struct mmds_net_cfg mc = {.ipv4 = {169, 254, 169, 254}, .responder = {.serve = no_serve}};
+	static const uint8_t mmds_mac[6] = MMDS_NET_MAC;
+	struct errbuf e = {""};
+	uint8_t f[HDR + 42], got[256], *r;
+
+	assert_int_equal(virtio_net_enable_mmds(t->n, &mc, &e), 0);
+	memset(f, 0, sizeof(f));
+	memset(f + HDR, 0xff, 6);
+	memcpy(f + HDR + 6, "\x06\x00\xac\x10\x00\x02", 6);
+	memcpy(f + HDR + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	memcpy(f + HDR + 22, "\x06\x00\xac\x10\x00\x02\xa9\xfe\x00\x02", 10);
+	memcpy(f + HDR + 38, "\xa9\xfe\xa9\xfe", 4);
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x4000, f, sizeof(f)), 0);
+	post(t, NET_RXQ, BUF_GPA, 1, 2048, true);
+	post(t, NET_TXQ, BUF_GPA + 0x4000, 1, sizeof(f), false);
+	virtio_queue_notify(t->vd, NET_TXQ);
+	assert_int_equal(recv(t->host, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(used_idx(t, NET_RXQ), 1);
+	assert_int_equal(used(t, NET_RXQ, 0).len, HDR + 42);
+	r = gm_ptr(&t->gm, BUF_GPA + HDR, 42);
+	assert_memory_equal(r, "\x06\x00\xac\x10\x00\x02", 6);
+	assert_memory_equal(r + 22, mmds_mac, 6);
+	assert_int_equal(r[21], 2); /* an ARP reply */
+	/* The same ARP for another address goes to the tap unchanged. */
+	f[HDR + 41] = 1;
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x5000, f, sizeof(f)), 0);
+	post(t, NET_TXQ, BUF_GPA + 0x5000, 1, sizeof(f), false);
+	virtio_queue_notify(t->vd, NET_TXQ);
+	assert_int_equal(recv(t->host, got, sizeof(got), MSG_DONTWAIT), sizeof(f));
+	assert_memory_equal(got, f, sizeof(f));
+	assert_int_equal(used_idx(t, NET_RXQ), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +415,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(rx_malformed_chain, setup_mrg, teardown),
 	    cmocka_unit_test_setup_teardown(tx_frames, setup_plain, teardown),
 	    cmocka_unit_test_setup_teardown(config_and_activation, setup_plain, teardown),
+	    cmocka_unit_test_setup_teardown(mmds_arp_detour, setup_mrg, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_net", tests, NULL, NULL);
