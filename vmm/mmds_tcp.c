@@ -48,7 +48,8 @@ static uint32_t next_isn(struct mmds_tcp *t, uint64_t now_ms)
 /* Queue a control segment (RST, or the last ACK of a freed connection);
  * dropped when the queue is full (the guest retransmits and is answered). */
 static void ctl_queue(struct mmds_tcp *t, const uint8_t mac[6], const uint8_t ip[4],
-		      uint16_t peer_port, uint32_t seq, uint32_t ack, uint8_t flags)
+		      uint16_t our_port, uint16_t peer_port, uint32_t seq, uint32_t ack,
+		      uint8_t flags)
 {
 	struct mmds_rst *r;
 
@@ -59,7 +60,7 @@ static void ctl_queue(struct mmds_tcp *t, const uint8_t mac[6], const uint8_t ip
 	r = &t->rst[(t->rst_head + t->rst_n++) % MMDS_TCP_RSTQ];
 	memcpy(r->mac, mac, 6);
 	memcpy(r->ip, ip, 4);
-	r->sport = MMDS_NET_PORT;
+	r->sport = our_port;
 	r->dport = peer_port;
 	r->seq = seq;
 	r->ack = ack;
@@ -74,9 +75,10 @@ static void rst_reply(struct mmds_tcp *t, const struct mmds_seg *s)
 	if (s->flags & TH_RST)
 		return;
 	if (s->flags & TH_ACK)
-		ctl_queue(t, s->mac, s->ip, s->sport, s->ack, 0, TH_RST);
+		ctl_queue(t, s->mac, s->ip, s->dport, s->sport, s->ack, 0, TH_RST);
 	else
-		ctl_queue(t, s->mac, s->ip, s->sport, 0, s->seq + seglen, TH_RST | TH_ACK);
+		ctl_queue(t, s->mac, s->ip, s->dport, s->sport, 0, s->seq + seglen,
+			  TH_RST | TH_ACK);
 }
 
 static void conn_free(struct mmds_conn *c)
@@ -88,7 +90,8 @@ static void conn_free(struct mmds_conn *c)
 
 static void conn_abort(struct mmds_tcp *t, struct mmds_conn *c)
 {
-	ctl_queue(t, c->mac, c->ip, c->port, c->snd_max, c->rcv_nxt, TH_RST | TH_ACK);
+	ctl_queue(t, c->mac, c->ip, MMDS_NET_PORT, c->port, c->snd_max, c->rcv_nxt,
+		  TH_RST | TH_ACK);
 	conn_free(c);
 }
 
@@ -310,7 +313,7 @@ static void conn_check_done(struct mmds_tcp *t, struct mmds_conn *c)
 	if (!fin_acked || !c->fin_in)
 		return;
 	if (c->ack_needed) /* the guest's FIN, answered after the slot is gone */
-		ctl_queue(t, c->mac, c->ip, c->port, c->snd_max, c->rcv_nxt, TH_ACK);
+		ctl_queue(t, c->mac, c->ip, MMDS_NET_PORT, c->port, c->snd_max, c->rcv_nxt, TH_ACK);
 	conn_free(c);
 }
 

@@ -128,7 +128,7 @@ static void send_f(struct t *t)
 
 /* A parsed frame from the stack, its checksums checked. */
 struct out {
-	uint16_t dport;
+	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t wnd, mss;
@@ -154,8 +154,8 @@ static bool recv_seg(struct t *t, struct out *o)
 	tl = mmds_be16(ip + 2) - 20u;
 	assert_int_equal(n, 34 + tl);
 	assert_int_equal(mmds_fold(mmds_sum(mmds_pseudo(MIP, GIP, tl), th, tl)), 0);
-	assert_int_equal(mmds_be16(th), 80);
 	memset(o, 0, sizeof(*o));
+	o->sport = mmds_be16(th);
 	o->dport = mmds_be16(th + 2);
 	o->seq = mmds_be32(th + 4);
 	o->ack = mmds_be32(th + 8);
@@ -178,6 +178,7 @@ static void connect_(struct t *t, uint16_t port, uint16_t mss, uint16_t wnd)
 	send_f(t);
 	assert_true(recv_seg(t, &o));
 	assert_int_equal(o.flags, TH_SYN | TH_ACK);
+	assert_int_equal(o.sport, 80);
 	assert_int_equal(o.ack, t->seq + 1);
 	assert_int_equal(o.mss, MMDS_NET_MSS);
 	assert_int_equal(o.wnd, MMDS_NET_RCVBUF);
@@ -351,6 +352,7 @@ static void rst_on_unknown(void **state)
 	assert_true(recv_seg(t, &o));
 	assert_int_equal(o.flags, TH_RST | TH_ACK);
 	assert_int_equal(o.ack, 10);
+	assert_int_equal(o.sport, 81);
 	/* A RST for nothing is not answered. */
 	seg(t, 40006, 80, 9, 0, TH_RST, 100, NULL, 0, 0);
 	send_f(t);
