@@ -12,8 +12,9 @@
  * responses the responder returns; the caller passes monotonic now_ms and
  * serialises the calls. All state is bounded (MMDS_NET_CONNS connections,
  * MMDS_NET_RCVBUF request bytes each, one response each, a small RST queue);
- * a full table evicts the oldest half-open connection, then an established
- * one idle for a second, else the new SYN gets a RST.
+ * a full table evicts the oldest half-open connection, then the oldest
+ * established one idle for 200 ms with no response in flight, else the new
+ * SYN gets a RST.
  *
  * No retransmission queue is needed for correctness on this link: frames go
  * from this stack straight into the guest's receive ring (a lost frame can

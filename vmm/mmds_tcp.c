@@ -8,7 +8,7 @@
 #define RTO_MS	      500
 #define RTO_MAX_MS    8000
 #define RETRIES_MAX   6
-#define EVICT_IDLE_MS 1000
+#define EVICT_IDLE_MS 200
 #define MSS_DEFAULT   536
 #define MSS_MIN	      64
 
@@ -109,7 +109,8 @@ static struct mmds_conn *conn_find(struct mmds_tcp *t, const struct mmds_seg *s)
 }
 
 /* A free slot; else the oldest half-open connection, else the established
- * one idle longest if idle for EVICT_IDLE_MS, evicted with a RST. */
+ * one idle longest among those with no response in flight if idle for
+ * EVICT_IDLE_MS, evicted with a RST. A connection being answered stays. */
 static struct mmds_conn *conn_alloc(struct mmds_tcp *t, uint64_t now_ms)
 {
 	struct mmds_conn *half = NULL, *idle = NULL, *c;
@@ -121,7 +122,7 @@ static struct mmds_conn *conn_alloc(struct mmds_tcp *t, uint64_t now_ms)
 			return c;
 		if (c->state == MC_SYN_RCVD && (!half || c->last_rx < half->last_rx))
 			half = c;
-		if (c->state == MC_ESTAB && (!idle || c->last_rx < idle->last_rx))
+		if (c->state == MC_ESTAB && !c->out && (!idle || c->last_rx < idle->last_rx))
 			idle = c;
 	}
 	c = half;
@@ -206,8 +207,9 @@ static void conn_serve(struct mmds_tcp *t, struct mmds_conn *c, uint64_t now_ms)
 		r = t->resp.serve(t->resp.ctx, c->in, c->in_len, &out, &olen, now_ms);
 		if (r == 0) {
 			free(out);
-			if (c->in_len == MMDS_NET_RCVBUF)
-				conn_abort(t, c); /* a request that does not fit */
+			if (c->in_len < MMDS_NET_RCVBUF)
+				break;
+			conn_abort(t, c); /* a request that does not fit */
 			return;
 		}
 		t->stats->requests++;

@@ -548,6 +548,64 @@ static void bad_request_closes(void **state)
 	assert_int_equal(t->r.calls, 1);
 }
 
+/* The guest gives up half-way through a request: its FIN closes ours. */
+static void fin_mid_request(void **state)
+{
+	struct t *t = *state;
+	struct out o;
+
+	connect_(t, 40070, 1460, 65535);
+	send_data(t, 40070, "GET /hold HTTP/1.1\r\n", 65535);
+	assert_true(recv_seg(t, &o));
+	seg(t, 40070, 80, t->seq, t->ack, TH_ACK | TH_FIN, 65535, NULL, 0, 0);
+	send_f(t);
+	t->seq++;
+	assert_true(recv_seg(t, &o));
+	assert_int_equal(o.flags, TH_ACK | TH_FIN);
+	assert_int_equal(o.ack, t->seq);
+	seg(t, 40070, 80, t->seq, t->ack + 1, TH_ACK, 65535, NULL, 0, 0);
+	send_f(t);
+	assert_false(mmds_net_busy(t->m));
+}
+
+/* A full table of established connections: one being answered is never
+ * evicted, idle ones are (after 200 ms), busy new ones are refused. */
+static void eviction_spares_responses(void **state)
+{
+	struct t *t = *state;
+	uint32_t seq0, ack0;
+	struct out o;
+	int i;
+
+	t->r.body_len = 3000;
+	connect_(t, 42000, 1460, 1000);
+	send_data(t, 42000, "GET / HTTP/1.1\r\n\r\n", 1000);
+	while (recv_seg(t, &o))
+		;
+	seq0 = t->seq;
+	ack0 = t->ack;
+	for (i = 1; i < MMDS_NET_CONNS; i++)
+		connect_(t, (uint16_t)(42000 + i), 1460, 65535);
+	/* All recent: a new SYN is refused. */
+	seg(t, 43000, 80, 1, 0, TH_SYN, 100, NULL, 0, 0);
+	send_f(t);
+	assert_true(recv_seg(t, &o));
+	assert_int_equal(o.flags, TH_RST | TH_ACK);
+	/* Later, the idle ones go first, the one with a response stays. */
+	t->now += 1000;
+	for (i = 0; i < MMDS_NET_CONNS; i++) {
+		seg(t, (uint16_t)(43001 + i), 80, 1, 0, TH_SYN, 100, NULL, 0, 0);
+		send_f(t);
+	}
+	while (recv_seg(t, &o))
+		assert_true(o.dport != 42000);
+	seg(t, 42000, 80, seq0, ack0 + 1000, TH_ACK, 1000, NULL, 0, 0);
+	send_f(t);
+	assert_true(recv_seg(t, &o));
+	assert_int_equal(o.dport, 42000);
+	assert_int_equal(o.len, 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +622,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(idle_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(oversized_request_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_request_closes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(fin_mid_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(eviction_spares_responses, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
