@@ -152,9 +152,10 @@ void net_mmds_tick(struct net_mmds *nm)
 	arm(nm);
 }
 
+/* May run on a vCPU thread (a status write): no timerfd call here; the
+ * next tick finds the stack idle and stops the timer. */
 void net_mmds_reset(struct net_mmds *nm)
 {
 	mmds_net_reset(nm->m);
 	nm->rx_len = 0;
-	arm(nm);
 }

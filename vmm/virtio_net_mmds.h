@@ -10,7 +10,10 @@
  * tap nor the rate limiter. Receive: one MMDS frame at a time waits for the
  * guest's buffers, with a zeroed vnet header. A periodic timerfd (armed
  * only while mmds_net is busy) drives the stack's timeouts and kicks the
- * receive queue when they produced frames. The caller holds the device lock.
+ * receive queue when they produced frames; it is set only on the event
+ * loop (the thread whose seccomp filter allows timerfd_settime), so reset,
+ * which a vCPU thread may run, leaves it to the next tick to stop. The
+ * caller holds the device lock.
  */
 #ifndef EMBER_VIRTIO_NET_MMDS_H
 #define EMBER_VIRTIO_NET_MMDS_H
