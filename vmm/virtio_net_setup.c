@@ -164,6 +164,20 @@ void virtio_net_destroy(struct virtio_net *n)
 			 n->vd.name, (unsigned long long)n->rx_frames,
 			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
 			 (unsigned long long)n->tx_dropped, (unsigned long long)n->tx_errors);
+	if (n->mmds && n->vd.log) {
+		struct mmds_net_stats st;
+
+		mmds_net_get_stats(n->mmds->m, &st);
+		log_info(
+		    n->vd.log,
+		    "%s: MMDS: %llu frames in (%llu dropped), %llu out, %llu ARP replies, "
+		    "%llu connections (%llu evicted, %llu timed out), %llu requests, %llu resets",
+		    n->vd.name, (unsigned long long)st.rx_frames, (unsigned long long)st.rx_dropped,
+		    (unsigned long long)st.tx_frames, (unsigned long long)st.arp_replies,
+		    (unsigned long long)st.conns, (unsigned long long)st.evicted,
+		    (unsigned long long)st.timeouts, (unsigned long long)st.requests,
+		    (unsigned long long)st.resets);
+	}
 	net_rl_close(&n->rx_rl);
 	net_rl_close(&n->tx_rl);
 	net_mmds_destroy(n->mmds);
@@ -182,5 +196,8 @@ int virtio_net_enable_mmds(struct virtio_net *n, const struct mmds_net_cfg *cfg,
 	ret = net_mmds_create(&n->mmds, cfg, &n->vd, NET_RXQ, n->loop);
 	if (ret)
 		return errf(e, ret, "%s: MMDS: %s", n->vd.name, strerror(-ret));
+	if (n->vd.log)
+		log_info(n->vd.log, "%s: MMDS at %u.%u.%u.%u", n->vd.name, cfg->ipv4[0],
+			 cfg->ipv4[1], cfg->ipv4[2], cfg->ipv4[3]);
 	return 0;
 }
