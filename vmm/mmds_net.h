@@ -38,13 +38,14 @@
 	}
 #define MMDS_NET_PORT	   80
 #define MMDS_NET_CONNS	   16
-#define MMDS_NET_RCVBUF	   4096	 /* request bytes buffered per connection */
-#define MMDS_NET_MSS	   1460	 /* largest segment sent */
-#define MMDS_NET_FRAME_MAX 1514	 /* largest frame mmds_net_rx() produces */
-#define MMDS_NET_TX_MAX	   8192	 /* longer claimed frames are dropped */
-#define MMDS_NET_CLAIM_LEN 42	 /* mmds_net_claims() reads no further */
-#define MMDS_NET_IDLE_MS   30000 /* a connection the guest left alone */
-#define MMDS_NET_TICK_MS   200	 /* how often mmds_net_tick() wants calling while busy */
+#define MMDS_NET_RCVBUF	   4096	       /* request bytes buffered per connection */
+#define MMDS_NET_MSS	   1460	       /* largest segment sent */
+#define MMDS_NET_FRAME_MAX 1514	       /* largest frame mmds_net_rx() produces */
+#define MMDS_NET_TX_MAX	   8192	       /* longer claimed frames are dropped */
+#define MMDS_NET_CLAIM_LEN 42	       /* mmds_net_claims() reads no further */
+#define MMDS_NET_RESP_MAX  (64u << 20) /* a larger response resets the connection */
+#define MMDS_NET_IDLE_MS   30000       /* a connection the guest left alone */
+#define MMDS_NET_TICK_MS   200	       /* how often mmds_net_tick() wants calling while busy */
 
 /*
  * The HTTP side, the shape of mmds_http_serve(): serve the request at the

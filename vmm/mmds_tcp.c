@@ -222,6 +222,11 @@ static void conn_serve(struct mmds_tcp *t, struct mmds_conn *c, uint64_t now_ms)
 			c->in_len -= (uint32_t)r;
 			memmove(c->in, c->in + r, c->in_len);
 		}
+		if (out && olen > MMDS_NET_RESP_MAX) { /* beyond sequence arithmetic */
+			free(out);
+			conn_abort(t, c);
+			return;
+		}
 		if (out && olen) {
 			c->out = out;
 			c->out_len = olen;
@@ -373,19 +378,17 @@ void mmds_tcp_input(struct mmds_tcp *t, const struct mmds_seg *s, uint64_t now_m
 static enum seg_kind conn_next(const struct mmds_conn *c, uint32_t *len)
 {
 	uint32_t end = data_end(c), left;
-	int64_t usable;
+	int32_t usable;
 
 	if (c->state == MC_FREE)
 		return K_NONE;
 	if (c->state == MC_SYN_RCVD)
 		return c->snd_nxt == c->iss ? K_SYNACK : K_NONE;
 	if (seq_lt(c->snd_nxt, end)) {
-		usable = (int64_t)(c->snd_una + c->snd_wnd - c->snd_nxt);
-		if ((int32_t)usable < 0)
-			usable = 0;
+		usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_nxt);
 		left = end - c->snd_nxt;
 		left = left < c->mss ? left : c->mss;
-		*len = (int64_t)left < usable ? left : (uint32_t)usable;
+		*len = usable <= 0 ? 0 : left < (uint32_t)usable ? left : (uint32_t)usable;
 		if (*len)
 			return K_DATA;
 	}
