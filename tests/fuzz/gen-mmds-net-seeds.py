@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpus for fuzz_mmds_net (the command format is in the target's header).
 
-    tests/fuzz/gen-mmds-seeds.py   writes tests/fuzz/corpus/mmds_net/seed-*
+    tests/fuzz/gen-mmds-net-seeds.py   writes tests/fuzz/corpus/mmds_net/seed-*
 """
 import os
 import struct
