@@ -57,6 +57,10 @@ static const struct route routes[] = {
     {"PUT", "logger", API_PUT_LOGGER},
     {"PUT", "metrics", API_PUT_METRICS},
     {"PUT", "vm", API_PUT_VM},
+    {"GET", "mmds", API_GET_MMDS},
+    {"PUT", "mmds", API_PUT_MMDS},
+    {"PATCH", "mmds", API_PATCH_MMDS},
+    {"PUT", "mmds/config", API_PUT_MMDS_CONFIG},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -314,6 +318,15 @@ static int parse_vm_doc(const json_t *j, const char *body, size_t len, struct ap
 	return 0;
 }
 
+/* PUT and PATCH /mmds: any JSON object, kept as it is for the store. */
+static int parse_mmds_body(const json_t *j, struct api_request *req, struct errbuf *e)
+{
+	if (!json_is_object(j))
+		return errf(e, -EINVAL, "mmds: the body must be a JSON object, got %s", cj_kind(j));
+	req->patch = json_incref((json_t *)j);
+	return 0;
+}
+
 static bool has_field(const json_t *j, const char *key)
 {
 	const json_t *v = json_object_get(j, key);
@@ -365,6 +378,11 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_metrics(j, &req->u.metrics, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
+	case API_PUT_MMDS:
+	case API_PATCH_MMDS:
+		return parse_mmds_body(j, req, e);
+	case API_PUT_MMDS_CONFIG:
+		return config_parse_mmds(j, &req->u.mmds_config, e);
 	default:
 		return 0;
 	}

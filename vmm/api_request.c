@@ -21,6 +21,10 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_LOGGER] = "PUT /logger",
     [API_PUT_METRICS] = "PUT /metrics",
     [API_PUT_VM] = "PUT /vm",
+    [API_GET_MMDS] = "GET /mmds",
+    [API_PUT_MMDS] = "PUT /mmds",
+    [API_PATCH_MMDS] = "PATCH /mmds",
+    [API_PUT_MMDS_CONFIG] = "PUT /mmds/config",
 };
 
 const char *api_op_name(enum api_op op)

@@ -29,6 +29,10 @@ enum api_op {
 	API_PUT_LOGGER,	     /* PUT /logger */
 	API_PUT_METRICS,     /* PUT /metrics */
 	API_PUT_VM,	     /* PUT /vm: ember's whole-config request */
+	API_GET_MMDS,	     /* GET /mmds */
+	API_PUT_MMDS,	     /* PUT /mmds: the body (an object) in patch */
+	API_PATCH_MMDS,	     /* PATCH /mmds: the merge patch in patch */
+	API_PUT_MMDS_CONFIG, /* PUT /mmds/config */
 	API_OP_COUNT
 };
 
@@ -37,7 +41,8 @@ enum api_action { ACTION_INSTANCE_START, ACTION_SEND_CTRL_ALT_DEL, ACTION_FLUSH_
 struct api_request {
 	enum api_op op;
 	bool deprecated; /* a deprecated field was used: answer with "Deprecation: true" */
-	json_t *patch;	 /* PATCH /machine-config: merged into the current config later */
+	json_t *patch;	 /* PATCH /machine-config: merged into the current config later;
+			  * PUT and PATCH /mmds: the body */
 	union {
 		struct cfg_boot_source boot;
 		struct cfg_machine machine;
@@ -47,6 +52,7 @@ struct api_request {
 		struct cfg_net_update net_update;
 		struct cfg_logger logger;
 		struct cfg_metrics metrics;
+		struct cfg_mmds mmds_config;
 		enum api_action action;
 		bool pause; /* PATCH /vm: true = Paused, false = Resumed */
 		struct {
@@ -57,7 +63,7 @@ struct api_request {
 };
 
 struct api_reply {
-	int status;	 /* 200, 204 or 400 */
+	int status;	 /* 200, 204, 400, or 413 (MMDS data over its limit) */
 	char *body;	 /* JSON text (malloc'd), NULL when there is none */
 	bool deprecated; /* add "Deprecation: true" */
 };

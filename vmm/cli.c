@@ -52,6 +52,8 @@ static const struct opt opts[] = {
     {"start-time-us", OPT_U64, O(start_time_us)},
     {"start-time-cpu-us", OPT_U64, O(start_time_cpu_us)},
     {"parent-cpu-time-us", OPT_U64, O(parent_cpu_time_us)},
+    {"metadata", OPT_STR, O(metadata)},
+    {"mmds-size-limit", OPT_SIZE, O(mmds_size_limit)},
     {"help", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
 };
@@ -84,6 +86,8 @@ static const char usage[] =
     "                           the launcher's start (CLOCK_MONOTONIC, CPU time) and\n"
     "                           its parents' CPU time, as Firecracker's jailer passes\n"
     "                           them: the api_server.process_startup_time_* metrics\n"
+    "  --metadata FILE          preload the metadata store (MMDS) with FILE's JSON object\n"
+    "  --mmds-size-limit BYTES  largest MMDS data (default: the API payload limit)\n"
     "  --help                   print this text\n"
     "  --version                print the version\n";
 
@@ -248,6 +252,9 @@ int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e
 	if (o->max_payload > CLI_MAX_PAYLOAD_LIMIT)
 		return errf(e, -EINVAL, "--http-api-max-payload-size: at most %llu bytes, got %llu",
 			    CLI_MAX_PAYLOAD_LIMIT, (unsigned long long)o->max_payload);
+	if (o->mmds_size_limit > CLI_MAX_PAYLOAD_LIMIT)
+		return errf(e, -EINVAL, "--mmds-size-limit: at most %llu bytes, got %llu",
+			    CLI_MAX_PAYLOAD_LIMIT, (unsigned long long)o->mmds_size_limit);
 	if (o->no_api && !o->config_file)
 		return errf(e, -EINVAL,
 			    "--no-api needs --config-file (nothing could configure "

@@ -17,6 +17,8 @@
  *                            CLOCK_MONOTONIC and CPU time at its start, and the
  *                            CPU time its forked-away parents used; they give
  *                            the api_server.process_startup_time_* metrics
+ *   --metadata FILE          JSON object preloaded into the metadata store (MMDS)
+ *   --mmds-size-limit BYTES  the MMDS data limit (default: the API payload limit)
  *   --help, --version
  * Both "--flag value" and "--flag=value" are accepted.
  */
@@ -61,6 +63,8 @@ struct cli_opts {
 	struct cli_u64 start_time_us;	   /* CLOCK_MONOTONIC, microseconds */
 	struct cli_u64 start_time_cpu_us;  /* CLOCK_PROCESS_CPUTIME_ID, microseconds */
 	struct cli_u64 parent_cpu_time_us; /* CPU time of the launcher's parents */
+	const char *metadata;		   /* --metadata: NULL if none */
+	uint64_t mmds_size_limit;	   /* 0: max_payload */
 };
 
 /*

@@ -425,14 +425,19 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 		ret = check_drives(cfg, e);
 	if (!ret)
 		ret = check_nets(cfg, e);
+	if (!ret && cfg->mmds.set && config_mmds_check(&cfg->mmds, cfg, e)) {
+		struct errbuf inner = *e;
+
+		ret = errf(e, -EINVAL, "mmds-config: %s", inner.msg);
+	}
 	return ret;
 }
 
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config",  "balloon",	    "vsock", "entropy",
-					   "mmds-config", "memory-hotplug", "pmem"};
+	static const char *const keys[] = {"cpu-config", "balloon",	   "vsock",
+					   "entropy",	 "memory-hotplug", "pmem"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -512,6 +517,9 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 		return ret;
 	v = json_object_get(root, "metrics");
 	if (v && !json_is_null(v) && (ret = config_parse_metrics(v, &cfg->metrics, e)))
+		return ret;
+	v = json_object_get(root, "mmds-config");
+	if (v && !json_is_null(v) && (ret = config_parse_mmds(v, &cfg->mmds, e)))
 		return ret;
 	return 0;
 }

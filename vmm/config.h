@@ -109,6 +109,18 @@ struct cfg_metrics {
 	char *metrics_path;
 };
 
+/* mmds-config (PUT /mmds/config): which interfaces reach the metadata
+ * service, and how it answers. set is false when it is not configured. */
+enum cfg_mmds_version { CFG_MMDS_V1, CFG_MMDS_V2 };
+struct cfg_mmds {
+	bool set;
+	enum cfg_mmds_version version;
+	uint32_t ipv4_address; /* host order; default 169.254.169.254 */
+	bool imds_compat;
+	char network_interfaces[CFG_MAX_NETS][CFG_ID_MAX + 1];
+	unsigned int nr_interfaces;
+};
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -119,6 +131,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct cfg_logger logger;
 	struct cfg_metrics metrics;
+	struct cfg_mmds mmds;
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */
@@ -153,6 +166,17 @@ int config_parse_net(const json_t *j, struct cfg_net *out, struct errbuf *e);
 int config_parse_net_update(const json_t *j, struct cfg_net_update *out, struct errbuf *e);
 int config_parse_logger(const json_t *j, struct cfg_logger *out, struct errbuf *e);
 int config_parse_metrics(const json_t *j, struct cfg_metrics *out, struct errbuf *e);
+
+/*
+ * config_parse_mmds - the mmds-config object (config_mmds.c): syntax,
+ * types, the version and the address's form; config_mmds_check - the rules
+ * against the rest of @cfg, in Firecracker's words without a prefix: a
+ * non-empty interface list naming configured interfaces, a link-local
+ * address. config_mmds_version_name - "V1" or "V2".
+ */
+int config_parse_mmds(const json_t *j, struct cfg_mmds *out, struct errbuf *e);
+int config_mmds_check(const struct cfg_mmds *m, const struct vm_config *cfg, struct errbuf *e);
+const char *config_mmds_version_name(enum cfg_mmds_version v);
 
 /* config_huge_pages_name, config_cache_type_name, config_io_engine_name -
  * the API's spelling of a value ("Transparent", "Writeback", "Async"), or

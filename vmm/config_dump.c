@@ -153,10 +153,38 @@ static json_t *net_cb(const void *n)
 	return net(n);
 }
 
+/* mmds_config - the mmds-config section, null when not configured. */
+static json_t *mmds_config(const struct cfg_mmds *m)
+{
+	json_t *o, *ifaces;
+	char ip[16];
+	unsigned int i;
+
+	if (!m->set)
+		return json_null();
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", m->ipv4_address >> 24,
+		 (m->ipv4_address >> 16) & 255, (m->ipv4_address >> 8) & 255,
+		 m->ipv4_address & 255);
+	ifaces = json_array();
+	for (i = 0; ifaces && i < m->nr_interfaces && i < CFG_MAX_NETS; i++) {
+		if (json_array_append_new(ifaces, json_string(m->network_interfaces[i]))) {
+			json_decref(ifaces);
+			return NULL;
+		}
+	}
+	o = json_object();
+	if (!put(o, "version", json_string(config_mmds_version_name(m->version))) ||
+	    !put(o, "network_interfaces", ifaces) || !put(o, "ipv4_address", json_string(ip)) ||
+	    !put(o, "imds_compat", json_boolean(m->imds_compat))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"balloon", "vsock", "entropy", "mmds-config",
-						  "cpu-config"};
+	static const char *const unsupported[] = {"balloon", "vsock", "entropy", "cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
@@ -168,7 +196,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	     put(o, "drives", devices(cfg->drive, sizeof(cfg->drive[0]), nd, drive_cb)) &&
 	     put(o, "network-interfaces", devices(cfg->net, sizeof(cfg->net[0]), nn, net_cb)) &&
 	     /* null, as Firecracker: the sinks are process-wide, not VM state */
-	     put(o, "logger", json_null()) && put(o, "metrics", json_null());
+	     put(o, "logger", json_null()) && put(o, "metrics", json_null()) &&
+	     put(o, "mmds-config", mmds_config(&cfg->mmds));
 	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		ok = put(o, unsupported[i], json_null());
 	if (!ok) {

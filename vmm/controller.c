@@ -31,6 +31,7 @@
 
 #include "config_dump.h"
 #include "controller.h"
+#include "controller_mmds.h"
 #include "cpu_template.h"
 #include "devices.h"
 #include "virtio_blk.h"
@@ -69,6 +70,10 @@ static const struct op_rule {
     [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS, "Logger error: "},
     [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS, "Metrics error: "},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_GET_MMDS] = {ANY, MET_GET_MMDS, MET_GET_MMDS},
+    [API_PUT_MMDS] = {ANY, MET_PUT_MMDS, MET_PUT_MMDS_FAILS},
+    [API_PATCH_MMDS] = {ANY, MET_PATCH_MMDS, MET_PATCH_MMDS_FAILS},
+    [API_PUT_MMDS_CONFIG] = {PRE, MET_PUT_MMDS, MET_PUT_MMDS_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -226,6 +231,8 @@ int controller_setup(struct controller *c, struct errbuf *e)
 
 	if (!ret && mpath)
 		ret = open_metrics(c, mpath, e);
+	if (!ret)
+		ret = controller_mmds_setup(c->vm, e);
 	return ret;
 }
 
@@ -521,6 +528,8 @@ static int instance_start(struct controller *c, struct errbuf *e)
 	ret = config_check(&vm->cfg, e);
 	if (!ret)
 		ret = cpu_template_check_host(vm->cfg.machine.cpu_template, e);
+	if (!ret)
+		ret = controller_mmds_prepare(vm, e);
 	if (ret) {
 		prefix_error(e, START_ERROR);
 		return ret;
@@ -626,6 +635,11 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return put_metrics(c, req, e);
 	case API_PUT_VM:
 		return put_vm(c, req, e);
+	case API_GET_MMDS:
+	case API_PUT_MMDS:
+	case API_PATCH_MMDS:
+	case API_PUT_MMDS_CONFIG:
+		return controller_mmds_handle(c->vm, req, r, e);
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}
@@ -648,6 +662,8 @@ void controller_handle(struct controller *c, struct api_request *req, struct api
 		prefix_error(&e, rule->prefix);
 	if (ret < 0) {
 		fault(r, &e);
+		if (ret == -EFBIG)
+			r->status = 413; /* MMDS data over its limit: Payload Too Large */
 		if (rule->fails != rule->count)
 			metrics_inc(&c->metrics, rule->fails, 1);
 		log_info(&c->vm->log, "API request %s refused: %s", api_op_name(req->op), e.msg);

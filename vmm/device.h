@@ -15,6 +15,8 @@
 #include "log.h"
 #include "loop.h"
 
+struct mmds_store;
+
 struct dev_ctx {
 	struct loop *loop;	     /* the event loop that watches the device's fds */
 	struct kvm *kvm;	     /* the VM: ioeventfds (NULL: none) */
@@ -23,6 +25,10 @@ struct dev_ctx {
 	struct logger *log;	     /* may be NULL */
 	unsigned int gsi;	     /* the device's interrupt line */
 	int irqfd;		     /* KVM irqfd on @gsi (the transport owns it), or -1 */
+	/* The metadata store (mmds_store.h): set only for a network interface
+	 * that mmds-config lists, NULL otherwise. Not owned; it outlives the
+	 * device. */
+	struct mmds_store *mmds;
 };
 
 #endif

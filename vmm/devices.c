@@ -63,6 +63,7 @@ static int next_ctx(struct devices *d, const struct dev_ctx *base, struct dev_ct
 {
 	*ctx = *base;
 	ctx->irqfd = -1;
+	ctx->mmds = NULL; /* attach_net() gives it to the interfaces mmds-config lists */
 	if (d->nr == DEVICES_MAX)
 		return errf(e, -ENOSPC, "%s \"%s\": no free interrupt line (at most %d devices)",
 			    kind, id, DEVICES_MAX);
@@ -133,14 +134,27 @@ static int attach_drive(struct devices *d, const struct dev_ctx *base, const str
 	return add_mmio(d, virtio_blk_dev(b), &ctx, e);
 }
 
+/* mmds_listed - @mmds-config names interface @id. */
+static bool mmds_listed(const struct cfg_mmds *m, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; m->set && i < m->nr_interfaces && i < CFG_MAX_NETS; i++)
+		if (!strcmp(m->network_interfaces[i], id))
+			return true;
+	return false;
+}
+
 static int attach_net(struct devices *d, const struct dev_ctx *base, const struct cfg_net *cn,
-		      struct errbuf *e)
+		      const struct cfg_mmds *mmds, struct errbuf *e)
 {
 	struct virtio_net *n;
 	struct dev_ctx ctx;
 	int ret;
 
 	ret = next_ctx(d, base, &ctx, "net", cn->iface_id, e);
+	if (!ret && mmds_listed(mmds, cn->iface_id))
+		ctx.mmds = base->mmds;
 	if (!ret)
 		ret = virtio_net_create(&n, cn, &ctx, e);
 	if (ret) {
@@ -178,7 +192,7 @@ int devices_attach(struct devices **out, const struct vm_config *cfg, const stru
 			return ret;
 	}
 	for (i = 0; i < cfg->nr_nets; i++) {
-		ret = attach_net(d, base, &cfg->net[i], e);
+		ret = attach_net(d, base, &cfg->net[i], &cfg->mmds, e);
 		if (ret)
 			return ret;
 	}

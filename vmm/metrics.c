@@ -14,6 +14,7 @@
 
 #include "devices.h"
 #include "metrics.h"
+#include "mmds_store.h"
 #include "vm.h"
 
 enum metric_kind { COUNTER, GAUGE };
@@ -31,6 +32,7 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_GET_VERSION] = {"get_api_requests", "vmm_version_count", COUNTER},
     [MET_GET_MACHINE] = {"get_api_requests", "machine_cfg_count", COUNTER},
     [MET_GET_VM_CONFIG] = {"get_api_requests", "vm_config_count", COUNTER},
+    [MET_GET_MMDS] = {"get_api_requests", "mmds_count", COUNTER},
     [MET_PUT_ACTIONS] = {"put_api_requests", "actions_count", COUNTER},
     [MET_PUT_ACTIONS_FAILS] = {"put_api_requests", "actions_fails", COUNTER},
     [MET_PUT_BOOT_SOURCE] = {"put_api_requests", "boot_source_count", COUNTER},
@@ -47,6 +49,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PUT_NET_FAILS] = {"put_api_requests", "network_fails", COUNTER},
     [MET_PUT_VM] = {"put_api_requests", "vm_count", COUNTER},
     [MET_PUT_VM_FAILS] = {"put_api_requests", "vm_fails", COUNTER},
+    [MET_PUT_MMDS] = {"put_api_requests", "mmds_count", COUNTER},
+    [MET_PUT_MMDS_FAILS] = {"put_api_requests", "mmds_fails", COUNTER},
     [MET_PATCH_DRIVE] = {"patch_api_requests", "drive_count", COUNTER},
     [MET_PATCH_DRIVE_FAILS] = {"patch_api_requests", "drive_fails", COUNTER},
     [MET_PATCH_MACHINE] = {"patch_api_requests", "machine_cfg_count", COUNTER},
@@ -55,6 +59,8 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_PATCH_NET_FAILS] = {"patch_api_requests", "network_fails", COUNTER},
     [MET_PATCH_VM] = {"patch_api_requests", "vm_count", COUNTER},
     [MET_PATCH_VM_FAILS] = {"patch_api_requests", "vm_fails", COUNTER},
+    [MET_PATCH_MMDS] = {"patch_api_requests", "mmds_count", COUNTER},
+    [MET_PATCH_MMDS_FAILS] = {"patch_api_requests", "mmds_fails", COUNTER},
     [MET_VCPU_EXIT_IO_IN] = {"vcpu", "exit_io_in", COUNTER},
     [MET_VCPU_EXIT_IO_OUT] = {"vcpu", "exit_io_out", COUNTER},
     [MET_VCPU_EXIT_MMIO_READ] = {"vcpu", "exit_mmio_read", COUNTER},
@@ -72,7 +78,19 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_BLOCK_RL_THROTTLED] = {"block", "rate_limiter_throttled_events", COUNTER},
     [MET_NET_RX_RL_THROTTLED] = {"net", "rx_rate_limiter_throttled", COUNTER},
     [MET_NET_TX_RL_THROTTLED] = {"net", "tx_rate_limiter_throttled", COUNTER},
+    /* Names from mmds_counter_name(), filled in by def(). */
+    [MET_MMDS_FIRST... MET_MMDS_LAST] = {"mmds", NULL, COUNTER},
 };
+
+_Static_assert(MET_MMDS_LAST - MET_MMDS_FIRST + 1 == MMDS_NR_COUNTERS, "one row per MMDS counter");
+
+/* name_of - @i's name: the table's, or the store's for the mmds rows. */
+static const char *name_of(unsigned int i)
+{
+	if (i >= MET_MMDS_FIRST && i <= MET_MMDS_LAST)
+		return mmds_counter_name((enum mmds_counter)(i - MET_MMDS_FIRST));
+	return defs[i].name;
+}
 
 void metrics_init(struct metrics *m)
 {
@@ -107,6 +125,19 @@ static void gather_throttled(struct metrics *m, struct devices *d)
 	metrics_set(m, MET_NET_TX_RL_THROTTLED, t.net_tx);
 }
 
+/* The metadata service's counters, kept in its store (none without one). */
+static void gather_mmds(struct metrics *m, struct mmds_store *s)
+{
+	struct mmds_stats st;
+	unsigned int i;
+
+	if (!s)
+		return;
+	mmds_store_stats(s, &st);
+	for (i = 0; i < MMDS_NR_COUNTERS; i++)
+		metrics_set(m, MET_MMDS_FIRST + i, st.v[i]);
+}
+
 void metrics_gather(struct metrics *m, struct vm *vm)
 {
 	uint64_t in = 0, out = 0, rd = 0, wr = 0, other = 0, fail = 0;
@@ -138,6 +169,7 @@ void metrics_gather(struct metrics *m, struct vm *vm)
 	metrics_set(m, MET_BOOT_CPU_TIME_US, atomic_load(&vm->boot_timer.boot_cpu_us));
 	metrics_set(m, MET_LOGGER_MISSED_LOG, log_lost(&vm->log));
 	gather_throttled(m, vm->devices);
+	gather_mmds(m, vm->mmds);
 }
 
 static uint64_t value_now(const struct metrics *m, unsigned int i)
@@ -163,7 +195,7 @@ int metrics_format(const struct metrics *m, uint64_t utc_ms, char *buf, size_t c
 
 		w = snprintf(buf + n, cap - n, "%s%s%s%s\"%s\":%llu", first && group ? "}" : "",
 			     first ? ",\"" : ",", first ? defs[i].group : "", first ? "\":{" : "",
-			     defs[i].name, (unsigned long long)value_now(m, i));
+			     name_of(i), (unsigned long long)value_now(m, i));
 		if (w < 0 || (size_t)w >= cap - n)
 			return -ENOSPC;
 		n += (size_t)w;
@@ -219,7 +251,7 @@ const char *metrics_name(enum metric_id id, char *buf, size_t cap)
 	if ((unsigned int)id >= MET_COUNT)
 		snprintf(buf, cap, "?");
 	else
-		snprintf(buf, cap, "%s.%s", defs[id].group, defs[id].name);
+		snprintf(buf, cap, "%s.%s", defs[id].group, name_of(id));
 	return buf;
 }
 

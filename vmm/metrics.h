@@ -35,6 +35,7 @@ enum metric_id {
 	MET_GET_VERSION,
 	MET_GET_MACHINE,
 	MET_GET_VM_CONFIG,
+	MET_GET_MMDS,
 	/* put_api_requests */
 	MET_PUT_ACTIONS,
 	MET_PUT_ACTIONS_FAILS,
@@ -52,6 +53,8 @@ enum metric_id {
 	MET_PUT_NET_FAILS,
 	MET_PUT_VM,
 	MET_PUT_VM_FAILS,
+	MET_PUT_MMDS, /* PUT /mmds and PUT /mmds/config, as Firecracker */
+	MET_PUT_MMDS_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_DRIVE,
 	MET_PATCH_DRIVE_FAILS,
@@ -61,6 +64,8 @@ enum metric_id {
 	MET_PATCH_NET_FAILS,
 	MET_PATCH_VM,
 	MET_PATCH_VM_FAILS,
+	MET_PATCH_MMDS,
+	MET_PATCH_MMDS_FAILS,
 	/* vcpu (counters gathered from every vCPU's stats) */
 	MET_VCPU_EXIT_IO_IN,
 	MET_VCPU_EXIT_IO_OUT,
@@ -83,6 +88,9 @@ enum metric_id {
 	MET_BLOCK_RL_THROTTLED,
 	MET_NET_RX_RL_THROTTLED,
 	MET_NET_TX_RL_THROTTLED,
+	/* mmds (counters kept in the store, in enum mmds_counter's order) */
+	MET_MMDS_FIRST,
+	MET_MMDS_LAST = MET_MMDS_FIRST + 12,
 	MET_COUNT
 };
 

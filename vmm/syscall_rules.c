@@ -102,6 +102,7 @@ static const struct sc_rule vmm_rules[] = {
     {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
     {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
     {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
+    {__NR_getrandom, ANY, SC_F_NET}, /* MMDS V2: a guest's PUT /latest/api/token (mmds_store.c) */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */

@@ -11,6 +11,7 @@
 #include "bootparams.h"
 #include "devices.h"
 #include "mptable.h"
+#include "mmds_store.h"
 #include "vm.h"
 
 void vm_init(struct vm *vm, const struct cli_opts *opts)
@@ -291,6 +292,7 @@ static int attach_devices(struct vm *vm, struct errbuf *e)
 	    .mem = &vm->mem,
 	    .log = &vm->log,
 	    .irqfd = -1,
+	    .mmds = vm->mmds,
 	};
 
 	return devices_attach(&vm->devices, &vm->cfg, &base, e);
@@ -373,6 +375,8 @@ void vm_destroy(struct vm *vm)
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);
+	mmds_store_free(vm->mmds); /* after the net devices that read it */
+	vm->mmds = NULL;
 	for (i = 0; i < SC_NR_KINDS; i++) {
 		sc_prog_free(&vm->seccomp[i]);
 		sc_prog_free(&vm->seccomp_user[i]);

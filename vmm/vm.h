@@ -31,6 +31,7 @@
 #include "vmgenid.h"
 
 struct devices;
+struct mmds_store;
 
 struct vm {
 	struct logger log;
@@ -78,6 +79,10 @@ struct vm {
 	bool seccomp_user_on;
 	struct sc_prog seccomp_user[SC_NR_KINDS];
 	bool loop_filtered; /* the event loop (this thread) is filtered */
+
+	/* The metadata store (mmds_store.h), made by the controller on first
+	 * use (controller_mmds.c); NULL until then. */
+	struct mmds_store *mmds;
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_dump.h"
 #include "config_json.h"
 
 /* tests/configs/<name>, found from this file's own path. */
@@ -195,6 +196,52 @@ static void accepted_variants(void **state)
 	config_free(&cfg);
 }
 
+/* mmds-config: defaults, every field, and GET /vm/config's dump of it. */
+static void mmds_config_section(void **state)
+{
+	struct vm_config cfg;
+	struct errbuf e = {""};
+	json_t *d;
+	char *t;
+
+	config_init(&cfg);
+	assert_int_equal(load(&cfg,
+			      "{" BS
+			      ",'network-interfaces':[{'iface_id':'eth0','host_dev_name':'t0'},"
+			      "{'iface_id':'eth1','host_dev_name':'t1'}],"
+			      "'mmds-config':{'network_interfaces':['eth1']}}",
+			      &e),
+			 0);
+	assert_true(cfg.mmds.set);
+	assert_int_equal(cfg.mmds.version, CFG_MMDS_V1);
+	assert_int_equal(cfg.mmds.ipv4_address, 0xa9fea9fe);
+	assert_false(cfg.mmds.imds_compat);
+	assert_int_equal(cfg.mmds.nr_interfaces, 1);
+	assert_string_equal(cfg.mmds.network_interfaces[0], "eth1");
+	assert_int_equal(load(&cfg,
+			      "{" BS
+			      ",'network-interfaces':[{'iface_id':'eth0','host_dev_name':'t0'}],"
+			      "'mmds-config':{'network_interfaces':['eth0','eth0'],'version':'V2',"
+			      "'ipv4_address':'169.254.1.2','imds_compat':true}}",
+			      &e),
+			 0);
+	assert_int_equal(cfg.mmds.version, CFG_MMDS_V2);
+	assert_int_equal(cfg.mmds.ipv4_address, 0xa9fe0102);
+	assert_true(cfg.mmds.imds_compat);
+	d = config_dump(&cfg);
+	t = json_dumps(json_object_get(d, "mmds-config"), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(t, "{\"imds_compat\":true,\"ipv4_address\":\"169.254.1.2\","
+			       "\"network_interfaces\":[\"eth0\",\"eth0\"],\"version\":\"V2\"}");
+	free(t);
+	json_decref(d);
+	assert_int_equal(load(&cfg, "{" BS ",'mmds-config':null}", &e), 0);
+	assert_false(cfg.mmds.set);
+	d = config_dump(&cfg);
+	assert_true(json_is_null(json_object_get(d, "mmds-config")));
+	json_decref(d);
+	config_free(&cfg);
+}
+
 struct bad {
 	const char *json;
 	const char *msg;
@@ -355,13 +402,36 @@ static const struct bad bad_cases[] = {
     {"{" BS ",'metrics':{'metrics_path':'/m','emit_id':'yes'}}",
      "metrics: field \"emit_id\" must be a boolean"},
     {"{" BS ",'metrics':{'metrics_path':'/m','x':1}}", "metrics: unknown field \"x\""},
+    /* mmds-config */
+    {"{" BS ",'mmds-config':{}}", "mmds-config: missing field `network_interfaces`"},
+    {"{" BS ",'mmds-config':[]}", "mmds-config: must be a JSON object"},
+    {"{" BS ",'mmds-config':{'network_interfaces':'eth0'}}",
+     "mmds-config: field \"network_interfaces\" must be an array"},
+    {"{" BS ",'mmds-config':{'network_interfaces':[1]}}",
+     "mmds-config: network_interfaces[0] must be a string"},
+    {"{" BS ",'mmds-config':{'network_interfaces':['e'],'version':'foo'}}",
+     "mmds-config: unknown variant `foo`, expected `V1` or `V2`"},
+    {"{" BS ",'mmds-config':{'network_interfaces':['e'],'ipv4_address':'1.2.3'}}",
+     "mmds-config: invalid IPv4 address syntax"},
+    {"{" BS ",'mmds-config':{'network_interfaces':['e'],'imds_compat':1}}",
+     "mmds-config: field \"imds_compat\" must be a boolean"},
+    {"{" BS ",'mmds-config':{'network_interfaces':['e'],'x':1}}",
+     "mmds-config: unknown field \"x\""},
+    {"{" BS ",'mmds-config':{'network_interfaces':[]}}",
+     "mmds-config: The list of network interface IDs that allow forwarding MMDS requests is "
+     "empty."},
+    {"{" BS ",'mmds-config':{'network_interfaces':['eth0']}}",
+     "mmds-config: The list of network interface IDs provided contains at least one ID that "
+     "does not correspond to any existing network interface."},
+    {"{" BS ",'network-interfaces':[{'iface_id':'e','host_dev_name':'t'}],"
+     "'mmds-config':{'network_interfaces':['e'],'ipv4_address':'10.0.0.1'}}",
+     "mmds-config: The MMDS IPv4 address is not link local."},
     /* sections ember does not implement */
     {"{" BS ",'balloon':{'amount_mib':1,'deflate_on_oom':true}}",
      "balloon: not supported by ember"},
     {"{" BS ",'vsock':{}}", "vsock: not supported by ember"},
     {"{" BS ",'entropy':{}}", "entropy: not supported by ember"},
     {"{" BS ",'cpu-config':'/t.json'}", "cpu-config: not supported by ember"},
-    {"{" BS ",'mmds-config':{}}", "mmds-config: not supported by ember"},
     {"{" BS ",'memory-hotplug':{}}", "memory-hotplug: not supported by ember"},
     {"{" BS ",'pmem':[{'id':'p'}]}", "pmem: not supported by ember"},
     {"{" BS ",'pmem':{}}", "pmem: not supported by ember"},
@@ -846,6 +916,7 @@ int main(void)
 	    cmocka_unit_test(minimal_config),
 	    cmocka_unit_test(firecracker_style_config),
 	    cmocka_unit_test(accepted_variants),
+	    cmocka_unit_test(mmds_config_section),
 	    cmocka_unit_test(bad_inputs),
 	    cmocka_unit_test(syntax_error_position),
 	    cmocka_unit_test(bad_files),
