@@ -32,7 +32,10 @@ struct virtio_net;
 /*
  * virtio_net_create - attach to the interface's tap and build the device;
  * the tap fd is watched on @ctx->loop (disarmed until the driver
- * starts the device). Returns 0 or -errno with @e naming the interface.
+ * starts the device). With @ctx->mmds (the interface is in mmds-config)
+ * the interface serves MMDS at the store's address (virtio_net_enable_mmds,
+ * mmds_http_serve answering). Returns 0 or -errno with @e naming the
+ * interface.
  */
 int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg, const struct dev_ctx *ctx,
 		      struct errbuf *e);

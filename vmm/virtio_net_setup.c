@@ -9,8 +9,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmds_http.h"
 #include "virtio_net_impl.h"
 #include "virtio_net_mmds.h"
+
+/* The metadata store as the MMDS stack's responder. */
+static ssize_t store_serve(void *ctx, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
+			   uint64_t now_ms)
+{
+	return mmds_http_serve(ctx, in, len, out, out_len, now_ms);
+}
+
+/* MMDS on this interface when the device manager handed it the store. */
+static int enable_store(struct virtio_net *n, struct mmds_store *s, struct errbuf *e)
+{
+	uint32_t a = mmds_store_ipv4(s);
+	struct mmds_net_cfg mc = {
+	    .ipv4 = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a},
+	    .responder = {.serve = store_serve, .ctx = s},
+	    .seed = (uint32_t)virtio_net_now_ns() ^ (uint32_t)(uintptr_t)n,
+	};
+
+	return virtio_net_enable_mmds(n, &mc, e);
+}
 
 /* @r's timerfd on the loop (made even when unlimited: PATCH may limit). */
 static int net_rl_init(struct virtio_net *n, struct net_rl *r, const struct cfg_rate_limiter *c)
@@ -118,12 +139,18 @@ int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *
 		     strerror(-ret));
 		goto err_dev;
 	}
+	if (ctx->mmds) {
+		ret = enable_store(n, ctx->mmds, e);
+		if (ret)
+			goto err_dev;
+	}
 	*out = n;
 	return 0;
 
 err_dev:
 	virtio_dev_destroy(&n->vd);
 err_free:
+	net_mmds_destroy(n->mmds);
 	net_rl_close(&n->rx_rl);
 	net_rl_close(&n->tx_rl);
 	close(n->tap);
