@@ -53,7 +53,8 @@ VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 SOAK_SECONDS ?= 20
-FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c
+FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c \
+		vmm/config_mmds.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
@@ -64,6 +65,8 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 # The MMDS network stack (guest frames to the MMDS address).
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_net
+# The metadata service's guest-facing HTTP and its store.
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_http
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -157,6 +160,10 @@ $(BUILD)/fuzz/fuzz_mmds_net: tests/fuzz/fuzz_mmds_net.c vmm/mmds_net.c vmm/mmds_
 		vmm/mmds_tcp.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+$(BUILD)/fuzz/fuzz_mmds_http: tests/fuzz/fuzz_mmds_http.c vmm/mmds_http.c vmm/mmds_store.c \
+		vmm/mmds_http.h vmm/mmds_store.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^) $(LDLIBS)
 
 # (Without $(WARN): gcc checks these sources' warnings in the normal build.)
 $(BUILD)/fuzzobj/%.o: %.c
@@ -198,6 +205,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_net tests/fuzz/corpus/mmds_net $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_http tests/fuzz/corpus/mmds_http $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
