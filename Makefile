@@ -160,6 +160,7 @@ $(BUILD)/fuzz/fuzz_mmds_net: tests/fuzz/fuzz_mmds_net.c vmm/mmds_net.c vmm/mmds_
 		vmm/mmds_tcp.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
 $(BUILD)/fuzz/fuzz_mmds_http: tests/fuzz/fuzz_mmds_http.c vmm/mmds_http.c vmm/mmds_store.c \
 		vmm/mmds_http.h vmm/mmds_store.h
 	@mkdir -p $(dir $@)
