@@ -662,7 +662,7 @@ void controller_handle(struct controller *c, struct api_request *req, struct api
 		prefix_error(&e, rule->prefix);
 	if (ret < 0) {
 		fault(r, &e);
-		if (ret == -EFBIG)
+		if (ret == -EFBIG && (req->op == API_PUT_MMDS || req->op == API_PATCH_MMDS))
 			r->status = 413; /* MMDS data over its limit: Payload Too Large */
 		if (rule->fails != rule->count)
 			metrics_inc(&c->metrics, rule->fails, 1);

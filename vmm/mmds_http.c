@@ -434,14 +434,21 @@ static ssize_t refuse(int err, uint8_t **out, size_t *out_len)
 ssize_t mmds_http_serve(struct mmds_store *s, const uint8_t *in, size_t len, uint8_t **out,
 			size_t *out_len, uint64_t now_ms)
 {
-	size_t scan = len < MMDS_HTTP_MAX_REQUEST ? len : MMDS_HTTP_MAX_REQUEST;
-	size_t head = find_head_end(in, scan), total;
+	size_t skip = 0, scan, head, total;
 	struct resp o = {0};
 	struct req r;
 	int ret;
 
 	*out = NULL;
 	*out_len = 0;
+	/* Empty lines before a request line are ignored (RFC 9112, 2.2): a
+	 * client's stray CRLF after a body, say; a few at most. */
+	while (skip < 8 && len - skip >= 2 && in[skip] == '\r' && in[skip + 1] == '\n')
+		skip += 2;
+	in += skip;
+	len -= skip;
+	scan = len < MMDS_HTTP_MAX_REQUEST ? len : MMDS_HTTP_MAX_REQUEST;
+	head = find_head_end(in, scan);
 	if (!head)
 		return len >= MMDS_HTTP_MAX_REQUEST ? refuse(-EMSGSIZE, out, out_len) : 0;
 	ret = parse_head((const char *)in, head, &r);
@@ -456,7 +463,7 @@ ssize_t mmds_http_serve(struct mmds_store *s, const uint8_t *in, size_t len, uin
 	dispatch(s, &r, now_ms, &o);
 	ret = build(&o, r.http10, r.close, out, out_len);
 	free(o.owned);
-	return ret ? ret : (ssize_t)total;
+	return ret ? ret : (ssize_t)(skip + total);
 }
 
 bool mmds_http_closes(const uint8_t *resp, size_t len)

@@ -75,7 +75,7 @@ kill_ember
 
 # --- 2. A booted guest: the store changes at run time, its config does not. ---
 uptime_guest
-api_start
+api_start --http-api-max-payload-size 2097152
 api_ok GET /mmds
 expect_body '{}'
 api_fault 400 'MMDS error: The MMDS data store is not initialized.' PATCH /mmds '{"a": "b"}'
@@ -87,13 +87,19 @@ api_ok PUT /mmds '{"a": {"b": "c"}, "list": [1, 2]}'
 api_ok PATCH /mmds '{"a": {"d": "e"}, "list": null}'
 api_ok GET /mmds
 expect_body '{"a":{"b":"c","d":"e"}}'
+# 1 MiB of data on the running VM, as Firecracker's seccomp regression test.
+{ printf '{"big": "'; head -c 1048576 /dev/zero | tr '\0' x; printf '"}'; } >"$TDIR/big.json"
+api_ok PUT /mmds "@$TDIR/big.json"
+api_ok GET /mmds
+[ "${#API_BODY}" -eq 1048586 ] || fail "GET /mmds after a 1 MiB PUT: ${#API_BODY} bytes"
+api_ok PUT /mmds '{"a": {"b": "c"}, "d": 1}'
 api_fault 400 'not supported after starting the microVM' PUT /mmds/config '{"network_interfaces": ["eth0"]}'
 api_ok PUT /actions '{"action_type": "FlushMetrics"}'
 # Counters are deltas per line: sum them over the lines written so far.
 got="$(metric_sum get_api_requests mmds_count) $(metric_sum put_api_requests mmds_count)"
 got="$got $(metric_sum put_api_requests mmds_fails) $(metric_sum patch_api_requests mmds_count)"
 got="$got $(metric_sum patch_api_requests mmds_fails)"
-[ "$got" = "2 2 1 2 1" ] || fail "metrics: GET, PUT, PUT fails, PATCH, PATCH fails of /mmds are $got, expected 2 2 1 2 1"
+[ "$got" = "3 4 1 2 1" ] || fail "metrics: GET, PUT, PUT fails, PATCH, PATCH fails of /mmds are $got, expected 3 4 1 2 1"
 grep -q '"mmds":{"rx_accepted":0,' "$TDIR/metrics.json" || fail "metrics: no mmds section"
 api_ok PUT /actions '{"action_type": "SendCtrlAltDel"}'
 api_wait_exit 60

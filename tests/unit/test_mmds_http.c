@@ -234,6 +234,12 @@ static void test_framing(void **state)
 	got = serve(s, with_body, (ssize_t)strlen(with_body), 0);
 	assert_non_null(strstr(got, "\r\n\r\n43"));
 	free(got);
+	/* Empty lines before a request are skipped and consumed with it. */
+	got = serve(s, "\r\n\r\nGET /age HTTP/1.1\r\nAccept: application/json\r\n\r\n", 51, 0);
+	assert_non_null(strstr(got, "\r\n\r\n43"));
+	free(got);
+	assert_null(serve(s, "\r\n", 0, 0));
+	free(serve(s, "\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", -EINVAL, 0));
 	/* Pipelined: the first request only. */
 	got = serve(s, two, first_end - two, 0);
 	assert_non_null(strstr(got, "\r\n\r\n43"));
