@@ -66,6 +66,8 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 # The balloon's queue handlers.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_balloon
+# The MMDS network stack (guest frames to the MMDS address).
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_net
 # The metadata service's guest-facing HTTP and its store.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_http
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_vsock
@@ -160,6 +162,11 @@ $(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vm
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+$(BUILD)/fuzz/fuzz_mmds_net: tests/fuzz/fuzz_mmds_net.c vmm/mmds_net.c vmm/mmds_tcp.c vmm/mmds_net.h \
+		vmm/mmds_tcp.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
 $(BUILD)/fuzz/fuzz_mmds_http: tests/fuzz/fuzz_mmds_http.c vmm/mmds_http.c vmm/mmds_store.c \
 		vmm/mmds_http.h vmm/mmds_store.h
 	@mkdir -p $(dir $@)
@@ -208,6 +215,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_balloon tests/fuzz/corpus/balloon $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_rng tests/fuzz/corpus/rng $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_net tests/fuzz/corpus/mmds_net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_http tests/fuzz/corpus/mmds_http $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_vsock tests/fuzz/corpus/vsock $(FUZZ_SECONDS)
 

@@ -25,6 +25,13 @@
  * one op each: a refused TX chain goes back to the avail ring; a refused RX
  * frame stays pending and the tap is not read. Each direction's timerfd
  * resumes it. Nothing is dropped for being over the limit.
+ *
+ * MMDS (virtio_net_mmds.h), when enabled on the interface: each TX chain is
+ * offered to it before the rate limiter and the tap; what it takes is
+ * answered by frames that go into the receive queue ahead of the tap's
+ * (between them, one per iteration) and are not rate limited. MMDS frames
+ * queued behind a throttled TX chain wait for it, the ring being in order.
+ * Creation, destruction and configuration are in virtio_net_setup.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,64 +45,15 @@
 #include <linux/if_tun.h>
 
 #include "tap.h"
-#include "virtio_net.h"
-
-/* Largest frame the guest may transmit: the vnet header plus a 64 KiB GSO
- * frame (Firecracker's MAX_BUFFER_SIZE). The receive bounce buffer also
- * holds the largest GSO frame the host can build. */
-#define NET_TX_MAX   (TAP_VNET_HDR_LEN + 65550)
-#define NET_RX_BUF   (TAP_VNET_HDR_LEN + 65536 + 512)
-#define NET_RX_BATCH 64	 /* frames per tap wake-up, then back to the loop */
-#define NET_TX_BATCH 256 /* frames per notification before yielding */
-/* Offset of num_buffers in struct virtio_net_hdr_v1. */
-#define NET_HDR_NUM_BUFFERS 10
-
-/* struct virtio_net_config (spec 5.1.4) up to mtu. */
-struct net_config {
-	uint8_t mac[6];
-	uint16_t status;
-	uint16_t max_virtqueue_pairs;
-	uint16_t mtu;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct net_config) == 12, "virtio_net_config layout");
-
-/* One direction's rate limiter and the timer that resumes it. */
-struct net_rl {
-	struct rate_limiter rl;
-	int fd; /* timerfd, -1 without a loop */
-	struct loop_handler h;
-	bool throttled;
-	uint64_t events; /* times this direction was stopped */
-	struct virtio_net *n;
-};
-
-struct virtio_net {
-	struct virtio_dev vd;
-	struct net_rl rx_rl, tx_rl;
-	bool frame_charged; /* the pending frame went through rx_rl */
-	struct loop *loop;  /* NULL: the tap is not watched (tests) */
-	int tap;
-	char host_dev[16];
-	struct net_config cfg;
-	struct loop_handler tap_handler;
-	uint32_t tap_events; /* what epoll watches the tap for */
-	bool tap_dead;
-	uint8_t *frame; /* received frame waiting for guest buffers */
-	uint32_t frame_len;
-	bool frame_pending;
-	struct vq_chain chain;
-	uint16_t rx_head[VIRTIO_QUEUE_MAX];
-	uint32_t rx_len[VIRTIO_QUEUE_MAX];
-	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, tx_errors;
-};
+#include "virtio_net_impl.h"
+#include "virtio_net_mmds.h"
 
 static struct virtio_net *to_net(struct virtio_dev *vd)
 {
 	return (struct virtio_net *)vd; /* vd is the first member */
 }
 
-static uint64_t net_now_ns(void)
+uint64_t virtio_net_now_ns(void)
 {
 	struct timespec ts;
 
@@ -110,7 +68,7 @@ static bool net_rl_admit(struct net_rl *r, uint64_t len)
 	uint64_t ns;
 
 	if (r->fd < 0 || rate_limiter_unlimited(&r->rl) ||
-	    rate_limiter_consume(&r->rl, len, 1, net_now_ns()))
+	    rate_limiter_consume(&r->rl, len, 1, virtio_net_now_ns()))
 		return true;
 	ns = rate_limiter_wait_ns(&r->rl);
 	its.it_value.tv_sec = (time_t)(ns / 1000000000ULL);
@@ -144,12 +102,12 @@ static void rx_return(struct virtqueue *vq, struct virtio_net *n, uint16_t k)
 }
 
 /*
- * Copy the pending frame into receive buffers. Returns 1 when the frame is
- * gone (delivered, or dropped because it cannot fit or a receive chain is
- * malformed), 0 when there are not enough buffers yet (frame kept), -EIO
- * when the queue is corrupt.
+ * Copy @frame (@len bytes, vnet header first) into receive buffers. Returns
+ * 1 when the frame is gone (delivered, or dropped because it cannot fit or
+ * a receive chain is malformed), 0 when there are not enough buffers yet
+ * (frame kept), -EIO when the queue is corrupt.
  */
-static int rx_deliver(struct virtio_net *n)
+static int rx_deliver(struct virtio_net *n, const uint8_t *frame, uint32_t len)
 {
 	struct virtqueue *vq = &n->vd.vq[NET_RXQ];
 	bool mrg = n->vd.acked & VIRTIO_NET_F_MRG_RXBUF;
@@ -159,7 +117,7 @@ static int rx_deliver(struct virtio_net *n)
 	uint16_t k = 0, i, num;
 	int ret;
 
-	while (got < n->frame_len) {
+	while (got < len) {
 		if (k == VIRTIO_QUEUE_MAX || (k && !mrg))
 			goto drop; /* larger than every buffer the guest offers */
 		ret = vq_pop(vq, &n->chain);
@@ -179,8 +137,8 @@ static int rx_deliver(struct virtio_net *n)
 			nb[0] = vq_in_byte(&n->chain, NET_HDR_NUM_BUFFERS);
 			nb[1] = vq_in_byte(&n->chain, NET_HDR_NUM_BUFFERS + 1);
 		}
-		take = n->chain.in_len < n->frame_len - got ? n->chain.in_len : n->frame_len - got;
-		vq_copy_to_in(&n->chain, 0, n->frame + got, take);
+		take = n->chain.in_len < len - got ? n->chain.in_len : len - got;
+		vq_copy_to_in(&n->chain, 0, frame + got, take);
 		n->rx_len[k - 1] = take;
 		got += take;
 	}
@@ -204,36 +162,67 @@ drop_return:
 	return 1;
 }
 
+/* Deliver the next MMDS frame: as rx_deliver, or 2 when there is none.
+ * MMDS frames go ahead of the tap's and skip the rate limiter. */
+static int rx_mmds(struct virtio_net *n)
+{
+	uint32_t len = n->mmds ? net_mmds_rx_peek(n->mmds) : 0;
+	int ret;
+
+	if (!len)
+		return 2;
+	ret = rx_deliver(n, n->mmds->rx, len);
+	if (ret == 1)
+		net_mmds_rx_done(n->mmds);
+	return ret;
+}
+
+/* Make a tap frame pending (read, rate limited): 1 ready, 0 try again,
+ * -1 stop (drained, or throttled until the timer). */
+static int rx_tap_next(struct virtio_net *n)
+{
+	ssize_t len;
+
+	if (!n->frame_pending) {
+		len = read(n->tap, n->frame, NET_RX_BUF);
+		if (len < 0)
+			return errno == EINTR ? 0 : -1; /* EAGAIN: drained (or the tap is down) */
+		if (len < TAP_VNET_HDR_LEN) {
+			n->rx_dropped++;
+			return 0;
+		}
+		n->frame_len = (uint32_t)len;
+		n->frame_pending = true;
+		n->frame_charged = false;
+	}
+	if (!n->frame_charged) {
+		if (!net_rl_admit(&n->rx_rl, n->frame_len)) {
+			tap_arm(n, false); /* the timer resumes receive */
+			return -1;
+		}
+		n->frame_charged = true;
+	}
+	return 1;
+}
+
 static void rx_process(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->vd.vq[NET_RXQ];
 	unsigned int i;
-	ssize_t len;
 	int ret;
 
 	for (i = 0; i < NET_RX_BATCH; i++) {
-		if (!n->frame_pending) {
-			len = read(n->tap, n->frame, NET_RX_BUF);
-			if (len < 0 && errno == EINTR)
-				continue;
-			if (len < 0)
-				break; /* EAGAIN: drained (or the tap is down) */
-			if (len < TAP_VNET_HDR_LEN) {
-				n->rx_dropped++;
-				continue;
-			}
-			n->frame_len = (uint32_t)len;
-			n->frame_pending = true;
-			n->frame_charged = false;
-		}
-		if (!n->frame_charged) {
-			if (!net_rl_admit(&n->rx_rl, n->frame_len)) {
-				tap_arm(n, false); /* the timer resumes receive */
+		ret = rx_mmds(n);
+		if (ret == 2) {
+			ret = rx_tap_next(n);
+			if (ret < 0)
 				break;
-			}
-			n->frame_charged = true;
+			if (ret == 0)
+				continue;
+			ret = rx_deliver(n, n->frame, n->frame_len);
+			if (ret == 1)
+				n->frame_pending = false;
 		}
-		ret = rx_deliver(n);
 		if (ret < 0) {
 			virtio_fail(&n->vd, "the receive queue is corrupt");
 			tap_arm(n, false);
@@ -245,21 +234,26 @@ static void rx_process(struct virtio_net *n)
 			tap_arm(n, false);
 			break;
 		}
-		n->frame_pending = false;
 	}
 	virtio_signal_used(&n->vd, vq);
 }
 
-static void tx_one(struct virtio_net *n, struct virtqueue *vq)
+/* A chain the guest may transmit: readable only, a vnet header, not too long. */
+static bool tx_valid(const struct vq_chain *c)
+{
+	return !c->nr_in && c->out_len >= TAP_VNET_HDR_LEN && c->out_len <= NET_TX_MAX;
+}
+
+static void tx_one(struct virtio_net *n, struct virtqueue *vq, const struct iovec *iov, int niov)
 {
 	const struct vq_chain *c = &n->chain;
 	ssize_t w;
 
-	if (c->nr_in || c->out_len < TAP_VNET_HDR_LEN || c->out_len > NET_TX_MAX) {
+	if (!tx_valid(c)) {
 		n->tx_dropped++;
 	} else {
 		do
-			w = writev(n->tap, c->iov, c->nr_out);
+			w = writev(n->tap, iov, niov);
 		while (w < 0 && errno == EINTR);
 		/* A full or downed tap drops the frame, as a wire would. */
 		if (w < 0)
@@ -274,8 +268,9 @@ static void tx_process(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->vd.vq[NET_TXQ];
 	unsigned int budget = NET_TX_BATCH;
+	const struct iovec *iov;
 	uint64_t bad;
-	int ret;
+	int ret, niov;
 
 	if (n->tx_rl.throttled) /* the timer resumes transmit */
 		return;
@@ -290,9 +285,17 @@ static void tx_process(struct virtio_net *n)
 			}
 			if (ret == 0)
 				break;
+			iov = n->chain.iov;
+			niov = n->chain.nr_out;
+			/* MMDS first: what it takes never reaches the tap or the limiter. */
+			if (n->mmds && tx_valid(&n->chain) &&
+			    net_mmds_tx(n->mmds, &n->chain, &iov, &niov)) {
+				vq_push(vq, n->chain.head, 0);
+				continue;
+			}
 			if (!net_rl_admit(&n->tx_rl, n->chain.out_len) && vq_unpop(vq, 1, bad))
 				goto out;
-			tx_one(n, vq);
+			tx_one(n, vq, iov, niov);
 		}
 		if (!budget) {
 			/* Let receive and other devices run; come back soon. */
@@ -303,9 +306,11 @@ static void tx_process(struct virtio_net *n)
 	} while (vq_enable_notify(vq));
 out:
 	virtio_signal_used(&n->vd, vq);
+	if (n->mmds && net_mmds_pending(n->mmds))
+		rx_process(n); /* MMDS answered: deliver now */
 }
 
-static void on_rl_timer(void *ctx, uint32_t events)
+void virtio_net_on_rl_timer(void *ctx, uint32_t events)
 {
 	struct net_rl *r = ctx;
 	struct virtio_net *n = r->n;
@@ -327,50 +332,7 @@ static void on_rl_timer(void *ctx, uint32_t events)
 	pthread_mutex_unlock(&n->vd.lock);
 }
 
-/* @r's timerfd on the loop (made even when unlimited: PATCH may limit). */
-static int net_rl_init(struct virtio_net *n, struct net_rl *r, const struct cfg_rate_limiter *c)
-{
-	r->n = n;
-	r->fd = -1;
-	rate_limiter_init(&r->rl, c, net_now_ns());
-	if (!n->loop)
-		return 0;
-	r->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (r->fd < 0)
-		return -errno;
-	r->h = (struct loop_handler){.fn = on_rl_timer, .ctx = r};
-	return loop_add(n->loop, r->fd, EPOLLIN, &r->h);
-}
-
-static void net_rl_close(struct net_rl *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-}
-
-void virtio_net_set_rate_limiters(struct virtio_net *n, const struct cfg_rate_limiter *rx,
-				  const struct cfg_rate_limiter *tx)
-{
-	uint64_t now = net_now_ns();
-
-	pthread_mutex_lock(&n->vd.lock);
-	if (rx)
-		rate_limiter_update(&n->rx_rl.rl, rx, now);
-	if (tx)
-		rate_limiter_update(&n->tx_rl.rl, tx, now);
-	pthread_mutex_unlock(&n->vd.lock);
-}
-
-void virtio_net_throttled_events(struct virtio_net *n, uint64_t *rx, uint64_t *tx)
-{
-	pthread_mutex_lock(&n->vd.lock);
-	*rx = n->rx_rl.events;
-	*tx = n->tx_rl.events;
-	pthread_mutex_unlock(&n->vd.lock);
-}
-
-static void on_tap(void *ctx, uint32_t events)
+void virtio_net_on_tap(void *ctx, uint32_t events)
 {
 	struct virtio_net *n = ctx;
 
@@ -444,6 +406,8 @@ static void net_reset(struct virtio_dev *vd)
 	tap_arm(n, false);
 	tap_set_offload(n->tap, 0);
 	n->frame_pending = false;
+	if (n->mmds)
+		net_mmds_reset(n->mmds);
 }
 
 static void net_config_read(struct virtio_dev *vd, uint32_t off, uint8_t *data, uint32_t len)
@@ -463,6 +427,8 @@ static int net_quiesce(struct virtio_dev *vd)
 	if (n->frame_pending)
 		n->rx_dropped++;
 	n->frame_pending = false;
+	if (n->mmds) /* MMDS connections do not survive a snapshot */
+		net_mmds_reset(n->mmds);
 	return 0;
 }
 
@@ -487,7 +453,7 @@ static int net_restore(struct virtio_dev *vd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static const struct virtio_dev_ops net_ops = {
+const struct virtio_dev_ops virtio_net_ops = {
     .config_read = net_config_read,
     .activate = net_activate,
     .reset = net_reset,
@@ -496,120 +462,3 @@ static const struct virtio_dev_ops net_ops = {
     .save = net_save,
     .restore = net_restore,
 };
-
-static uint64_t net_features(const struct cfg_net *cfg)
-{
-	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
-		     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_NET_F_CSUM |
-		     VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |
-		     VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF;
-
-	if (cfg->has_guest_mac)
-		f |= VIRTIO_NET_F_MAC;
-	if (cfg->mtu)
-		f |= VIRTIO_NET_F_MTU;
-	return f;
-}
-
-int virtio_net_create_fd(struct virtio_net **out, int fd, const struct cfg_net *cfg,
-			 const struct dev_ctx *ctx, struct errbuf *e)
-{
-	struct virtio_net *n;
-	int ret;
-
-	n = calloc(1, sizeof(*n));
-	if (!n) {
-		close(fd);
-		return errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
-	}
-	n->tap = fd;
-	n->loop = ctx->loop;
-	n->rx_rl.fd = n->tx_rl.fd = -1;
-	snprintf(n->host_dev, sizeof(n->host_dev), "%s", cfg->host_dev_name);
-	n->frame = malloc(NET_RX_BUF);
-	if (!n->frame) {
-		ret = errf(e, -ENOMEM, "network interface \"%s\": out of memory", cfg->iface_id);
-		goto err_free;
-	}
-	memcpy(n->cfg.mac, cfg->guest_mac, sizeof(n->cfg.mac));
-	n->cfg.max_virtqueue_pairs = 1;
-	n->cfg.mtu = (uint16_t)cfg->mtu;
-	ret = virtio_dev_init(&n->vd, &net_ops, VIRTIO_ID_NET, net_features(cfg), sizeof(n->cfg), 2,
-			      ctx->mem, ctx->log);
-	if (ret) {
-		errf(e, ret, "network interface \"%s\": cannot initialise the device",
-		     cfg->iface_id);
-		goto err_free;
-	}
-	snprintf(n->vd.name, sizeof(n->vd.name), "net \"%s\"", cfg->iface_id);
-	n->tap_handler = (struct loop_handler){.fn = on_tap, .ctx = n};
-	if (n->loop) {
-		/* Registered disarmed; the driver starting the device arms it. */
-		ret = loop_add(n->loop, n->tap, 0, &n->tap_handler);
-		if (ret) {
-			errf(e, ret, "network interface \"%s\": watching the tap: %s",
-			     cfg->iface_id, strerror(-ret));
-			goto err_dev;
-		}
-	}
-	ret = net_rl_init(n, &n->rx_rl, &cfg->rx_rate_limiter);
-	if (!ret)
-		ret = net_rl_init(n, &n->tx_rl, &cfg->tx_rate_limiter);
-	if (ret) {
-		errf(e, ret, "network interface \"%s\": rate limiter timer: %s", cfg->iface_id,
-		     strerror(-ret));
-		goto err_dev;
-	}
-	*out = n;
-	return 0;
-
-err_dev:
-	virtio_dev_destroy(&n->vd);
-err_free:
-	net_rl_close(&n->rx_rl);
-	net_rl_close(&n->tx_rl);
-	close(n->tap);
-	free(n->frame);
-	free(n);
-	return ret;
-}
-
-int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg, const struct dev_ctx *ctx,
-		      struct errbuf *e)
-{
-	struct errbuf te = {""};
-	int fd = tap_open(cfg->host_dev_name, &te);
-
-	if (fd < 0)
-		return errf(e, fd, "network interface \"%s\": %s", cfg->iface_id, te.msg);
-	return virtio_net_create_fd(out, fd, cfg, ctx, e);
-}
-
-struct virtio_dev *virtio_net_dev(struct virtio_net *n)
-{
-	return &n->vd;
-}
-
-int virtio_net_tap_fd(const struct virtio_net *n)
-{
-	return n->tap;
-}
-
-void virtio_net_destroy(struct virtio_net *n)
-{
-	if (!n)
-		return;
-	if (n->vd.log)
-		log_info(n->vd.log,
-			 "%s: rx %llu frames (%llu dropped), tx %llu frames (%llu dropped, %llu "
-			 "errors)",
-			 n->vd.name, (unsigned long long)n->rx_frames,
-			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
-			 (unsigned long long)n->tx_dropped, (unsigned long long)n->tx_errors);
-	net_rl_close(&n->rx_rl);
-	net_rl_close(&n->tx_rl);
-	close(n->tap);
-	virtio_dev_destroy(&n->vd);
-	free(n->frame);
-	free(n);
-}

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "device.h"
+#include "mmds_net.h"
 #include "rate_limiter.h"
 #include "virtio.h"
 
@@ -31,7 +32,10 @@ struct virtio_net;
 /*
  * virtio_net_create - attach to the interface's tap and build the device;
  * the tap fd is watched on @ctx->loop (disarmed until the driver
- * starts the device). Returns 0 or -errno with @e naming the interface.
+ * starts the device). With @ctx->mmds (the interface is in mmds-config)
+ * the interface serves MMDS at the store's address (virtio_net_enable_mmds,
+ * mmds_http_serve answering). Returns 0 or -errno with @e naming the
+ * interface.
  */
 int virtio_net_create(struct virtio_net **out, const struct cfg_net *cfg, const struct dev_ctx *ctx,
 		      struct errbuf *e);
@@ -56,6 +60,13 @@ void virtio_net_throttled_events(struct virtio_net *n, uint64_t *rx, uint64_t *t
 
 /* virtio_net_tap_fd - the tap fd the device reads and writes. */
 int virtio_net_tap_fd(const struct virtio_net *n);
+
+/*
+ * virtio_net_enable_mmds - serve MMDS (mmds_net.h) at @cfg->ipv4 on this
+ * interface: what the guest sends there is answered by ember and never
+ * reaches the tap. Before the device starts. 0 or -errno with @e.
+ */
+int virtio_net_enable_mmds(struct virtio_net *n, const struct mmds_net_cfg *cfg, struct errbuf *e);
 
 /* virtio_net_destroy - close the tap and free the device. */
 void virtio_net_destroy(struct virtio_net *n);

@@ -5,17 +5,16 @@
  *
  * Input: byte 0 = features the driver acks (bit 0 EVENT_IDX, bit 1
  * INDIRECT_DESC, bit 2 MRG_RXBUF, bit 3 GUEST_CSUM + GUEST_TSO4/6,
- * bit 4 CSUM + HOST_TSO4/6); byte 1 = queue size exponents (low nibble
- * receive, high nibble transmit, sizes 1..256); byte 2 = N, the number of
- * script commands; then the commands, then guest RAM from address 0. The
- * receive queue's rings sit at 0x0000/0x1000/0x1400, the transmit queue's
- * at 0x2000/0x3000/0x3400. A command is
- *   kind (1) | a (2, LE) | b (2, LE)
- * kind % 5: 0 a frame of b % 4096 bytes taken from RAM at a arrives on the
- * tap (length below a vnet header included), 1 receive notify, 2 transmit
- * notify, 3 the host drains what the device sent (each frame must carry at
- * least the vnet header), 4 reset and restart the device (with frames
- * pending). The tap is one end of a SOCK_SEQPACKET pair, which keeps frame
+ * bit 4 CSUM + HOST_TSO4/6; bit 5: MMDS served at 169.254.169.254 by a
+ * responder that answers any request with a few bytes, so TX frames are
+ * offered to it first and its frames interleave with the tap's); byte 1 = queue size exponents (low
+ * nibble receive, high nibble transmit, sizes 1..256); byte 2 = N, the number of script commands;
+ * then the commands, then guest RAM from address 0. The receive queue's rings sit at
+ * 0x0000/0x1000/0x1400, the transmit queue's at 0x2000/0x3000/0x3400. A command is kind (1) | a (2,
+ * LE) | b (2, LE) kind % 5: 0 a frame of b % 4096 bytes taken from RAM at a arrives on the tap
+ * (length below a vnet header included), 1 receive notify, 2 transmit notify, 3 the host drains
+ * what the device sent (each frame must carry at least the vnet header), 4 reset and restart the
+ * device (with frames pending). The tap is one end of a SOCK_SEQPACKET pair, which keeps frame
  * boundaries as a tap does.
  */
 #include <stdlib.h>
@@ -42,6 +41,18 @@ struct fuzz_net {
 	uint8_t feat, sizes;
 };
 
+/* mmds_answer - a responder: every non-empty input is one request. */
+static ssize_t mmds_answer(void *ctx, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
+			   uint64_t now_ms)
+{
+	*out = malloc(8);
+	if (!*out)
+		return -1;
+	memcpy(*out, "HTTP 200", 8);
+	*out_len = 8;
+	return (ssize_t)len;
+}
+
 /* net_setup - the device on a socket pair; the one place that knows how a
  * virtio-net device is built. Returns 0 or -1. */
 static int net_setup(struct fuzz_net *f)
@@ -60,6 +71,13 @@ static int net_setup(struct fuzz_net *f)
 	f->peer = sp[1];
 	if (virtio_net_create_fd(&f->net, sp[0], &cn, &ctx, &e))
 		return -1;
+	if (f->feat & 32) {
+		const struct mmds_net_cfg mc = {.ipv4 = {169, 254, 169, 254},
+						.responder = {.serve = mmds_answer}};
+
+		if (virtio_net_enable_mmds(f->net, &mc, &e))
+			return -1;
+	}
 	f->vd = virtio_net_dev(f->net);
 	return 0;
 }

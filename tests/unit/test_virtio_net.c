@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "mmds_store.h"
 #include "virtio_net.h"
 
 #define RAM	(1ULL << 20)
@@ -359,6 +360,112 @@ static void snapshot_mac_checked(void **state)
 	}
 }
 
+/* MMDS on the interface: an ARP request for the MMDS address is answered
+ * on the receive queue and never reaches the tap; other frames still do. */
+static ssize_t no_serve(void *ctx, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
+			uint64_t now_ms)
+{
+	return 0;
+}
+
+static void mmds_arp_detour(void **state)
+{
+	struct net *t = *state;
+	struct mmds_net_cfg mc = {.ipv4 = {169, 254, 169, 254}, .responder = {.serve = no_serve}};
+	static const uint8_t mmds_mac[6] = MMDS_NET_MAC;
+	struct errbuf e = {""};
+	uint8_t f[HDR + 42], got[256], *r;
+
+	assert_int_equal(virtio_net_enable_mmds(t->n, &mc, &e), 0);
+	memset(f, 0, sizeof(f));
+	memset(f + HDR, 0xff, 6);
+	memcpy(f + HDR + 6, "\x06\x00\xac\x10\x00\x02", 6);
+	memcpy(f + HDR + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	memcpy(f + HDR + 22, "\x06\x00\xac\x10\x00\x02\xa9\xfe\x00\x02", 10);
+	memcpy(f + HDR + 38, "\xa9\xfe\xa9\xfe", 4);
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x4000, f, sizeof(f)), 0);
+	post(t, NET_RXQ, BUF_GPA, 1, 2048, true);
+	post(t, NET_TXQ, BUF_GPA + 0x4000, 1, sizeof(f), false);
+	virtio_queue_notify(t->vd, NET_TXQ);
+	assert_int_equal(recv(t->host, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(used_idx(t, NET_RXQ), 1);
+	assert_int_equal(used(t, NET_RXQ, 0).len, HDR + 42);
+	r = gm_ptr(&t->gm, BUF_GPA + HDR, 42);
+	assert_memory_equal(r, "\x06\x00\xac\x10\x00\x02", 6);
+	assert_memory_equal(r + 22, mmds_mac, 6);
+	assert_int_equal(r[21], 2); /* an ARP reply */
+	/* The same ARP for another address goes to the tap unchanged. */
+	f[HDR + 41] = 1;
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x5000, f, sizeof(f)), 0);
+	post(t, NET_TXQ, BUF_GPA + 0x5000, 1, sizeof(f), false);
+	virtio_queue_notify(t->vd, NET_TXQ);
+	assert_int_equal(recv(t->host, got, sizeof(got), MSG_DONTWAIT), sizeof(f));
+	assert_memory_equal(got, f, sizeof(f));
+	assert_int_equal(used_idx(t, NET_RXQ), 1);
+}
+
+/* With the store in the device context the interface answers at the
+ * store's address (here not the default one). */
+static void mmds_from_store(void **state)
+{
+	struct net *t = *state;
+	struct mmds_store *st = mmds_store_new(0);
+	struct virtio_net *n2;
+	struct virtio_dev *vd;
+	struct cfg_net cfg;
+	struct errbuf e = {""};
+	uint8_t f[HDR + 42], got[128];
+	int sv[2];
+
+	assert_non_null(st);
+	mmds_store_configure(st, MMDS_V1, 0xa9feaa01, false); /* 169.254.170.1 */
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.iface_id, "eth1");
+	strcpy(cfg.host_dev_name, "sock");
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(
+	    virtio_net_create_fd(&n2, sv[1], &cfg,
+				 &(struct dev_ctx){.mem = &t->gm, .irqfd = -1, .mmds = st}, &e),
+	    0);
+	vd = virtio_net_dev(n2);
+	/* Drive it with the first device's rings: same layout, fresh device. */
+	virtio_set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	virtio_set_driver_features(vd, 1, 1);
+	virtio_set_status(vd, 11);
+	for (int i = 0; i < 2; i++) {
+		vd->vq[i].desc_gpa = t->q[i].desc;
+		vd->vq[i].avail_gpa = t->q[i].avail;
+		vd->vq[i].used_gpa = t->q[i].used;
+		vd->vq[i].size = QSIZE;
+		vd->vq[i].ready = true;
+	}
+	virtio_set_status(vd, 15);
+	assert_true(vd->active);
+	memset(f, 0, sizeof(f));
+	memset(f + HDR, 0xff, 6);
+	memcpy(f + HDR + 6, "\x06\x00\xac\x10\x00\x02", 6);
+	memcpy(f + HDR + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	memcpy(f + HDR + 22, "\x06\x00\xac\x10\x00\x02\xa9\xfe\x00\x02", 10);
+	memcpy(f + HDR + 38, "\xa9\xfe\xa9\xfe", 4); /* the default address: not served */
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x4000, f, sizeof(f)), 0);
+	f[HDR + 40] = 0xaa;
+	f[HDR + 41] = 0x01;
+	assert_int_equal(gm_write(&t->gm, BUF_GPA + 0x5000, f, sizeof(f)), 0);
+	post(t, NET_RXQ, BUF_GPA, 1, 2048, true);
+	post(t, NET_TXQ, BUF_GPA + 0x4000, 1, sizeof(f), false);
+	post(t, NET_TXQ, BUF_GPA + 0x5000, 1, sizeof(f), false);
+	virtio_queue_notify(vd, NET_TXQ);
+	assert_int_equal(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), sizeof(f)); /* to the tap */
+	assert_int_equal(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(used_idx(t, NET_RXQ), 1);
+	assert_int_equal(used(t, NET_RXQ, 0).len, HDR + 42);
+	assert_memory_equal(gm_ptr(&t->gm, BUF_GPA + HDR + 28, 4), "\xa9\xfe\xaa\x01", 4);
+	virtio_net_destroy(n2);
+	close(sv[0]);
+	mmds_store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +478,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(rx_malformed_chain, setup_mrg, teardown),
 	    cmocka_unit_test_setup_teardown(tx_frames, setup_plain, teardown),
 	    cmocka_unit_test_setup_teardown(config_and_activation, setup_plain, teardown),
+	    cmocka_unit_test_setup_teardown(mmds_arp_detour, setup_mrg, teardown),
+	    cmocka_unit_test_setup_teardown(mmds_from_store, setup_mrg, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_net", tests, NULL, NULL);
