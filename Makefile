@@ -62,6 +62,7 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 		$(BUILD)/fuzz/fuzz_mmio $(BUILD)/fuzz/fuzz_net
 # The --seccomp-filter file parser.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snapshot
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -151,6 +152,10 @@ $(BUILD)/fuzz/fuzz_seccomp_file: tests/fuzz/fuzz_seccomp_file.c vmm/sc_file.c vm
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+$(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c vmm/snapshot_file.c vmm/snapshot_file.h vmm/err.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
 # (Without $(WARN): gcc checks these sources' warnings in the normal build.)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -190,6 +195,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_seccomp_file tests/fuzz/corpus/seccomp_file $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snapshot tests/fuzz/corpus/snapshot $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
