@@ -57,6 +57,8 @@ static const struct route routes[] = {
     {"PUT", "logger", API_PUT_LOGGER},
     {"PUT", "metrics", API_PUT_METRICS},
     {"PUT", "vm", API_PUT_VM},
+    {"PUT", "snapshot/create", API_PUT_SNAPSHOT_CREATE},
+    {"PUT", "snapshot/load", API_PUT_SNAPSHOT_LOAD},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -365,6 +367,12 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return config_parse_metrics(j, &req->u.metrics, e);
 	case API_PUT_VM:
 		return parse_vm_doc(j, body, len, req, e);
+	case API_PUT_SNAPSHOT_CREATE:
+		return snapshot_req_parse_create(j, &req->u.snap_create, e);
+	case API_PUT_SNAPSHOT_LOAD:
+		ret = snapshot_req_parse_load(j, &req->u.snap_load, e);
+		req->deprecated = !ret && req->u.snap_load.deprecated;
+		return ret;
 	default:
 		return 0;
 	}

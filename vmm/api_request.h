@@ -11,24 +11,27 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "snapshot_req.h"
 
 enum api_op {
-	API_GET_INFO,	     /* GET / */
-	API_GET_VERSION,     /* GET /version */
-	API_GET_VM_CONFIG,   /* GET /vm/config */
-	API_GET_MACHINE,     /* GET /machine-config */
-	API_PUT_MACHINE,     /* PUT /machine-config */
-	API_PATCH_MACHINE,   /* PATCH /machine-config */
-	API_PUT_BOOT_SOURCE, /* PUT /boot-source */
-	API_PUT_DRIVE,	     /* PUT /drives/{id} */
-	API_PATCH_DRIVE,     /* PATCH /drives/{id} */
-	API_PUT_NET,	     /* PUT /network-interfaces/{id} */
-	API_PATCH_NET,	     /* PATCH /network-interfaces/{id} */
-	API_PUT_ACTIONS,     /* PUT /actions */
-	API_PATCH_VM,	     /* PATCH /vm (Paused / Resumed) */
-	API_PUT_LOGGER,	     /* PUT /logger */
-	API_PUT_METRICS,     /* PUT /metrics */
-	API_PUT_VM,	     /* PUT /vm: ember's whole-config request */
+	API_GET_INFO,		 /* GET / */
+	API_GET_VERSION,	 /* GET /version */
+	API_GET_VM_CONFIG,	 /* GET /vm/config */
+	API_GET_MACHINE,	 /* GET /machine-config */
+	API_PUT_MACHINE,	 /* PUT /machine-config */
+	API_PATCH_MACHINE,	 /* PATCH /machine-config */
+	API_PUT_BOOT_SOURCE,	 /* PUT /boot-source */
+	API_PUT_DRIVE,		 /* PUT /drives/{id} */
+	API_PATCH_DRIVE,	 /* PATCH /drives/{id} */
+	API_PUT_NET,		 /* PUT /network-interfaces/{id} */
+	API_PATCH_NET,		 /* PATCH /network-interfaces/{id} */
+	API_PUT_ACTIONS,	 /* PUT /actions */
+	API_PATCH_VM,		 /* PATCH /vm (Paused / Resumed) */
+	API_PUT_LOGGER,		 /* PUT /logger */
+	API_PUT_METRICS,	 /* PUT /metrics */
+	API_PUT_VM,		 /* PUT /vm: ember's whole-config request */
+	API_PUT_SNAPSHOT_CREATE, /* PUT /snapshot/create */
+	API_PUT_SNAPSHOT_LOAD,	 /* PUT /snapshot/load */
 	API_OP_COUNT
 };
 
@@ -53,6 +56,8 @@ struct api_request {
 			struct vm_config *cfg;
 			bool start;
 		} vm;
+		struct snapshot_create_req snap_create;
+		struct snapshot_load_req snap_load;
 	} u;
 };
 

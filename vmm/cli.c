@@ -20,6 +20,7 @@ enum opt_kind {
 	OPT_U64,   /* struct cli_u64, any value */
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_SNAPSHOT_VERSION, /* --snapshot-version */
 };
 
 struct opt {
@@ -54,6 +55,8 @@ static const struct opt opts[] = {
     {"parent-cpu-time-us", OPT_U64, O(parent_cpu_time_us)},
     {"help", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
+    {"snapshot-version", OPT_SNAPSHOT_VERSION, 0},
+    {"describe-snapshot", OPT_STR, O(describe_snapshot)},
 };
 
 static const char usage[] =
@@ -85,7 +88,9 @@ static const char usage[] =
     "                           its parents' CPU time, as Firecracker's jailer passes\n"
     "                           them: the api_server.process_startup_time_* metrics\n"
     "  --help                   print this text\n"
-    "  --version                print the version\n";
+    "  --version                print the version\n"
+    "  --snapshot-version       print the snapshot format version this ember writes\n"
+    "  --describe-snapshot FILE print the format version of snapshot FILE\n";
 
 const char *cli_usage(void)
 {
@@ -205,6 +210,12 @@ static int parse_one(int argc, char *const argv[], int *i, struct cli_opts *o, b
 	op = find_opt(name, len);
 	if (!op)
 		return errf(e, -EINVAL, "unknown flag \"--%.*s\" (see --help)", (int)len, name);
+	if (op->kind == OPT_SNAPSHOT_VERSION) {
+		if (eq)
+			return errf(e, -EINVAL, "--%s: takes no value", op->name);
+		o->action = CLI_SNAPSHOT_VERSION;
+		return 0;
+	}
 	if (op->kind == OPT_FLAG || op->kind == OPT_HELP || op->kind == OPT_VERSION) {
 		if (eq)
 			return errf(e, -EINVAL, "--%s: takes no value", op->name);
@@ -245,6 +256,10 @@ int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e
 		o->action = help ? CLI_HELP : CLI_VERSION;
 		return 0;
 	}
+	if (o->describe_snapshot)
+		o->action = CLI_DESCRIBE_SNAPSHOT;
+	if (o->action != CLI_RUN)
+		return 0;
 	if (o->max_payload > CLI_MAX_PAYLOAD_LIMIT)
 		return errf(e, -EINVAL, "--http-api-max-payload-size: at most %llu bytes, got %llu",
 			    CLI_MAX_PAYLOAD_LIMIT, (unsigned long long)o->max_payload);

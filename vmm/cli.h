@@ -33,7 +33,7 @@
 #define CLI_DEFAULT_ID		"anonymous-instance"
 #define CLI_DEFAULT_MAX_PAYLOAD 51200
 
-enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_SNAPSHOT_VERSION, CLI_DESCRIBE_SNAPSHOT };
 
 /* An optional number: set is false when the flag was not given. */
 struct cli_u64 {
@@ -61,6 +61,7 @@ struct cli_opts {
 	struct cli_u64 start_time_us;	   /* CLOCK_MONOTONIC, microseconds */
 	struct cli_u64 start_time_cpu_us;  /* CLOCK_PROCESS_CPUTIME_ID, microseconds */
 	struct cli_u64 parent_cpu_time_us; /* CPU time of the launcher's parents */
+	const char *describe_snapshot;	   /* --describe-snapshot FILE */
 };
 
 /*

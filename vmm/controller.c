@@ -31,6 +31,7 @@
 
 #include "config_dump.h"
 #include "controller.h"
+#include "controller_snapshot.h"
 #include "cpu_template.h"
 #include "devices.h"
 #include "virtio_blk.h"
@@ -69,6 +70,8 @@ static const struct op_rule {
     [API_PUT_LOGGER] = {PRE, MET_PUT_LOGGER, MET_PUT_LOGGER_FAILS, "Logger error: "},
     [API_PUT_METRICS] = {PRE, MET_PUT_METRICS, MET_PUT_METRICS_FAILS, "Metrics error: "},
     [API_PUT_VM] = {PRE, MET_PUT_VM, MET_PUT_VM_FAILS},
+    [API_PUT_SNAPSHOT_CREATE] = {POST, MET_SNAPSHOT_CREATE, MET_SNAPSHOT_CREATE_FAILS},
+    [API_PUT_SNAPSHOT_LOAD] = {PRE, MET_SNAPSHOT_LOAD, MET_SNAPSHOT_LOAD_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -626,6 +629,10 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return put_metrics(c, req, e);
 	case API_PUT_VM:
 		return put_vm(c, req, e);
+	case API_PUT_SNAPSHOT_CREATE:
+		return controller_snapshot_create(c, &req->u.snap_create, e);
+	case API_PUT_SNAPSHOT_LOAD:
+		return controller_snapshot_load(c, &req->u.snap_load, e);
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

@@ -66,6 +66,24 @@ int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e)
 	return 0;
 }
 
+int gm_init_file(struct guest_mem *gm, uint64_t ram_size, int fd, struct errbuf *e)
+{
+	void *map;
+	int ret = gm_init(gm, ram_size, e);
+
+	if (ret)
+		return ret;
+	/* Replace the anonymous mapping in place: alignment and layout stay. */
+	map = mmap(gm->map, gm->map_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		gm_destroy(gm);
+		return errf(e, ret, "cannot map the guest memory file: %s", strerror(-ret));
+	}
+	return 0;
+}
+
 int gm_advise_hugepages(struct guest_mem *gm)
 {
 	return madvise(gm->map, gm->map_size, MADV_HUGEPAGE) ? -errno : 0;

@@ -43,6 +43,14 @@ struct guest_mem {
  */
 int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e);
 
+/*
+ * gm_init_file - like gm_init, but guest RAM is @fd's first @ram_size bytes
+ * mapped MAP_PRIVATE (snapshot restore): pages are read from the page cache
+ * on first touch and shared with every other mapping of the file until the
+ * guest writes them. The file must be at least @ram_size bytes.
+ */
+int gm_init_file(struct guest_mem *gm, uint64_t ram_size, int fd, struct errbuf *e);
+
 /* gm_advise_hugepages - ask for transparent huge pages behind guest RAM
  * (machine-config huge_pages "Transparent"). Returns 0 or -errno. */
 int gm_advise_hugepages(struct guest_mem *gm);

@@ -72,6 +72,13 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_BLOCK_RL_THROTTLED] = {"block", "rate_limiter_throttled_events", COUNTER},
     [MET_NET_RX_RL_THROTTLED] = {"net", "rx_rate_limiter_throttled", COUNTER},
     [MET_NET_TX_RL_THROTTLED] = {"net", "tx_rate_limiter_throttled", COUNTER},
+    [MET_SNAPSHOT_CREATE] = {"snapshot", "create_count", COUNTER},
+    [MET_SNAPSHOT_CREATE_FAILS] = {"snapshot", "create_fails", COUNTER},
+    [MET_SNAPSHOT_LOAD] = {"snapshot", "load_count", COUNTER},
+    [MET_SNAPSHOT_LOAD_FAILS] = {"snapshot", "load_fails", COUNTER},
+    [MET_FULL_CREATE_SNAPSHOT_US] = {"snapshot", "full_create_us", GAUGE},
+    [MET_DIFF_CREATE_SNAPSHOT_US] = {"snapshot", "diff_create_us", GAUGE},
+    [MET_LOAD_SNAPSHOT_US] = {"snapshot", "load_us", GAUGE},
 };
 
 void metrics_init(struct metrics *m)

@@ -83,6 +83,13 @@ enum metric_id {
 	MET_BLOCK_RL_THROTTLED,
 	MET_NET_RX_RL_THROTTLED,
 	MET_NET_TX_RL_THROTTLED,
+	MET_SNAPSHOT_CREATE, /* "snapshot": one group (a group's metrics are contiguous) */
+	MET_SNAPSHOT_CREATE_FAILS,
+	MET_SNAPSHOT_LOAD,
+	MET_SNAPSHOT_LOAD_FAILS,
+	MET_FULL_CREATE_SNAPSHOT_US, /* gauges: the last one's duration */
+	MET_DIFF_CREATE_SNAPSHOT_US,
+	MET_LOAD_SNAPSHOT_US,
 	MET_COUNT
 };
 

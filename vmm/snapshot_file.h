@@ -117,4 +117,9 @@ unsigned int snap_file_count(const struct snap_file *f, uint32_t type);
  * first bytes only (--describe-snapshot); -EINVAL if it is not a snapshot. */
 int snap_file_version(const uint8_t *data, size_t len, uint32_t *version, struct errbuf *e);
 
+/* snapshot_cli - --snapshot-version (prints "v<N>") or --describe-snapshot
+ * FILE (prints FILE's format version); returns the exit status. */
+struct cli_opts;
+int snapshot_cli(const struct cli_opts *o);
+
 #endif

@@ -49,6 +49,7 @@ enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 #define SC_F_DRIVE_SWAP (1u << 3) /* PATCH /drives possible: an API and a drive */
 #define SC_F_UART_POLL	(1u << 4) /* the console output may block: the UART polls it */
 #define SC_F_TTY	(1u << 5) /* stdin is a terminal ember restores at exit */
+#define SC_F_SNAPSHOT	(1u << 6) /* PUT /snapshot/create possible: an API */
 #define SC_F_BLK                                                                                   \
 	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev)           \
 		   */

@@ -102,6 +102,12 @@ static const struct sc_rule vmm_rules[] = {
     {__NR_lseek, ANY, SC_F_DRIVE_SWAP},		   /* ... its size */
     {__NR_fcntl, CLEAR_FLAGS, SC_F_DRIVE_SWAP},	   /* ... O_NONBLOCK off again */
     {__NR_io_uring_register, FILES_UPDATE, SC_F_DRIVE_SWAP | SC_F_BLK_ASYNC}, /* ... on a ring */
+    /* PUT /snapshot/create (snapshot_mem.c): creat() is its own call number,
+     * so openat stays limited to existing files. */
+    {__NR_creat, ANY, SC_F_SNAPSHOT},	  /* the state and memory files */
+    {__NR_ftruncate, ANY, SC_F_SNAPSHOT}, /* the memory file's size (sparse) */
+    {__NR_pwrite64, ANY, SC_F_SNAPSHOT},  /* guest pages at their offsets */
+    {__NR_fsync, ANY, SC_F_SNAPSHOT},	  /* both files on disk before the reply */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */

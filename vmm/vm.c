@@ -27,7 +27,8 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	loop_init(&vm->loop);
 	vm_exit_init(&vm->exit);
 	console_init(&vm->console);
-	vm->vmgenid_irqfd = -1; /* ACPI */
+	vm->vmgenid_irqfd = -1;	 /* ACPI */
+	vm->restore_mem_fd = -1; /* snapshot restore */
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
@@ -237,9 +238,10 @@ static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
 		log_warn(&vm->log, "VMGenID: no GSI left for its change notification");
 	}
 	ret = vmgenid_init(&vm->vmgenid, &vm->mem, VMGENID_ADDR, genid_irq, e);
-	if (!ret)
+	/* A restored guest has its tables already (snapshot restore). */
+	if (!ret && vm->restore_mem_fd < 0)
 		ret = acpi_write(&vm->mem, &d, &rsdp, e);
-	if (!ret)
+	if (!ret && vm->restore_mem_fd < 0)
 		ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
 	if (ret)
 		return ret;
@@ -309,7 +311,10 @@ int vm_build(struct vm *vm)
 			  (unsigned long long)vm->cfg.machine.mem_size_mib);
 		return -E2BIG;
 	}
-	ret = gm_init(&vm->mem, ram, &e);
+	if (vm->restore_mem_fd >= 0) /* snapshot restore: RAM from the memory file */
+		ret = gm_init_file(&vm->mem, ram, vm->restore_mem_fd, &e);
+	else
+		ret = gm_init(&vm->mem, ram, &e);
 	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT &&
 	    gm_advise_hugepages(&vm->mem))
 		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
@@ -319,9 +324,9 @@ int vm_build(struct vm *vm)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
 	if (!ret)
 		ret = attach_devices(vm, &e);
-	if (!ret)
+	if (!ret && vm->restore_mem_fd < 0)
 		ret = load_images(vm, &e);
-	if (!ret)
+	if (!ret && vm->restore_mem_fd < 0)
 		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
 	if (!ret)
 		ret = vm_acpi_setup(vm, &e); /* ACPI */
@@ -370,6 +375,7 @@ void vm_destroy(struct vm *vm)
 	close_fd(&vm->vmgenid_irqfd); /* ACPI */
 	close_fd(&vm->uart_irqfd);
 	close_fd(&vm->serial_out_fd);
+	close_fd(&vm->restore_mem_fd); /* snapshot restore */
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);

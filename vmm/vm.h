@@ -78,6 +78,12 @@ struct vm {
 	bool seccomp_user_on;
 	struct sc_prog seccomp_user[SC_NR_KINDS];
 	bool loop_filtered; /* the event loop (this thread) is filtered */
+
+	/* Snapshot restore (controller_snapshot.c): with restore_mem_fd >= 0,
+	 * vm_build maps guest RAM MAP_PRIVATE from that file and writes no
+	 * boot state into it (no kernel, cmdline, MP or ACPI tables); the
+	 * vCPUs get boot registers that the saved state then replaces. */
+	int restore_mem_fd;
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
@@ -96,6 +102,11 @@ int vm_loop_setup(struct vm *vm);
  * the event loop's filter on the calling thread, then let the vCPUs run.
  * Returns 0 or -errno (logged); -EALREADY if it was started before. */
 int vm_start(struct vm *vm);
+
+/* vm_start_built - the second half of vm_start for a VM vm_build made
+ * and the caller filled (snapshot restore): filters, confined vCPU
+ * threads; they run at once with @run, else stay parked until resumed. */
+int vm_start_built(struct vm *vm, bool run);
 
 /* vm_loop - run the event loop until the VM ends; returns the process exit
  * status. */
