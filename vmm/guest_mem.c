@@ -106,8 +106,11 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	for (i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->region[i];
 
-		if (gpa >= r->gpa && end <= r->gpa + r->size)
+		if (gpa >= r->gpa && end <= r->gpa + r->size) {
+			if (gm->vmm_dirty[i])
+				dbm_mark(gm->vmm_dirty[i], gpa - r->gpa, len);
 			return r->hva + (gpa - r->gpa);
+		}
 	}
 	return NULL;
 }

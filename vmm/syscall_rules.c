@@ -200,11 +200,12 @@ static int vcpu_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 }
 
 /* The event loop, snapshots: vCPU and VM state saved and restored with every
- * vCPU paused (vmm/vcpu_state.c, vmm/vm_state.c). */
+ * vCPU paused (vmm/vcpu_state.c, vmm/vm_state.c), dirty pages fetched
+ * (vmm/dirty_log.c). */
 static int vmm_snapshot_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 {
 	static const unsigned long vm_req[] = {KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, KVM_GET_PIT2,
-					       KVM_SET_PIT2};
+					       KVM_SET_PIT2, KVM_GET_DIRTY_LOG};
 	static const unsigned long vcpu_req[] = {
 	    KVM_GET_MP_STATE,	 KVM_SET_MP_STATE,    KVM_GET_REGS,	 KVM_SET_REGS,
 	    KVM_GET_SREGS,	 KVM_SET_SREGS,	      KVM_GET_XSAVE,	 KVM_SET_XSAVE,

@@ -179,9 +179,9 @@ static void test_misc_checked(void **state)
 	st->tsc_khz = VCPU_STATE_MAX_TSC_KHZ + 1;
 	expect_reject(st, "TSC frequency");
 	st->tsc_khz = 2000000;
-	st->cpuid.entry[1] = st->cpuid.entry[0];
-	expect_reject(st, "twice");
-	st->cpuid.entry[1].function = 7;
+	st->cpuid.entry[5].function = 0xd; /* past nent */
+	expect_reject(st, "past the count");
+	st->cpuid.entry[5].function = 0;
 	st->cpuid.entry[1].flags = 0x80;
 	expect_reject(st, "bad flags");
 	st->cpuid.entry[1].flags = 0;
