@@ -184,22 +184,30 @@ int controller_snapshot_create(struct controller *c, const struct snapshot_creat
 		return errf(e, -EBUSY,
 			    CREATE_ERROR "Cannot save the microVM state: Operation not allowed: "
 					 "save/restore unavailable while running");
-	if (r->type == SNAPSHOT_DIFF)
-		return errf(e, -EOPNOTSUPP,
-			    CREATE_ERROR "Diff snapshots are not supported by this ember yet; "
-					 "create a Full snapshot.");
 	snap_writer_init(&w);
 	ret = devices_quiesce(vm->devices, e);
 	if (!ret)
 		ret = build_state(&w, vm, r->type, e);
-	if (!ret)
+	/* The dirty log restarts at every snapshot: a Diff holds what changed
+	 * since the previous one, Full or Diff. */
+	if (!ret && vm->dirty.on) {
+		ret = dirty_log_fetch(&vm->dirty);
+		if (ret)
+			errf(e, ret, "Cannot read the dirty page log: %s", strerror(-ret));
+	}
+	if (!ret && r->type == SNAPSHOT_DIFF)
+		ret = snapshot_mem_write_diff(&vm->mem, &vm->dirty, r->mem_file_path, e);
+	else if (!ret)
 		ret = snapshot_mem_write(&vm->mem, r->mem_file_path, e);
 	if (!ret)
 		ret = write_file(r->snapshot_path, w.buf, w.len, e);
 	snap_writer_free(&w);
 	if (ret)
 		return prefixed(e, ret, CREATE_ERROR);
-	metrics_set(&c->metrics, MET_FULL_CREATE_SNAPSHOT_US, now_us() - t0);
+	metrics_set(&c->metrics,
+		    r->type == SNAPSHOT_DIFF ? MET_DIFF_CREATE_SNAPSHOT_US
+					     : MET_FULL_CREATE_SNAPSHOT_US,
+		    now_us() - t0);
 	log_info(&vm->log, "snapshot created: %s (state), %s (memory) in %llu us", r->snapshot_path,
 		 r->mem_file_path, (unsigned long long)(now_us() - t0));
 	return 0;

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "snapshot_mem.h"
 
 #define PAGE 4096u
@@ -95,6 +96,54 @@ int snapshot_mem_write(const struct guest_mem *gm, const char *path, struct errb
 	for (i = 0; !ret && i < gm->nr_regions; i++) {
 		ret = write_region(fd, &gm->region[i], off);
 		off += gm->region[i].size;
+	}
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret)
+		return errf(e, ret, "Cannot write the memory file %s: %s", path, strerror(-ret));
+	return 0;
+}
+
+/* file_offset - where guest range [gpa, gpa + len) lives in the file and in
+ * this process; false if it is not inside one region. */
+static bool locate(const struct guest_mem *gm, uint64_t gpa, uint64_t len, uint64_t *off,
+		   const uint8_t **hva)
+{
+	uint64_t base = 0;
+	unsigned int i;
+
+	for (i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->region[i];
+
+		if (gpa >= r->gpa && len <= r->size && gpa - r->gpa <= r->size - len) {
+			*off = base + (gpa - r->gpa);
+			*hva = r->hva + (gpa - r->gpa);
+			return true;
+		}
+		base += r->size;
+	}
+	return false;
+}
+
+int snapshot_mem_write_diff(const struct guest_mem *gm, const struct dirty_log *dl,
+			    const char *path, struct errbuf *e)
+{
+	struct dirty_log_iter it = {0};
+	const uint8_t *hva;
+	uint64_t gpa, len, off;
+	int fd, ret = 0;
+
+	fd = snapshot_file_create(path);
+	if (fd < 0)
+		return errf(e, fd, "Cannot create the memory file %s: %s", path, strerror(-fd));
+	if (ftruncate(fd, (off_t)gm->ram_size) < 0)
+		ret = -errno;
+	while (!ret && dirty_log_next_run(dl, &it, &gpa, &len)) {
+		if (!locate(gm, gpa, len, &off, &hva))
+			ret = -EFAULT;
+		else
+			ret = write_all(fd, hva, len, off);
 	}
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;

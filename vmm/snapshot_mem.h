@@ -19,6 +19,13 @@ void snapshot_mem_layout(const struct guest_mem *gm, struct snap_mem_layout *l);
  * mode 0600), zero pages as holes; fsync'ed. 0 or -errno with @e set. */
 int snapshot_mem_write(const struct guest_mem *gm, const char *path, struct errbuf *e);
 
+/* snapshot_mem_write_diff - only the pages @dl's last fetch found dirty,
+ * each at its offset in a file of the full size (holes elsewhere), so the
+ * file can be laid over its base memory file. 0 or -errno with @e set. */
+struct dirty_log;
+int snapshot_mem_write_diff(const struct guest_mem *gm, const struct dirty_log *dl,
+			    const char *path, struct errbuf *e);
+
 /* snapshot_file_create - creat(2) of @path, mode 0600, through its own
  * system call (the event loop's seccomp filter allows openat only for
  * existing files). Returns the fd or -errno. */

@@ -322,6 +322,11 @@ int vm_build(struct vm *vm)
 		ret = kvm_open(&vm->kvm, "/dev/kvm", &e);
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
+	if (!ret && vm->cfg.machine.track_dirty_pages) { /* Diff snapshots */
+		ret = dirty_log_start(&vm->dirty, vm->kvm.vm_fd, &vm->mem);
+		if (ret)
+			errf(&e, ret, "cannot track dirty pages: %s", strerror(-ret));
+	}
 	if (!ret)
 		ret = attach_devices(vm, &e);
 	if (!ret && vm->restore_mem_fd < 0)
@@ -376,6 +381,7 @@ void vm_destroy(struct vm *vm)
 	close_fd(&vm->uart_irqfd);
 	close_fd(&vm->serial_out_fd);
 	close_fd(&vm->restore_mem_fd); /* snapshot restore */
+	dirty_log_stop(&vm->dirty);    /* snapshots */
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);

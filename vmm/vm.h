@@ -15,6 +15,7 @@
 #include "bus.h"
 #include "cli.h"
 #include "config.h"
+#include "dirty_log.h"
 #include "console.h"
 #include "guest_mem.h"
 #include "i8042.h"
@@ -84,6 +85,9 @@ struct vm {
 	 * boot state into it (no kernel, cmdline, MP or ACPI tables); the
 	 * vCPUs get boot registers that the saved state then replaces. */
 	int restore_mem_fd;
+	/* machine-config track_dirty_pages: what changed since the last
+	 * snapshot (Diff snapshots); started in vm_build. */
+	struct dirty_log dirty;
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
