@@ -660,6 +660,10 @@ void controller_handle(struct controller *c, struct api_request *req, struct api
 		log_info(&c->vm->log, "API request %s refused: %s", api_op_name(req->op), e.msg);
 		return;
 	}
+	if (req->op == API_PUT_MACHINE || req->op == API_PATCH_MACHINE ||
+	    req->op == API_PUT_BOOT_SOURCE || req->op == API_PUT_DRIVE || req->op == API_PUT_NET ||
+	    req->op == API_PUT_VM)
+		c->boot_configured = true; /* snapshots (controller_snapshot.c) */
 	if (ret == 0)
 		r->status = 204;
 	r->deprecated = req->deprecated;

@@ -215,16 +215,13 @@ int controller_snapshot_create(struct controller *c, const struct snapshot_creat
 
 /* --- load: checks ------------------------------------------------------------- */
 
-/* boot_configured - anything beyond logger and metrics was set. */
-static bool boot_configured(const struct vm_config *cfg)
+/* boot_configured - anything beyond logger and metrics was set, through
+ * the API (the controller notes it) or a config file. */
+static bool boot_configured(const struct controller *c)
 {
-	struct vm_config def;
-	bool same;
+	const struct vm_config *cfg = &c->vm->cfg;
 
-	config_init(&def);
-	same = !memcmp(&cfg->machine, &def.machine, sizeof(def.machine));
-	config_free(&def);
-	return cfg->has_boot_source || cfg->nr_drives || cfg->nr_nets || !same;
+	return c->boot_configured || cfg->has_boot_source || cfg->nr_drives || cfg->nr_nets;
 }
 
 /* read_state - the state file, whole, at most SNAP_MAX_FILE bytes. */
@@ -496,7 +493,7 @@ int controller_snapshot_load(struct controller *c, const struct snapshot_load_re
 	uint64_t t0 = now_us();
 	int ret;
 
-	if (boot_configured(&vm->cfg))
+	if (boot_configured(c))
 		return errf(e, -EINVAL, LOAD_NOT_ALLOWED);
 	l = calloc(1, sizeof(*l));
 	if (!l)

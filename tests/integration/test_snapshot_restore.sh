@@ -94,7 +94,7 @@ esac
 # 3. The good snapshot: the guest goes on where it stopped.
 t0=$(uptime_cs)
 api_ok PUT /snapshot/load \
-	"{\"snapshot_path\": \"$TDIR/snap\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"$TDIR/mem\"}, \"resume_vm\": true}"
+	"{\"snapshot_path\": \"$TDIR/snap\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"$TDIR/mem\"}, \"track_dirty_pages\": true, \"resume_vm\": true}"
 wait_lines 1 120
 restore=$(awk -v a="$t0" -v b="$(uptime_cs)" 'BEGIN { printf "%.2f", (b - a) / 100 }')
 wait_lines 3 60
@@ -108,6 +108,17 @@ first=$(console_text | sed -n 's/^EMBER-COUNT \([0-9]*\) .*/\1/p' | head -n 1)
 [ "$first" -le $((last + 2)) ] || fail "the restored guest jumped from $last to $first"
 console_text | grep '^EMBER-COUNT ' | grep -qv " $marker\$" &&
 	fail "the restored guest lost its marker: $(console_text | grep '^EMBER-COUNT ' | tail -n 1)"
+# A Diff of the restored guest: the pages it wrote since the load, at their
+# offsets in a sparse file of the full size.
+api_ok PATCH /vm '{"state": "Paused"}'
+api_ok PUT /snapshot/create \
+	"{\"snapshot_type\": \"Diff\", \"snapshot_path\": \"$TDIR/snap-diff\", \"mem_file_path\": \"$TDIR/mem-diff\"}"
+[ "$(wc -c <"$TDIR/mem-diff")" -eq $((128 << 20)) ] || fail "the Diff memory file is not 128 MiB"
+full_kib=$(du -k "$TDIR/mem" | cut -f1)
+diff_kib=$(du -k "$TDIR/mem-diff" | cut -f1)
+[ "$diff_kib" -gt 0 ] && [ "$diff_kib" -lt "$full_kib" ] ||
+	fail "the Diff holds $diff_kib KiB, the Full $full_kib KiB"
+api_ok PATCH /vm '{"state": "Resumed"}'
 api_fault 400 "not supported after starting" PUT /snapshot/load \
 	"{\"snapshot_path\": \"$TDIR/snap\", \"mem_file_path\": \"$TDIR/mem\"}"
 kill -9 "$EMBER_PID"
@@ -123,6 +134,6 @@ api_fault 400 "Loading a microVM snapshot not allowed after configuring boot-spe
 	PUT /snapshot/load "{\"snapshot_path\": \"$TDIR/snap\", \"mem_file_path\": \"$TDIR/mem\"}"
 api_alive
 
-echo "cold boot to first guest line $cold s; snapshot load to next guest line $restore s; counter $last -> $first" \
+echo "cold boot to first guest line $cold s; snapshot load to next guest line $restore s; counter $last -> $first; memory on disk: Full $full_kib KiB, Diff $diff_kib KiB" \
 	>"$TDIR/boot-summary"
 exit 0
