@@ -383,10 +383,6 @@ static int load_check(struct loaded *l, const struct snapshot_load_req *r, struc
 {
 	int ret;
 
-	if (r->backend == SNAPSHOT_BACKEND_UFFD)
-		return errf(e, -EOPNOTSUPP,
-			    "The Uffd memory backend is not supported by this ember yet; use "
-			    "File.");
 	ret = read_state(r->snapshot_path, &l->raw, &l->raw_len, e);
 	if (!ret)
 		ret = snap_file_parse(l->raw, l->raw_len, &l->f, e);
@@ -400,7 +396,7 @@ static int load_check(struct loaded *l, const struct snapshot_load_req *r, struc
 		ret = apply_overrides(l, r, log, e);
 	if (!ret)
 		ret = check_drives(&l->cfg, e);
-	if (ret)
+	if (ret || r->backend == SNAPSHOT_BACKEND_UFFD) /* the handler has the file */
 		return ret;
 	l->mem_fd = snapshot_mem_open(r->backend_path, l->f.meta.mem_size, e);
 	return l->mem_fd < 0 ? l->mem_fd : 0;
@@ -468,9 +464,13 @@ static int build_restored(struct controller *c, struct loaded *l, const struct s
 
 	vm->restore_mem_fd = l->mem_fd;
 	l->mem_fd = -1;
+	if (r->backend == SNAPSHOT_BACKEND_UFFD)
+		vm->restore_uffd_path = r->backend_path;
 	ret = vm_build(vm);
-	close(vm->restore_mem_fd); /* the mapping keeps the file */
+	if (vm->restore_mem_fd >= 0)
+		close(vm->restore_mem_fd); /* the mapping keeps the file */
 	vm->restore_mem_fd = -1;
+	vm->restore_uffd_path = NULL;
 	if (ret)
 		return errf(e, ret, "Cannot build the microVM: %s (ember's log has the details)",
 			    strerror(-ret));

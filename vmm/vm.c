@@ -11,6 +11,7 @@
 #include "bootparams.h"
 #include "devices.h"
 #include "mptable.h"
+#include "snapshot_uffd.h"
 #include "vm.h"
 
 void vm_init(struct vm *vm, const struct cli_opts *opts)
@@ -32,6 +33,12 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
+}
+
+/* vm_restoring - a snapshot load builds this VM: no boot state. */
+static bool vm_restoring(const struct vm *vm)
+{
+	return vm->restore_mem_fd >= 0 || vm->restore_uffd_path;
 }
 
 /* A whole file mapped read-only; the loaders bound-check everything in it. */
@@ -239,9 +246,9 @@ static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
 	}
 	ret = vmgenid_init(&vm->vmgenid, &vm->mem, VMGENID_ADDR, genid_irq, e);
 	/* A restored guest has its tables already (snapshot restore). */
-	if (!ret && vm->restore_mem_fd < 0)
+	if (!ret && !vm_restoring(vm))
 		ret = acpi_write(&vm->mem, &d, &rsdp, e);
-	if (!ret && vm->restore_mem_fd < 0)
+	if (!ret && !vm_restoring(vm))
 		ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
 	if (ret)
 		return ret;
@@ -315,6 +322,8 @@ int vm_build(struct vm *vm)
 		ret = gm_init_file(&vm->mem, ram, vm->restore_mem_fd, &e);
 	else
 		ret = gm_init(&vm->mem, ram, &e);
+	if (!ret && vm->restore_uffd_path) /* before anything touches guest RAM */
+		ret = snapshot_uffd_setup(&vm->mem, vm->restore_uffd_path, &e);
 	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT &&
 	    gm_advise_hugepages(&vm->mem))
 		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
@@ -329,9 +338,9 @@ int vm_build(struct vm *vm)
 	}
 	if (!ret)
 		ret = attach_devices(vm, &e);
-	if (!ret && vm->restore_mem_fd < 0)
+	if (!ret && !vm_restoring(vm))
 		ret = load_images(vm, &e);
-	if (!ret && vm->restore_mem_fd < 0)
+	if (!ret && !vm_restoring(vm))
 		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
 	if (!ret)
 		ret = vm_acpi_setup(vm, &e); /* ACPI */

@@ -85,6 +85,7 @@ struct vm {
 	 * boot state into it (no kernel, cmdline, MP or ACPI tables); the
 	 * vCPUs get boot registers that the saved state then replaces. */
 	int restore_mem_fd;
+	const char *restore_uffd_path; /* or the Uffd backend: RAM served by that handler */
 	/* machine-config track_dirty_pages: what changed since the last
 	 * snapshot (Diff snapshots); started in vm_build. */
 	struct dirty_log dirty;
