@@ -72,7 +72,7 @@ FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm 
 		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
 .PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io bench-memory fuzz format
+	bench-jailer bench-io bench-memory bench-restore fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -87,7 +87,7 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 # Static helpers for the integration tests (a tap owned by a uid, a pty, a
 # client that never reads, the API soak under abuse).
 TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
-		$(BUILD)/test-apisoak
+		$(BUILD)/test-apisoak $(BUILD)/test-uffdhandler
 $(BUILD)/test-%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
@@ -228,6 +228,10 @@ bench-io: deps
 bench-memory: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test-mktap guest
 	@bash perf/bench-memory.sh
+
+bench-restore: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-restore.sh
 
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember
