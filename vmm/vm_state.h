@@ -35,6 +35,10 @@ int vm_state_save(int vm_fd, struct vm_state *st);
  * 0 or -errno. */
 int vm_state_restore(int vm_fd, const struct vm_state *st, bool clock_realtime);
 
+/* vm_state_restore_why - the same, with what KVM refused in @why. */
+int vm_state_restore_why(int vm_fd, const struct vm_state *st, bool clock_realtime, char *why,
+			 size_t n);
+
 /* vm_state_check - @st from an untrusted file: chip ids, counts, modes and
  * reserved fields checked. 0, or -EINVAL with the reason in @why. */
 int vm_state_check(const struct vm_state *st, char *why, size_t n);
