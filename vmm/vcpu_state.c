@@ -228,6 +228,23 @@ static int restore_tsc_khz(int fd, uint32_t khz)
 	return ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0 ? -errno : 0;
 }
 
+/*
+ * KVM takes KVM_SET_CPUID2 on a vCPU that has run only if nothing changes,
+ * and some kernels (6.1) refuse even the table KVM_GET_CPUID2 just gave: a
+ * vCPU that already holds exactly @t keeps it.
+ */
+static int restore_cpuid(int fd, const struct cpuid_table *t)
+{
+	struct cpuid_table cur;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.hdr.nent = CPUID_MAX_ENTRIES;
+	if (ioctl(fd, KVM_GET_CPUID2, &cur) == 0 && cur.hdr.nent == t->hdr.nent &&
+	    !memcmp(cur.entry, t->entry, (size_t)t->hdr.nent * sizeof(t->entry[0])))
+		return 0;
+	return ioctl(fd, KVM_SET_CPUID2, t) < 0 ? -errno : 0;
+}
+
 /* One step of the restore: the ioctl and its argument, or a helper. */
 enum restore_step {
 	RS_CPUID,
@@ -258,7 +275,7 @@ static int restore_one(int fd, const struct vcpu_state *st, enum restore_step st
 
 	switch (step) {
 	case RS_CPUID:
-		return ioctl(fd, KVM_SET_CPUID2, &st->cpuid) < 0 ? -errno : 0;
+		return restore_cpuid(fd, &st->cpuid);
 	case RS_TSC_KHZ:
 		return restore_tsc_khz(fd, st->tsc_khz);
 	case RS_MSRS:
