@@ -25,7 +25,10 @@ struct vm_state {
 	struct kvm_clock_data clock;
 };
 
-/* vm_state_save - fill @st from @vm_fd (all vCPUs paused). 0 or -errno. */
+/* vm_state_save - fill @st from @vm_fd (all vCPUs paused). 0 or -errno.
+ * kvm-clock is read now; a caller that froze it at the pause (pause.h,
+ * struct pause_state: clock, clock_saved) should store that value instead,
+ * so the restored guest sees no time pass between the pause and the save. */
 int vm_state_save(int vm_fd, struct vm_state *st);
 
 /* vm_state_restore - load @st (vm_state_check()ed) into @vm_fd, a VM with
