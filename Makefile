@@ -64,6 +64,10 @@ FUZZ_BIN     := $(BUILD)/fuzz/fuzz_api $(BUILD)/fuzz/fuzz_virtqueue $(BUILD)/fuz
 # The --seccomp-filter file parser.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_seccomp_file
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snapshot
+# The snapshot state checks (vCPU, VM, legacy devices).
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snap_state
+FUZZ_SNAP    := vmm/vcpu_state.c vmm/vm_state.c vmm/uart.c vmm/i8042.c vmm/boot_timer.c \
+		vmm/log.c vmm/err.c
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -157,6 +161,11 @@ $(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c vmm/snapshot_file.c vmm/
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
 
+$(BUILD)/fuzz/fuzz_snap_state: tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) $(wildcard vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ \
+		tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) -lpthread
+
 # (Without $(WARN): gcc checks these sources' warnings in the normal build.)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -197,6 +206,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmio tests/fuzz/corpus/mmio $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_net tests/fuzz/corpus/net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snapshot tests/fuzz/corpus/snapshot $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snap_state tests/fuzz/corpus/snap_state $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -428,17 +428,17 @@ static void take_config(struct vm *vm, struct loaded *l, const struct snapshot_l
 static int restore_state(struct vm *vm, struct loaded *l, bool clock_realtime, struct errbuf *e)
 {
 	const struct snap_sec_ref *s;
+	char why[256] = "";
 	unsigned int i;
 	int ret;
 
-	ret = vm_state_restore(vm->kvm.vm_fd, &l->vm, clock_realtime);
+	ret = vm_state_restore_why(vm->kvm.vm_fd, &l->vm, clock_realtime, why, sizeof(why));
 	if (ret)
-		return errf(e, ret, "Cannot restore the VM state: %s", strerror(-ret));
+		return errf(e, ret, "Cannot restore the VM state: %s", why);
 	for (i = 0; i < vm->nr_vcpus_created; i++) {
-		ret = vcpu_state_restore(vm->vcpu[i].fd, &l->vcpu[i]);
+		ret = vcpu_state_restore_why(vm->vcpu[i].fd, &l->vcpu[i], why, sizeof(why));
 		if (ret)
-			return errf(e, ret, "Cannot restore the state of vCPU %u: %s", i,
-				    strerror(-ret));
+			return errf(e, ret, "Cannot restore the state of vCPU %u: %s", i, why);
 	}
 	for (i = 0; i < devices_count(vm->devices); i++) {
 		s = snap_file_find(&l->f, SNAP_SEC_VIRTIO, i);

@@ -18,6 +18,8 @@
 
 #define MSR_IA32_TSC_DEADLINE 0x6e0
 
+static int fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The MSRs saved: KVM's save/restore list for an x86-64 guest, without the
  * performance counters (ember's guests have no PMU) and with the MTRRs. */
 static const uint32_t vcpu_msrs[] = {
@@ -133,7 +135,7 @@ static int read_msr(int fd, uint32_t index, uint64_t *val)
  * It lets a host read some MSRs the vCPU lacks (they read 0) but not write
  * them: a refused 0 that the vCPU already reads as 0 is skipped.
  */
-static int set_msrs(int fd, const struct vcpu_state *st, bool deadline)
+static int set_msrs(int fd, const struct vcpu_state *st, bool deadline, uint32_t *refused)
 {
 	struct msr_buf b;
 	uint32_t i, n = 0, next = 0;
@@ -153,8 +155,10 @@ static int set_msrs(int fd, const struct vcpu_state *st, bool deadline)
 			return -errno;
 		if ((uint32_t)ret >= n)
 			return 0;
-		if (b.e[ret].data || read_msr(fd, b.e[ret].index, &cur) || cur)
+		if (b.e[ret].data || read_msr(fd, b.e[ret].index, &cur) || cur) {
+			*refused = b.e[ret].index;
 			return -EINVAL;
+		}
 		next = (uint32_t)ret + 1;
 	}
 	return 0;
@@ -224,40 +228,113 @@ static int restore_tsc_khz(int fd, uint32_t khz)
 	return ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0 ? -errno : 0;
 }
 
-int vcpu_state_restore(int vcpu_fd, const struct vcpu_state *st)
+/*
+ * KVM takes KVM_SET_CPUID2 on a vCPU that has run only if nothing changes,
+ * and some kernels (6.1) refuse even the table KVM_GET_CPUID2 just gave: a
+ * vCPU that already holds exactly @t keeps it.
+ */
+static int restore_cpuid(int fd, const struct cpuid_table *t)
+{
+	struct cpuid_table cur;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.hdr.nent = CPUID_MAX_ENTRIES;
+	if (ioctl(fd, KVM_GET_CPUID2, &cur) == 0 && cur.hdr.nent == t->hdr.nent &&
+	    !memcmp(cur.entry, t->entry, (size_t)t->hdr.nent * sizeof(t->entry[0])))
+		return 0;
+	return ioctl(fd, KVM_SET_CPUID2, t) < 0 ? -errno : 0;
+}
+
+/* One step of the restore: the ioctl and its argument, or a helper. */
+enum restore_step {
+	RS_CPUID,
+	RS_TSC_KHZ,
+	RS_MSRS,
+	RS_SREGS,
+	RS_REGS,
+	RS_XSAVE,
+	RS_XCRS,
+	RS_LAPIC,
+	RS_TSC_DEADLINE,
+	RS_MP_STATE,
+	RS_EVENTS,
+	RS_DEBUGREGS,
+	RS_NR
+};
+
+static const char *const restore_step_name[RS_NR] = {
+    "CPUID", "TSC frequency", "MSRs",	      "special registers", "registers", "XSAVE",
+    "XCRs",  "LAPIC",	      "TSC deadline", "MP state",	   "events",	"debug registers",
+};
+
+static int restore_one(int fd, const struct vcpu_state *st, enum restore_step step,
+		       uint32_t *refused)
 {
 	uint8_t probe[VCPU_STATE_XSAVE_MAX];
 	int ret;
 
+	switch (step) {
+	case RS_CPUID:
+		return restore_cpuid(fd, &st->cpuid);
+	case RS_TSC_KHZ:
+		return restore_tsc_khz(fd, st->tsc_khz);
+	case RS_MSRS:
+		return set_msrs(fd, st, false, refused);
+	case RS_SREGS:
+		return ioctl(fd, KVM_SET_SREGS, &st->sregs) < 0 ? -errno : 0;
+	case RS_REGS:
+		return ioctl(fd, KVM_SET_REGS, &st->regs) < 0 ? -errno : 0;
+	case RS_XSAVE:
+		ret = get_xsave(fd, probe);
+		if (ret)
+			return ret;
+		return ioctl(fd, KVM_SET_XSAVE, st->xsave) < 0 ? -errno : 0;
+	case RS_XCRS:
+		return ioctl(fd, KVM_SET_XCRS, &st->xcrs) < 0 ? -errno : 0;
+	case RS_LAPIC:
+		return ioctl(fd, KVM_SET_LAPIC, &st->lapic) < 0 ? -errno : 0;
+	case RS_TSC_DEADLINE:
+		return set_msrs(fd, st, true, refused);
+	case RS_MP_STATE:
+		return ioctl(fd, KVM_SET_MP_STATE, &st->mp_state) < 0 ? -errno : 0;
+	case RS_EVENTS:
+		return ioctl(fd, KVM_SET_VCPU_EVENTS, &st->events) < 0 ? -errno : 0;
+	case RS_DEBUGREGS:
+		return ioctl(fd, KVM_SET_DEBUGREGS, &st->debugregs) < 0 ? -errno : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int vcpu_state_restore_why(int vcpu_fd, const struct vcpu_state *st, char *why, size_t n)
+{
+	uint32_t refused = 0;
+	unsigned int step;
+	int ret;
+
 	if (st->xsave_size != VCPU_STATE_XSAVE_MAX || st->nr_msrs > VCPU_STATE_MAX_MSRS ||
 	    st->cpuid.hdr.nent > CPUID_MAX_ENTRIES)
-		return -EINVAL;
-	KVM_IO(vcpu_fd, KVM_SET_CPUID2, &st->cpuid);
-	ret = restore_tsc_khz(vcpu_fd, st->tsc_khz);
-	if (!ret)
-		ret = set_msrs(vcpu_fd, st, false);
-	if (ret)
+		return fail(why, n, "vCPU state not checked: counts out of range");
+	for (step = 0; step < RS_NR; step++) {
+		ret = restore_one(vcpu_fd, st, step, &refused);
+		if (!ret)
+			continue;
+		if (why && n && refused)
+			snprintf(why, n, "KVM refused MSR 0x%x", refused);
+		else if (why && n)
+			snprintf(why, n, "KVM refused the %s: %s", restore_step_name[step],
+				 strerror(-ret));
 		return ret;
-	KVM_IO(vcpu_fd, KVM_SET_SREGS, &st->sregs);
-	KVM_IO(vcpu_fd, KVM_SET_REGS, &st->regs);
-	ret = get_xsave(vcpu_fd, probe);
-	if (ret)
-		return ret;
-	KVM_IO(vcpu_fd, KVM_SET_XSAVE, st->xsave);
-	KVM_IO(vcpu_fd, KVM_SET_XCRS, &st->xcrs);
-	KVM_IO(vcpu_fd, KVM_SET_LAPIC, &st->lapic);
-	ret = set_msrs(vcpu_fd, st, true);
-	if (ret)
-		return ret;
-	KVM_IO(vcpu_fd, KVM_SET_MP_STATE, &st->mp_state);
-	KVM_IO(vcpu_fd, KVM_SET_VCPU_EVENTS, &st->events);
-	KVM_IO(vcpu_fd, KVM_SET_DEBUGREGS, &st->debugregs);
+	}
 	return 0;
 }
 
-/* ---- checks of untrusted state ---- */
+int vcpu_state_restore(int vcpu_fd, const struct vcpu_state *st)
+{
+	return vcpu_state_restore_why(vcpu_fd, st, NULL, 0);
+}
 
-static int fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* ---- checks of untrusted state ---- */
 
 static int fail(char *why, size_t n, const char *fmt, ...)
 {

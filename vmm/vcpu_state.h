@@ -74,6 +74,10 @@ int vcpu_state_save(int vcpu_fd, struct vcpu_state *st);
  */
 int vcpu_state_restore(int vcpu_fd, const struct vcpu_state *st);
 
+/* vcpu_state_restore_why - the same, with what KVM refused (the step, or
+ * the MSR) in @why for the error the caller reports. */
+int vcpu_state_restore_why(int vcpu_fd, const struct vcpu_state *st, char *why, size_t n);
+
 /* vcpu_state_check - @st read from an untrusted file: every count, size,
  * flag and reserved field checked. 0, or -EINVAL with the reason in @why. */
 int vcpu_state_check(const struct vcpu_state *st, char *why, size_t n);

@@ -43,21 +43,45 @@ int vm_state_save(int vm_fd, struct vm_state *st)
 	return 0;
 }
 
-int vm_state_restore(int vm_fd, const struct vm_state *st, bool clock_realtime)
+static int set_or_errno(int vm_fd, unsigned long req, const void *arg)
+{
+	return ioctl(vm_fd, req, arg) < 0 ? -errno : 0;
+}
+
+int vm_state_restore_why(int vm_fd, const struct vm_state *st, bool clock_realtime, char *why,
+			 size_t n)
 {
 	struct kvm_clock_data clock = st->clock;
+	const char *step = "PIT";
+	int ret;
 
-	if (ioctl(vm_fd, KVM_SET_PIT2, &st->pit) < 0)
-		return -errno;
+	ret = set_or_errno(vm_fd, KVM_SET_PIT2, &st->pit);
 	/* The host TSC and stability flags describe the saving host: drop them. */
 	clock.flags = clock_realtime ? (st->clock.flags & KVM_CLOCK_REALTIME) : 0;
-	if (ioctl(vm_fd, KVM_SET_CLOCK, &clock) < 0)
-		return -errno;
-	if (ioctl(vm_fd, KVM_SET_IRQCHIP, &st->pic_master) < 0 ||
-	    ioctl(vm_fd, KVM_SET_IRQCHIP, &st->pic_slave) < 0 ||
-	    ioctl(vm_fd, KVM_SET_IRQCHIP, &st->ioapic) < 0)
-		return -errno;
-	return 0;
+	if (!ret) {
+		step = "kvm-clock";
+		ret = set_or_errno(vm_fd, KVM_SET_CLOCK, &clock);
+	}
+	if (!ret) {
+		step = "PIC master";
+		ret = set_or_errno(vm_fd, KVM_SET_IRQCHIP, &st->pic_master);
+	}
+	if (!ret) {
+		step = "PIC slave";
+		ret = set_or_errno(vm_fd, KVM_SET_IRQCHIP, &st->pic_slave);
+	}
+	if (!ret) {
+		step = "IOAPIC";
+		ret = set_or_errno(vm_fd, KVM_SET_IRQCHIP, &st->ioapic);
+	}
+	if (ret && why && n)
+		snprintf(why, n, "KVM refused the %s state: %s", step, strerror(-ret));
+	return ret;
+}
+
+int vm_state_restore(int vm_fd, const struct vm_state *st, bool clock_realtime)
+{
+	return vm_state_restore_why(vm_fd, st, clock_realtime, NULL, 0);
 }
 
 static int fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -25,7 +25,10 @@ struct vm_state {
 	struct kvm_clock_data clock;
 };
 
-/* vm_state_save - fill @st from @vm_fd (all vCPUs paused). 0 or -errno. */
+/* vm_state_save - fill @st from @vm_fd (all vCPUs paused). 0 or -errno.
+ * kvm-clock is read now; a caller that froze it at the pause (pause.h,
+ * struct pause_state: clock, clock_saved) should store that value instead,
+ * so the restored guest sees no time pass between the pause and the save. */
 int vm_state_save(int vm_fd, struct vm_state *st);
 
 /* vm_state_restore - load @st (vm_state_check()ed) into @vm_fd, a VM with
@@ -34,6 +37,10 @@ int vm_state_save(int vm_fd, struct vm_state *st);
  * (KVM_CLOCK_REALTIME), KVM moves it on by the wall time elapsed since.
  * 0 or -errno. */
 int vm_state_restore(int vm_fd, const struct vm_state *st, bool clock_realtime);
+
+/* vm_state_restore_why - the same, with what KVM refused in @why. */
+int vm_state_restore_why(int vm_fd, const struct vm_state *st, bool clock_realtime, char *why,
+			 size_t n);
 
 /* vm_state_check - @st from an untrusted file: chip ids, counts, modes and
  * reserved fields checked. 0, or -EINVAL with the reason in @why. */

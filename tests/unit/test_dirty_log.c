@@ -215,6 +215,23 @@ static void test_vmm_writes_tracked(void **state)
 	assert_int_equal(dirty_log_fetch(&f->dl), -EINVAL);
 }
 
+/* KVM refusing the slot leaves nothing hooked or allocated. */
+static void test_start_failure_unwinds(void **state)
+{
+	struct guest_mem gm;
+	struct dirty_log dl;
+	struct errbuf e = {""};
+
+	assert_int_equal(gm_init(&gm, 2 << 20, &e), 0);
+	assert_int_equal(dirty_log_start(&dl, -1, &gm), -EBADF);
+	assert_null(gm.vmm_dirty[0]);
+	assert_int_equal(dl.nr_slots, 0);
+	assert_int_equal(dirty_log_fetch(&dl), -EINVAL);
+	assert_non_null(gm_ptr(&gm, 0x1000, 0)); /* still a plain accessor */
+	dirty_log_stop(&dl);
+	gm_destroy(&gm);
+}
+
 /* Real mode at 0x1000: mov byte [0x5000], 0x42; mov byte [0x9000], 0x43;
  * out 0x10, al (an exit to us). */
 static const uint8_t guest_code[] = {0xc6, 0x06, 0x00, 0x50, 0x42, 0xc6,
@@ -269,6 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_runs),
 	    cmocka_unit_test(test_or_and_move),
 	    cmocka_unit_test(test_concurrent_marks),
+	    cmocka_unit_test(test_start_failure_unwinds),
 	    cmocka_unit_test_setup_teardown(test_vmm_writes_tracked, dl_setup, dl_teardown),
 	    cmocka_unit_test_setup_teardown(test_guest_writes_tracked, dl_setup, dl_teardown),
 	};
