@@ -11,7 +11,7 @@
 #include "bootparams.h"
 #include "devices.h"
 #include "mptable.h"
-#include "snapshot_uffd.h"
+#include "uffd.h"
 #include "vm.h"
 
 void vm_init(struct vm *vm, const struct cli_opts *opts)
@@ -28,8 +28,8 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	loop_init(&vm->loop);
 	vm_exit_init(&vm->exit);
 	console_init(&vm->console);
-	vm->vmgenid_irqfd = -1;	 /* ACPI */
-	vm->restore_mem_fd = -1; /* snapshot restore */
+	vm->vmgenid_irqfd = -1;		       /* ACPI */
+	vm->restore_mem_fd = vm->uffd_fd = -1; /* snapshot restore */
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
@@ -322,8 +322,10 @@ int vm_build(struct vm *vm)
 		ret = gm_init_file(&vm->mem, ram, vm->restore_mem_fd, &e);
 	else
 		ret = gm_init(&vm->mem, ram, &e);
-	if (!ret && vm->restore_uffd_path) /* before anything touches guest RAM */
-		ret = snapshot_uffd_setup(&vm->mem, vm->restore_uffd_path, &e);
+	if (!ret && vm->restore_uffd_path) { /* before anything touches guest RAM */
+		vm->uffd_fd = uffd_connect_send(&vm->mem, vm->restore_uffd_path, &e);
+		ret = vm->uffd_fd < 0 ? vm->uffd_fd : 0;
+	}
 	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT &&
 	    gm_advise_hugepages(&vm->mem))
 		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
@@ -390,7 +392,8 @@ void vm_destroy(struct vm *vm)
 	close_fd(&vm->uart_irqfd);
 	close_fd(&vm->serial_out_fd);
 	close_fd(&vm->restore_mem_fd); /* snapshot restore */
-	dirty_log_stop(&vm->dirty);    /* snapshots */
+	close_fd(&vm->uffd_fd);
+	dirty_log_stop(&vm->dirty); /* snapshots */
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);

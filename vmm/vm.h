@@ -86,6 +86,7 @@ struct vm {
 	 * vCPUs get boot registers that the saved state then replaces. */
 	int restore_mem_fd;
 	const char *restore_uffd_path; /* or the Uffd backend: RAM served by that handler */
+	int uffd_fd;		       /* its userfaultfd, kept for the VM's life (uffd.h) */
 	/* machine-config track_dirty_pages: what changed since the last
 	 * snapshot (Diff snapshots); started in vm_build. */
 	struct dirty_log dirty;
