@@ -44,12 +44,18 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* prefixed - @e's message behind @prefix. */
-static int prefixed(struct errbuf *e, int ret, const char *prefix)
+/* wrapped - @e's message between @prefix and @suffix (a copy is
+ * formatted: errf must not read the buffer it writes). */
+static int wrapped(struct errbuf *e, int ret, const char *prefix, const char *suffix)
 {
 	struct errbuf inner = *e;
 
-	return errf(e, ret, "%s%s", prefix, inner.msg);
+	return errf(e, ret, "%s%s%s", prefix, inner.msg, suffix);
+}
+
+static int prefixed(struct errbuf *e, int ret, const char *prefix)
+{
+	return wrapped(e, ret, prefix, "");
 }
 
 /* --- create ------------------------------------------------------------------- */
@@ -316,7 +322,7 @@ static int check_config(struct loaded *l, struct errbuf *e)
 	if (!ret)
 		ret = config_check(&l->cfg, e);
 	if (ret)
-		return errf(e, ret, "The snapshot's configuration is invalid: %s", e->msg);
+		return wrapped(e, ret, "The snapshot's configuration is invalid: ", "");
 	if (m->vcpu_count != l->f.meta.nr_vcpus)
 		return errf(e, -EINVAL,
 			    "The snapshot configures %u vCPUs but holds %u vCPU states.",
@@ -513,8 +519,7 @@ int controller_snapshot_load(struct controller *c, const struct snapshot_load_re
 	if (ret) {
 		/* A half-built VM cannot be built again: end this instance. */
 		vm_request_exit(vm, EMBER_EXIT_GENERIC);
-		prefixed(e, ret, LOAD_ERROR);
-		return errf(e, ret, "%s This instance exits.", e->msg);
+		return wrapped(e, ret, LOAD_ERROR, " This instance exits.");
 	}
 	metrics_set(&c->metrics, MET_LOAD_SNAPSHOT_US, now_us() - t0);
 	log_info(&vm->log, "snapshot %s loaded in %llu us, %s", r->snapshot_path,
