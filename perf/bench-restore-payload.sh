@@ -42,6 +42,11 @@ wait_tick() {
 	done
 }
 
+# mem_of PID - "minflt=N pss_kib=N rss_kib=N" of a process.
+mem_of() {
+	echo "minflt=$(awk '{ print $10 }' /proc/$1/stat) pss_kib=$(awk '/^Pss:/ { print $2 }' /proc/$1/smaps_rollup) rss_kib=$(awk '/^Rss:/ { print $2 }' /proc/$1/smaps_rollup)"
+}
+
 stop() {
 	kill -9 "$PID" 2>/dev/null
 	wait "$PID" 2>/dev/null
@@ -76,11 +81,34 @@ while [ $run -le "$RUNS" ]; do
 	t0=$(now_cs)
 	rc=$(api "$W/rest.sock" PUT /snapshot/load "$LOAD")
 	if [ "$rc" = 204 ] && wait_tick "$W/rest.out" 120; then
-		echo "BENCH kind=restore run=$run ms=$((($(now_cs) - t0) * 10))"
+		ms=$((($(now_cs) - t0) * 10))
+		sleep 1
+		echo "BENCH kind=restore run=$run ms=$ms $(mem_of $PID)"
 	else
 		echo "BENCH kind=restore run=$run failed status=$rc $(tail -n 2 $W/rest.err | tr '\n' ' ')"
 	fi
 	stop
 	run=$((run + 1))
 done
+
+# Density: CLONES clones of the snapshot at once, idle for 5 s, then each
+# one's PSS (guest RAM shared through the page cache counts once overall).
+pids=
+t0=$(now_cs)
+i=1
+while [ $i -le "$CLONES" ]; do
+	start_ember "c$i"
+	api "$W/c$i.sock" PUT /snapshot/load "$LOAD" >/dev/null
+	pids="$pids $PID"
+	i=$((i + 1))
+done
+echo "BENCH-NOTE clones=$CLONES started_in_ms=$((($(now_cs) - t0) * 10))"
+sleep 5
+i=1
+for p in $pids; do
+	grep -q 'EMBER-TICK' "$W/c$i.out" || echo "BENCH-NOTE clone $i not ticking"
+	echo "BENCH kind=clone run=$i $(mem_of "$p")"
+	i=$((i + 1))
+done
+for p in $pids; do kill -9 "$p" 2>/dev/null; done
 exit 0

@@ -17,6 +17,7 @@ root=$(cd "$here/.." && pwd)
 out=$root/build/bench
 guest=$root/build/guest
 runs=${BENCH_RUNS:-5}
+clones=${BENCH_CLONES:-16}
 mem_mib=128
 boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
 
@@ -39,7 +40,7 @@ make_payload() {
 	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
 	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
 	rm -rf "$tmp"
-	printf 'RUNS=%s\nMEM_MIB=%s\nBOOT_ARGS="%s"\n' "$runs" "$mem_mib" "$boot_args" \
+	printf 'RUNS=%s\nCLONES=%s\nMEM_MIB=%s\nBOOT_ARGS="%s"\n' "$runs" "$clones" "$mem_mib" "$boot_args" \
 		>"$dir/bench.conf"
 }
 
@@ -56,8 +57,14 @@ summarize() {
 	}
 	/^BENCH kind=/ {
 		split($2, a, "="); k = a[2]
-		if ($4 ~ /^ms=/) { split($4, m, "="); v[k, ++cnt[k]] = m[2] + 0 } else failed[k]++
+		for (i = 4; i <= NF; i++) {
+			split($i, m, "=")
+			if (m[1] == "ms") v[k, ++cnt[k]] = m[2] + 0
+			if (m[1] ~ /^(minflt|pss_kib|rss_kib)$/) v[k "_" m[1], ++cnt[k "_" m[1]]] = m[2] + 0
+		}
+		if ($4 !~ /=/ || $4 ~ /failed/) failed[k]++
 	}
+	/^BENCH-NOTE clones=/ { cl = $0 }
 	/^BENCH-NOTE create/ { note = $0 }
 	END {
 		c = med("cold"); r = med("restore")
@@ -67,6 +74,13 @@ summarize() {
 		printf "cold boot      %s [%s-%s]  (%d ok, %d failed)\n", c, lo["cold"], hi["cold"], cnt["cold"], failed["cold"]
 		printf "restore        %s [%s-%s]  (%d ok, %d failed)\n", r, lo["restore"], hi["restore"], cnt["restore"], failed["restore"]
 		if (c > 0 && r >= 0) printf "restore/cold   %.3f\n", r / c
+		printf "restored ember 1 s after the load: minor faults %s, PSS %s KiB, RSS %s KiB\n",
+			med("restore_minflt"), med("restore_pss_kib"), med("restore_rss_kib")
+		if (cnt["clone_pss_kib"])
+			printf "%d idle clones of one snapshot: PSS per clone %s KiB [%s-%s] (%.1f%% of 128 MiB guest RAM)\n",
+				cnt["clone_pss_kib"], med("clone_pss_kib"), lo["clone_pss_kib"], hi["clone_pss_kib"],
+				med("clone_pss_kib") * 100 / 131072
+		if (cl != "") printf "%s\n", cl
 		if (note != "") printf "\n%s\n", note
 	}' "$1"
 }
