@@ -91,8 +91,10 @@ while [ $run -le "$RUNS" ]; do
 	run=$((run + 1))
 done
 
-# Density: CLONES clones of the snapshot at once, idle for 5 s, then each
-# one's PSS (guest RAM shared through the page cache counts once overall).
+# Density: CLONES clones of the snapshot at once (each still ticking: not
+# idle, so every console line costs the one TCG vCPU), 5 s, then each one's
+# PSS (guest RAM shared through the page cache counts once overall). A line
+# per clone keeps the test host's serial output alive.
 pids=
 t0=$(now_cs)
 i=1
@@ -100,6 +102,7 @@ while [ $i -le "$CLONES" ]; do
 	start_ember "c$i"
 	api "$W/c$i.sock" PUT /snapshot/load "$LOAD" >/dev/null
 	pids="$pids $PID"
+	echo "BENCH-NOTE clone $i loaded"
 	i=$((i + 1))
 done
 echo "BENCH-NOTE clones=$CLONES started_in_ms=$((($(now_cs) - t0) * 10))"

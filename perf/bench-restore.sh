@@ -17,7 +17,7 @@ root=$(cd "$here/.." && pwd)
 out=$root/build/bench
 guest=$root/build/guest
 runs=${BENCH_RUNS:-5}
-clones=${BENCH_CLONES:-16}
+clones=${BENCH_CLONES:-4}
 mem_mib=128
 boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
 
