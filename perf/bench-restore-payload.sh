@@ -97,21 +97,21 @@ done
 # per clone keeps the test host's serial output alive.
 pids=
 t0=$(now_cs)
-i=1
-while [ $i -le "$CLONES" ]; do
-	start_ember "c$i"
-	api "$W/c$i.sock" PUT /snapshot/load "$LOAD" >/dev/null
+c=1
+while [ $c -le "$CLONES" ]; do
+	start_ember "c$c"
+	api "$W/c$c.sock" PUT /snapshot/load "$LOAD" >/dev/null
 	pids="$pids $PID"
-	echo "BENCH-NOTE clone $i loaded"
-	i=$((i + 1))
+	echo "BENCH-NOTE clone $c loaded"
+	c=$((c + 1))
 done
 echo "BENCH-NOTE clones=$CLONES started_in_ms=$((($(now_cs) - t0) * 10))"
 sleep 5
-i=1
+c=1
 for p in $pids; do
-	grep -q 'EMBER-TICK' "$W/c$i.out" || echo "BENCH-NOTE clone $i not ticking"
-	echo "BENCH kind=clone run=$i $(mem_of "$p")"
-	i=$((i + 1))
+	grep -q 'EMBER-TICK' "$W/c$c.out" || echo "BENCH-NOTE clone $c not ticking"
+	echo "BENCH kind=clone run=$c $(mem_of "$p")"
+	c=$((c + 1))
 done
 for p in $pids; do kill -9 "$p" 2>/dev/null; done
 exit 0
