@@ -54,7 +54,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c \
-		vmm/config_mmds.c
+		vmm/config_mmds.c vmm/snapshot_req.c
 FUZZ_SRC     += vmm/config_balloon.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -71,6 +71,11 @@ FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_net
 # The metadata service's guest-facing HTTP and its store.
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_mmds_http
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_vsock
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snapshot
+# The snapshot state checks (vCPU, VM, legacy devices).
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snap_state
+FUZZ_SNAP    := vmm/vcpu_state.c vmm/vm_state.c vmm/uart.c vmm/i8042.c vmm/boot_timer.c \
+		vmm/log.c vmm/err.c
 # The device targets (virtio-mmio register block, virtio-net) drive whole
 # devices, so they link the VMM's objects built for fuzzing.
 FUZZ_DEV_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
@@ -79,7 +84,7 @@ FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm 
 		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
 .PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io bench-memory fuzz format
+	bench-jailer bench-io bench-memory bench-restore fuzz format
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -94,7 +99,7 @@ $(BUILD)/ember-test: $(filter-out $(BUILD)/obj/vmm/test_hook.o,$(OBJ)) $(BUILD)/
 # Static helpers for the integration tests (a tap owned by a uid, a pty, a
 # client that never reads, the API soak under abuse).
 TEST_HELPERS := $(BUILD)/test-mktap $(BUILD)/test-ptyrun $(BUILD)/test-apiflood \
-		$(BUILD)/test-apisoak
+		$(BUILD)/test-apisoak $(BUILD)/test-uffdhandler
 # The vsock test tool, for the host and (packed into the initramfs) the guest.
 TEST_HELPERS += $(BUILD)/test-vsockt
 $(BUILD)/test-%: tests/integration/%.c
@@ -171,6 +176,14 @@ $(BUILD)/fuzz/fuzz_mmds_http: tests/fuzz/fuzz_mmds_http.c vmm/mmds_http.c vmm/mm
 		vmm/mmds_http.h vmm/mmds_store.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^) $(LDLIBS)
+$(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c vmm/snapshot_file.c vmm/snapshot_file.h vmm/err.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(filter %.c,$^)
+
+$(BUILD)/fuzz/fuzz_snap_state: tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) $(wildcard vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ \
+		tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) -lpthread
 
 # (Without $(WARN): gcc checks these sources' warnings in the normal build.)
 $(BUILD)/fuzzobj/%.o: %.c
@@ -218,6 +231,8 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_net tests/fuzz/corpus/mmds_net $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_mmds_http tests/fuzz/corpus/mmds_http $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_vsock tests/fuzz/corpus/vsock $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snapshot tests/fuzz/corpus/snapshot $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snap_state tests/fuzz/corpus/snap_state $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -249,6 +264,10 @@ bench-io: deps
 bench-memory: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test-mktap guest
 	@bash perf/bench-memory.sh
+
+bench-restore: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-restore.sh
 
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember

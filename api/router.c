@@ -71,6 +71,8 @@ static const struct route routes[] = {
     {"PATCH", "mmds", API_PATCH_MMDS},
     {"PUT", "mmds/config", API_PUT_MMDS_CONFIG},
     {"PUT", "vsock", API_PUT_VSOCK},
+    {"PUT", "snapshot/create", API_PUT_SNAPSHOT_CREATE},
+    {"PUT", "snapshot/load", API_PUT_SNAPSHOT_LOAD},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -406,6 +408,12 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		return parse_mmds_body(j, req, e);
 	case API_PUT_MMDS_CONFIG:
 		return config_parse_mmds(j, &req->u.mmds_config, e);
+	case API_PUT_SNAPSHOT_CREATE:
+		return snapshot_req_parse_create(j, &req->u.snap_create, e);
+	case API_PUT_SNAPSHOT_LOAD:
+		ret = snapshot_req_parse_load(j, &req->u.snap_load, e);
+		req->deprecated = !ret && req->u.snap_load.deprecated;
+		return ret;
 	default:
 		return 0;
 	}

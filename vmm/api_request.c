@@ -35,6 +35,8 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PATCH_MMDS] = "PATCH /mmds",
     [API_PUT_MMDS_CONFIG] = "PUT /mmds/config",
     [API_PUT_VSOCK] = "PUT /vsock",
+    [API_PUT_SNAPSHOT_CREATE] = "PUT /snapshot/create",
+    [API_PUT_SNAPSHOT_LOAD] = "PUT /snapshot/load",
 };
 
 const char *api_op_name(enum api_op op)
@@ -72,6 +74,12 @@ void api_request_free(struct api_request *req)
 			config_free(req->u.vm.cfg);
 			free(req->u.vm.cfg);
 		}
+		break;
+	case API_PUT_SNAPSHOT_CREATE:
+		snapshot_req_create_free(&req->u.snap_create);
+		break;
+	case API_PUT_SNAPSHOT_LOAD:
+		snapshot_req_load_free(&req->u.snap_load);
 		break;
 	default:
 		break;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "snapshot_req.h"
 
 enum api_op {
 	API_GET_INFO,		      /* GET / */
@@ -43,6 +44,8 @@ enum api_op {
 	API_PATCH_MMDS,		      /* PATCH /mmds: the merge patch in patch */
 	API_PUT_MMDS_CONFIG,	      /* PUT /mmds/config */
 	API_PUT_VSOCK,		      /* PUT /vsock */
+	API_PUT_SNAPSHOT_CREATE, /* PUT /snapshot/create */
+	API_PUT_SNAPSHOT_LOAD,	 /* PUT /snapshot/load */
 	API_OP_COUNT
 };
 
@@ -75,6 +78,8 @@ struct api_request {
 		uint32_t balloon_mib;	    /* PATCH /balloon */
 		uint32_t balloon_stats_s;   /* PATCH /balloon/statistics */
 		bool ack_on_stop;	    /* PATCH /balloon/hinting/start */
+		struct snapshot_create_req snap_create;
+		struct snapshot_load_req snap_load;
 	} u;
 };
 

@@ -7,6 +7,8 @@
  * the whole ember process (all threads, vCPU guest time included) over the
  * same interval.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,3 +68,39 @@ const struct bus_dev_ops boot_timer_ops = {
     .read = boot_timer_read,
     .write = boot_timer_write,
 };
+
+void boot_timer_save(const struct boot_timer *t, struct boot_timer_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fired = atomic_load(&t->fired);
+	if (s->fired) {
+		s->boot_wall_us = atomic_load(&t->boot_wall_us);
+		s->boot_cpu_us = atomic_load(&t->boot_cpu_us);
+	}
+}
+
+int boot_timer_state_check(const struct boot_timer_state *s, char *why, size_t n)
+{
+	const char *bad = NULL;
+
+	if (s->fired > 1 || s->pad[0] || s->pad[1] || s->pad[2] || s->pad[3] || s->pad[4] ||
+	    s->pad[5] || s->pad[6])
+		bad = "flag or reserved bytes";
+	else if (!s->fired && (s->boot_wall_us || s->boot_cpu_us))
+		bad = "boot times without the guest's signal";
+	else if (s->boot_wall_us > BOOT_TIMER_MAX_US || s->boot_cpu_us > BOOT_TIMER_MAX_US)
+		bad = "boot times out of range";
+	if (!bad)
+		return 0;
+	if (why && n)
+		snprintf(why, n, "boot timer: %s", bad);
+	return -EINVAL;
+}
+
+void boot_timer_restore(struct boot_timer *t, const struct boot_timer_state *s, struct logger *log)
+{
+	boot_timer_start(t, log);
+	atomic_store(&t->boot_wall_us, s->boot_wall_us);
+	atomic_store(&t->boot_cpu_us, s->boot_cpu_us);
+	atomic_store(&t->fired, s->fired != 0);
+}

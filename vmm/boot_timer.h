@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bus.h"
@@ -34,5 +35,25 @@ extern const struct bus_dev_ops boot_timer_ops;
  * device. Call before the vCPUs run; the first magic write after it is
  * logged and recorded, later ones are ignored. Reads return 0. */
 void boot_timer_start(struct boot_timer *t, struct logger *log);
+
+/* For snapshots: whether the guest already signalled, and what was
+ * measured then. The start timestamps belong to the process that booted. */
+struct boot_timer_state {
+	uint8_t fired; /* 0 or 1 */
+	uint8_t pad[7];
+	uint64_t boot_wall_us, boot_cpu_us; /* 0 unless fired */
+};
+
+#define BOOT_TIMER_MAX_US (1ULL << 40) /* ~12 days: no boot takes longer */
+
+void boot_timer_save(const struct boot_timer *t, struct boot_timer_state *s);
+
+/* boot_timer_state_check - 0, or -EINVAL with the reason in @why. */
+int boot_timer_state_check(const struct boot_timer_state *s, char *why, size_t n);
+
+/* boot_timer_restore - re-arm @t (as boot_timer_start: timestamps now,
+ * logging to @log), then take @s: a guest that had signalled is not timed
+ * again. */
+void boot_timer_restore(struct boot_timer *t, const struct boot_timer_state *s, struct logger *log);
 
 #endif

@@ -20,6 +20,7 @@ enum opt_kind {
 	OPT_U64,   /* struct cli_u64, any value */
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_SNAPSHOT_VERSION, /* --snapshot-version */
 };
 
 struct opt {
@@ -56,6 +57,8 @@ static const struct opt opts[] = {
     {"mmds-size-limit", OPT_SIZE, O(mmds_size_limit)},
     {"help", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
+    {"snapshot-version", OPT_SNAPSHOT_VERSION, 0},
+    {"describe-snapshot", OPT_STR, O(describe_snapshot)},
 };
 
 static const char usage[] =
@@ -89,7 +92,9 @@ static const char usage[] =
     "  --metadata FILE          preload the metadata store (MMDS) with FILE's JSON object\n"
     "  --mmds-size-limit BYTES  largest MMDS data (default: the API payload limit)\n"
     "  --help                   print this text\n"
-    "  --version                print the version\n";
+    "  --version                print the version\n"
+    "  --snapshot-version       print the snapshot format version this ember writes\n"
+    "  --describe-snapshot FILE print the format version of snapshot FILE\n";
 
 const char *cli_usage(void)
 {
@@ -209,6 +214,12 @@ static int parse_one(int argc, char *const argv[], int *i, struct cli_opts *o, b
 	op = find_opt(name, len);
 	if (!op)
 		return errf(e, -EINVAL, "unknown flag \"--%.*s\" (see --help)", (int)len, name);
+	if (op->kind == OPT_SNAPSHOT_VERSION) {
+		if (eq)
+			return errf(e, -EINVAL, "--%s: takes no value", op->name);
+		o->action = CLI_SNAPSHOT_VERSION;
+		return 0;
+	}
 	if (op->kind == OPT_FLAG || op->kind == OPT_HELP || op->kind == OPT_VERSION) {
 		if (eq)
 			return errf(e, -EINVAL, "--%s: takes no value", op->name);
@@ -249,6 +260,10 @@ int cli_parse(int argc, char *const argv[], struct cli_opts *o, struct errbuf *e
 		o->action = help ? CLI_HELP : CLI_VERSION;
 		return 0;
 	}
+	if (o->describe_snapshot)
+		o->action = CLI_DESCRIBE_SNAPSHOT;
+	if (o->action != CLI_RUN)
+		return 0;
 	if (o->max_payload > CLI_MAX_PAYLOAD_LIMIT)
 		return errf(e, -EINVAL, "--http-api-max-payload-size: at most %llu bytes, got %llu",
 			    CLI_MAX_PAYLOAD_LIMIT, (unsigned long long)o->max_payload);

@@ -35,7 +35,7 @@
 #define CLI_DEFAULT_ID		"anonymous-instance"
 #define CLI_DEFAULT_MAX_PAYLOAD 51200
 
-enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_SNAPSHOT_VERSION, CLI_DESCRIBE_SNAPSHOT };
 
 /* An optional number: set is false when the flag was not given. */
 struct cli_u64 {
@@ -65,6 +65,7 @@ struct cli_opts {
 	struct cli_u64 parent_cpu_time_us; /* CPU time of the launcher's parents */
 	const char *metadata;		   /* --metadata: NULL if none */
 	uint64_t mmds_size_limit;	   /* 0: max_payload */
+	const char *describe_snapshot;	   /* --describe-snapshot FILE */
 };
 
 /*

@@ -32,6 +32,7 @@
 #include "config_dump.h"
 #include "controller.h"
 #include "controller_mmds.h"
+#include "controller_snapshot.h"
 #include "cpu_template.h"
 #include "devices.h"
 #include "virtio_blk.h"
@@ -86,6 +87,8 @@ static const struct op_rule {
     [API_PATCH_MMDS] = {ANY, MET_PATCH_MMDS, MET_PATCH_MMDS_FAILS},
     [API_PUT_MMDS_CONFIG] = {PRE, MET_PUT_MMDS, MET_PUT_MMDS_FAILS},
     [API_PUT_VSOCK] = {PRE, MET_PUT_VSOCK, MET_PUT_VSOCK_FAILS},
+    [API_PUT_SNAPSHOT_CREATE] = {POST, MET_SNAPSHOT_CREATE, MET_SNAPSHOT_CREATE_FAILS},
+    [API_PUT_SNAPSHOT_LOAD] = {PRE, MET_SNAPSHOT_LOAD, MET_SNAPSHOT_LOAD_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -670,6 +673,10 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		c->vm->cfg.vsock = req->u.vsock;
 		memset(&req->u.vsock, 0, sizeof(req->u.vsock));
 		return 0;
+	case API_PUT_SNAPSHOT_CREATE:
+		return controller_snapshot_create(c, &req->u.snap_create, e);
+	case API_PUT_SNAPSHOT_LOAD:
+		return controller_snapshot_load(c, &req->u.snap_load, e);
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}
@@ -699,6 +706,10 @@ void controller_handle(struct controller *c, struct api_request *req, struct api
 		log_info(&c->vm->log, "API request %s refused: %s", api_op_name(req->op), e.msg);
 		return;
 	}
+	if (req->op == API_PUT_MACHINE || req->op == API_PATCH_MACHINE ||
+	    req->op == API_PUT_BOOT_SOURCE || req->op == API_PUT_DRIVE || req->op == API_PUT_NET ||
+	    req->op == API_PUT_VM)
+		c->boot_configured = true; /* snapshots (controller_snapshot.c) */
 	if (ret == 0)
 		r->status = 204;
 	r->deprecated = req->deprecated;

@@ -20,6 +20,7 @@ struct controller {
 	int metrics_timer_fd;
 	struct loop_handler metrics_timer;
 	struct pause_state pause;
+	bool boot_configured; /* a boot-specific resource was set: no snapshot load */
 };
 
 /* controller_init - a controller for @vm (not started, not paused). */

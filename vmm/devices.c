@@ -370,3 +370,48 @@ struct virtio_vsock *devices_vsock(struct devices *d)
 {
 	return d ? d->vsock : NULL;
 }
+
+/* --- snapshots (controller_snapshot.c) --- */
+
+unsigned int devices_count(const struct devices *d)
+{
+	return d ? d->nr : 0;
+}
+
+int devices_quiesce(struct devices *d, struct errbuf *e)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; d && i < d->nr; i++) {
+		ret = virtio_quiesce(d->mmio[i].vd);
+		if (ret)
+			return errf(e, ret, "%s: cannot be quiesced: %s", d->mmio[i].vd->name,
+				    strerror(-ret));
+	}
+	return 0;
+}
+
+int devices_save(struct devices *d, unsigned int i, uint8_t *buf, size_t len)
+{
+	if (!d || i >= d->nr)
+		return -ENOENT;
+	return virtio_save(d->mmio[i].vd, buf, len);
+}
+
+int devices_restore(struct devices *d, unsigned int i, const uint8_t *buf, size_t len,
+		    struct errbuf *e)
+{
+	int ret;
+
+	if (!d || i >= d->nr)
+		return errf(e, -ENOENT,
+			    "The snapshot has state for virtio device %u, which the "
+			    "configuration does not create.",
+			    i);
+	ret = virtio_restore(d->mmio[i].vd, buf, len);
+	if (ret)
+		return errf(e, ret, "%s: its saved state does not fit this device: %s",
+			    d->mmio[i].vd->name, strerror(-ret));
+	return 0;
+}

@@ -90,4 +90,14 @@ struct virtio_vsock *devices_vsock(struct devices *d);
 unsigned int devices_drive_order(const struct vm_config *cfg, unsigned int order[CFG_MAX_DRIVES]);
 int devices_root_args(const struct vm_config *cfg, char *buf, size_t len);
 
+/* Snapshots: devices_count - how many virtio devices (attach order);
+ * devices_quiesce - every device finishes its in-flight I/O (virtio_quiesce);
+ * devices_save / devices_restore - device @i's transport, queue and own
+ * state (virtio_save / virtio_restore: bounded, checked). */
+unsigned int devices_count(const struct devices *d);
+int devices_quiesce(struct devices *d, struct errbuf *e);
+int devices_save(struct devices *d, unsigned int i, uint8_t *buf, size_t len);
+int devices_restore(struct devices *d, unsigned int i, const uint8_t *buf, size_t len,
+		    struct errbuf *e);
+
 #endif

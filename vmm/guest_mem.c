@@ -66,6 +66,24 @@ int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e)
 	return 0;
 }
 
+int gm_init_file(struct guest_mem *gm, uint64_t ram_size, int fd, struct errbuf *e)
+{
+	void *map;
+	int ret = gm_init(gm, ram_size, e);
+
+	if (ret)
+		return ret;
+	/* Replace the anonymous mapping in place: alignment and layout stay. */
+	map = mmap(gm->map, gm->map_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		gm_destroy(gm);
+		return errf(e, ret, "cannot map the guest memory file: %s", strerror(-ret));
+	}
+	return 0;
+}
+
 int gm_advise_hugepages(struct guest_mem *gm)
 {
 	return madvise(gm->map, gm->map_size, MADV_HUGEPAGE) ? -errno : 0;
@@ -88,8 +106,11 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	for (i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->region[i];
 
-		if (gpa >= r->gpa && end <= r->gpa + r->size)
+		if (gpa >= r->gpa && end <= r->gpa + r->size) {
+			if (gm->vmm_dirty[i])
+				dbm_mark(gm->vmm_dirty[i], gpa - r->gpa, len);
 			return r->hva + (gpa - r->gpa);
+		}
 	}
 	return NULL;
 }

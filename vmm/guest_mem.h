@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dirty_bitmap.h"
 #include "err.h"
 
 #define GM_MAX_REGIONS 2
@@ -34,6 +35,9 @@ struct guest_mem {
 	uint64_t ram_size; /* total RAM bytes, sum of the regions */
 	void *map;	   /* the single host mapping */
 	size_t map_size;
+	/* While dirty pages are tracked (dirty_log.h): per region, the pages
+	 * gm_ptr() handed out, i.e. that the VMM may have written; else NULL. */
+	struct dirty_bitmap *vmm_dirty[GM_MAX_REGIONS];
 };
 
 /*
@@ -42,6 +46,14 @@ struct guest_mem {
  * Returns 0 or -errno with @e filled.
  */
 int gm_init(struct guest_mem *gm, uint64_t ram_size, struct errbuf *e);
+
+/*
+ * gm_init_file - like gm_init, but guest RAM is @fd's first @ram_size bytes
+ * mapped MAP_PRIVATE (snapshot restore): pages are read from the page cache
+ * on first touch and shared with every other mapping of the file until the
+ * guest writes them. The file must be at least @ram_size bytes.
+ */
+int gm_init_file(struct guest_mem *gm, uint64_t ram_size, int fd, struct errbuf *e);
 
 /* gm_advise_hugepages - ask for transparent huge pages behind guest RAM
  * (machine-config huge_pages "Transparent"). Returns 0 or -errno. */
@@ -53,7 +65,7 @@ void gm_destroy(struct guest_mem *gm);
 /*
  * gm_ptr - host pointer for [gpa, gpa + len) if the whole range lies inside
  * one RAM region, else NULL. len 0 is valid if gpa is inside (or at the end
- * of) a region.
+ * of) a region. While dirty pages are tracked, the range's pages are marked.
  */
 void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 

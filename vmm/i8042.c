@@ -25,6 +25,7 @@
  * each byte that reaches the head of the buffer gets its own edge.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "i8042.h"
@@ -410,4 +411,76 @@ int i8042_send_ctrl_alt_del(struct i8042 *k)
 	if (raise)
 		irq_raise(&k->irq);
 	return 0;
+}
+
+/* ---- snapshot state ---- */
+
+#define STS_STICKY (STS_SYS | STS_CMD | STS_UNLOCKED)
+
+void i8042_save(struct i8042 *k, struct i8042_state *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&k->lock);
+	s->status = k->status & STS_STICKY;
+	s->cmd_byte = k->cmd_byte;
+	s->pending_cmd = k->pending_cmd;
+	s->kbd_pending = k->kbd_pending;
+	s->outp = k->outp;
+	for (i = 0; i < k->out_count && i < I8042_BUF_SIZE; i++)
+		s->outbuf[i] = k->outbuf[(k->out_head + i) % I8042_BUF_SIZE];
+	s->out_count = i;
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* A controller command that waits for a data byte. */
+static bool takes_data(uint8_t cmd)
+{
+	return (cmd >= CMD_WRITE_CTR && cmd <= CMD_WRITE_RAM_END) || cmd == CMD_WRITE_OUTP ||
+	       cmd == CMD_WRITE_KBD || cmd == CMD_AUX_LOOP || cmd == CMD_WRITE_AUX;
+}
+
+int i8042_state_check(const struct i8042_state *s, char *why, size_t n)
+{
+	const char *bad = NULL;
+	unsigned int i;
+
+	if (s->status & ~STS_STICKY)
+		bad = "status bits that are not stored";
+	else if (s->pending_cmd && !takes_data(s->pending_cmd))
+		bad = "a pending command that takes no data";
+	else if (s->kbd_pending && s->kbd_pending != KBD_SET_LEDS &&
+		 s->kbd_pending != KBD_SCANSET && s->kbd_pending != KBD_TYPEMATIC)
+		bad = "a pending keyboard command that takes no parameter";
+	else if (!(s->outp & OUTP_RESET))
+		bad = "the CPU reset line is held";
+	else if (s->pad[0] || s->pad[1] || s->pad[2])
+		bad = "reserved bytes set";
+	else if (s->out_count > I8042_BUF_SIZE)
+		bad = "output buffer count over its size";
+	for (i = s->out_count; !bad && i < I8042_BUF_SIZE; i++)
+		if (s->outbuf[i])
+			bad = "output buffer bytes past the count";
+	if (!bad)
+		return 0;
+	if (why && n)
+		snprintf(why, n, "i8042: %s", bad);
+	return -EINVAL;
+}
+
+void i8042_restore(struct i8042 *k, const struct i8042_state *s)
+{
+	unsigned int count = s->out_count < I8042_BUF_SIZE ? s->out_count : I8042_BUF_SIZE;
+
+	pthread_mutex_lock(&k->lock);
+	k->status = s->status & STS_STICKY;
+	k->cmd_byte = s->cmd_byte;
+	k->pending_cmd = s->pending_cmd;
+	k->kbd_pending = s->kbd_pending;
+	k->outp = s->outp;
+	memcpy(k->outbuf, s->outbuf, count);
+	k->out_head = 0;
+	k->out_count = count;
+	pthread_mutex_unlock(&k->lock);
 }

@@ -10,6 +10,7 @@
 #define EMBER_I8042_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bus.h"
@@ -31,6 +32,14 @@ struct i8042 {
 	void *reset_ctx;
 };
 
+/* The guest-visible state for snapshots; the output buffer oldest first. */
+struct i8042_state {
+	uint8_t status, cmd_byte, pending_cmd, kbd_pending, outp;
+	uint8_t pad[3];
+	uint32_t out_count; /* bytes in @outbuf, at most I8042_BUF_SIZE */
+	uint8_t outbuf[I8042_BUF_SIZE];
+};
+
 /* The device covers ports 0x60..0x64; 0x61-0x63 are not ours (the in-kernel
  * PIT handles 0x61), so register it as two ranges: data and command. */
 extern const struct bus_dev_ops i8042_data_ops;	   /* port 0x60, length 1 */
@@ -43,5 +52,17 @@ void i8042_destroy(struct i8042 *k);
  * (scancode set 2, or set 1 if the guest turned on translation) and
  * interrupt the guest. -ENOSPC if the output buffer lacks room for all. */
 int i8042_send_ctrl_alt_del(struct i8042 *k);
+
+/* i8042_save - @k's state into @s (under its lock; any thread). */
+void i8042_save(struct i8042 *k, struct i8042_state *s);
+
+/* i8042_state_check - @s from an untrusted file: status bits, pending
+ * commands that exist, the reset line released, counts. 0, or -EINVAL with
+ * the reason in @why. */
+int i8042_state_check(const struct i8042_state *s, char *why, size_t n);
+
+/* i8042_restore - load @s (i8042_state_check()ed) into an initialised @k;
+ * the interrupt line and reset callback stay, no interrupt is raised. */
+void i8042_restore(struct i8042 *k, const struct i8042_state *s);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "snapshot_file.h"
 #include "sc_file.h"
 #include "server.h"
 #include "vm.h"
@@ -215,6 +216,8 @@ int main(int argc, char *argv[])
 		printf("ember v%s\n", EMBER_VERSION);
 		return EMBER_EXIT_OK;
 	}
+	if (opts.action == CLI_SNAPSHOT_VERSION || opts.action == CLI_DESCRIBE_SNAPSHOT)
+		return snapshot_cli(&opts); /* snapshot_file.h */
 	if (!opts.no_api) {
 		fd = api_listen(opts.api_sock, &e);
 		if (fd < 0) {

@@ -120,6 +120,13 @@ static const struct metric_def defs[MET_COUNT] = {
     [MET_VSOCK_RX_READ_FAILS] = {"vsock", "rx_read_fails", COUNTER},
     [MET_VSOCK_TX_WRITE_FAILS] = {"vsock", "tx_write_fails", COUNTER},
     [MET_VSOCK_MUXER_EVENT_FAILS] = {"vsock", "muxer_event_fails", COUNTER},
+    [MET_SNAPSHOT_CREATE] = {"snapshot", "create_count", COUNTER},
+    [MET_SNAPSHOT_CREATE_FAILS] = {"snapshot", "create_fails", COUNTER},
+    [MET_SNAPSHOT_LOAD] = {"snapshot", "load_count", COUNTER},
+    [MET_SNAPSHOT_LOAD_FAILS] = {"snapshot", "load_fails", COUNTER},
+    [MET_FULL_CREATE_SNAPSHOT_US] = {"snapshot", "full_create_us", GAUGE},
+    [MET_DIFF_CREATE_SNAPSHOT_US] = {"snapshot", "diff_create_us", GAUGE},
+    [MET_LOAD_SNAPSHOT_US] = {"snapshot", "load_us", GAUGE},
 };
 
 _Static_assert(MET_MMDS_LAST - MET_MMDS_FIRST + 1 == MMDS_NR_COUNTERS, "one row per MMDS counter");

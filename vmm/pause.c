@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "pause.h"
+#include "test_hook.h"
 #include "vm.h"
 
 static uint64_t mono_us(void)
@@ -86,6 +87,17 @@ static void restore_tsc(struct vm *vm, struct pause_state *p)
 	}
 }
 
+/* build/ember-test only: a state save/restore round trip (test_hook.h). */
+static void paused_hook(struct vm *vm)
+{
+	int fds[MAX_VCPUS];
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus_created && i < MAX_VCPUS; i++)
+		fds[i] = vm->vcpu[i].fd;
+	test_hook_paused(vm->kvm.vm_fd, fds, i, &vm->log);
+}
+
 int pause_vm(struct vm *vm, struct pause_state *p)
 {
 	uint64_t t0 = mono_us();
@@ -103,6 +115,7 @@ int pause_vm(struct vm *vm, struct pause_state *p)
 	if (!p->clock_saved && vm->kvm.vm_fd >= 0)
 		log_warn(&vm->log, "pause: KVM_GET_CLOCK failed (%s): the guest clock runs on",
 			 strerror(errno));
+	paused_hook(vm);
 	set_clock_ctrl(vm);
 	p->paused = true;
 	p->pause_us = mono_us() - t0;

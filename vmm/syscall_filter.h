@@ -50,6 +50,7 @@ enum sc_kind { SC_API, SC_VMM, SC_VCPU, SC_NR_KINDS };
 #define SC_F_UART_POLL	(1u << 4) /* the console output may block: the UART polls it */
 #define SC_F_TTY	(1u << 5) /* stdin is a terminal ember restores at exit */
 #define SC_F_VSOCK	(1u << 7) /* a vsock device: Unix sockets on the event loop */
+#define SC_F_SNAPSHOT	(1u << 8) /* PUT /snapshot/create possible: an API */
 #define SC_F_BLK                                                                                   \
 	(1u << 6) /* any drive (both engines finish short transfers with preadv/pwritev)           \
 		   */

@@ -114,6 +114,12 @@ static const struct sc_rule vmm_rules[] = {
     {__NR_sendmsg, ANY, SC_F_VSOCK},	    /* guest bytes to a host socket */
     {__NR_recvmsg, ANY, SC_F_VSOCK},	    /* host bytes into guest buffers */
     {__NR_shutdown, ANY, SC_F_VSOCK},	    /* the guest will send no more */
+    /* PUT /snapshot/create (snapshot_mem.c): creat() is its own call number,
+     * so openat stays limited to existing files. */
+    {__NR_creat, ANY, SC_F_SNAPSHOT},	  /* the state and memory files */
+    {__NR_ftruncate, ANY, SC_F_SNAPSHOT}, /* the memory file's size (sparse) */
+    {__NR_pwrite64, ANY, SC_F_SNAPSHOT},  /* guest pages at their offsets */
+    {__NR_fsync, ANY, SC_F_SNAPSHOT},	  /* both files on disk before the reply */
 };
 
 /* vCPU threads (vmm/vcpu.c and the device registers they emulate). */
@@ -209,6 +215,31 @@ static int vcpu_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
 	return ret ? ret : allow_ioctls(ctx, t->tap_fds, t->nr_tap_fds, tap, 1);
 }
 
+/* The event loop, snapshots: vCPU and VM state saved and restored with every
+ * vCPU paused (vmm/vcpu_state.c, vmm/vm_state.c), dirty pages fetched
+ * (vmm/dirty_log.c). */
+static int vmm_snapshot_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t)
+{
+	static const unsigned long vm_req[] = {KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, KVM_GET_PIT2,
+					       KVM_SET_PIT2, KVM_GET_DIRTY_LOG};
+	static const unsigned long vcpu_req[] = {
+	    KVM_GET_MP_STATE,	 KVM_SET_MP_STATE,    KVM_GET_REGS,	 KVM_SET_REGS,
+	    KVM_GET_SREGS,	 KVM_SET_SREGS,	      KVM_GET_XSAVE,	 KVM_SET_XSAVE,
+	    KVM_GET_XCRS,	 KVM_SET_XCRS,	      KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
+	    KVM_GET_LAPIC,	 KVM_SET_LAPIC,	      KVM_GET_TSC_KHZ,	 KVM_SET_TSC_KHZ,
+	    KVM_GET_CPUID2,	 KVM_SET_CPUID2,      KVM_GET_MSRS,	 KVM_SET_MSRS,
+	    KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+	};
+	int ret = 0;
+
+	if (t->vm_fd >= 0)
+		ret = allow_ioctls(ctx, &t->vm_fd, 1, vm_req, sizeof(vm_req) / sizeof(vm_req[0]));
+	if (!ret)
+		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req,
+				   sizeof(vcpu_req) / sizeof(vcpu_req[0]));
+	return ret;
+}
+
 /* The event loop: pause/resume (vmm/pause.c), the terminal at exit. */
 static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t, int tty_fd)
 {
@@ -225,6 +256,8 @@ static int vmm_fd_rules(scmp_filter_ctx ctx, const struct sc_targets *t, int tty
 		ret = allow_ioctls(ctx, t->vcpu_fds, t->nr_vcpu_fds, vcpu_req, 3);
 	if (!ret && (t->features & SC_F_TTY))
 		ret = allow_ioctls(ctx, &tty_fd, 1, tty_req, 2);
+	if (!ret)
+		ret = vmm_snapshot_fd_rules(ctx, t);
 	return ret;
 }
 

@@ -16,10 +16,22 @@
 #ifndef EMBER_TEST_HOOK_H
 #define EMBER_TEST_HOOK_H
 
+#include "log.h"
 #include "syscall_filter.h"
 
 /* test_hook_forbidden - see above; @fd is the KVM fd the thread owns
  * (vCPU fd, VM fd) or -1. */
 void test_hook_forbidden(enum sc_kind kind, int fd);
+
+/*
+ * test_hook_paused - in build/ember-test with EMBER_TEST_STATE_ROUNDTRIP=1,
+ * pause_vm calls this with every vCPU parked: it saves and checks the
+ * state of every vCPU and of the VM (vcpu_state.h, vm_state.h), clobbers
+ * them (registers, FPU, kvm-clock and syscall MSRs, LAPIC TPR, IOAPIC and
+ * PIC masks), restores the saved state and logs "state round trip: N vCPUs
+ * restored" or what failed. A guest that runs on after the resume proves
+ * the restore complete and its order right. In build/ember: nothing.
+ */
+void test_hook_paused(int vm_fd, const int *vcpu_fds, unsigned int nr, struct logger *log);
 
 #endif

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -409,4 +410,74 @@ size_t uart_rx_space(struct uart *u)
 	n = UART_FIFO_SIZE - u->rx_count;
 	pthread_mutex_unlock(&u->lock);
 	return n;
+}
+
+/* ---- snapshot state ---- */
+
+void uart_save(struct uart *u, struct uart_state *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&u->lock);
+	s->ier = u->ier;
+	s->lcr = u->lcr;
+	s->mcr = u->mcr;
+	s->scr = u->scr;
+	s->fcr = u->fcr;
+	s->dll = u->dll;
+	s->dlm = u->dlm;
+	s->lsr_err = u->lsr_err;
+	s->thre_pending = u->thre_pending;
+	for (i = 0; i < u->rx_count && i < UART_FIFO_SIZE; i++)
+		s->rx_fifo[i] = u->rx_fifo[(u->rx_head + i) % UART_FIFO_SIZE];
+	s->rx_count = i;
+	pthread_mutex_unlock(&u->lock);
+}
+
+int uart_state_check(const struct uart_state *s, char *why, size_t n)
+{
+	const char *bad = NULL;
+	unsigned int i;
+
+	if (s->ier & ~IER_MASK)
+		bad = "IER has bits the 16550A lacks";
+	else if (s->mcr & ~MCR_MASK)
+		bad = "MCR has bits the 16550A lacks";
+	else if (s->fcr & ~(FCR_ENABLE | FCR_TRIGGER))
+		bad = "FCR holds one-shot or reserved bits";
+	else if (s->lsr_err & ~LSR_OE)
+		bad = "LSR error bits other than overrun";
+	else if (s->thre_pending > 1 || s->pad[0] || s->pad[1] || s->pad[2])
+		bad = "THRE flag or reserved bytes";
+	else if (s->rx_count > UART_FIFO_SIZE)
+		bad = "receive FIFO count over its size";
+	for (i = s->rx_count; !bad && i < UART_FIFO_SIZE; i++)
+		if (s->rx_fifo[i])
+			bad = "receive FIFO bytes past the count";
+	if (!bad)
+		return 0;
+	if (why && n)
+		snprintf(why, n, "UART: %s", bad);
+	return -EINVAL;
+}
+
+void uart_restore(struct uart *u, const struct uart_state *s)
+{
+	unsigned int count = s->rx_count < UART_FIFO_SIZE ? s->rx_count : UART_FIFO_SIZE;
+
+	pthread_mutex_lock(&u->lock);
+	u->ier = s->ier & IER_MASK;
+	u->lcr = s->lcr;
+	u->mcr = s->mcr & MCR_MASK;
+	u->scr = s->scr;
+	u->fcr = s->fcr & (FCR_ENABLE | FCR_TRIGGER);
+	u->dll = s->dll;
+	u->dlm = s->dlm;
+	u->lsr_err = s->lsr_err & LSR_OE;
+	u->thre_pending = s->thre_pending;
+	memcpy(u->rx_fifo, s->rx_fifo, count);
+	u->rx_head = 0;
+	u->rx_count = count;
+	pthread_mutex_unlock(&u->lock);
 }

@@ -37,6 +37,17 @@ struct uart {
 	uint64_t tx_dropped; /* bytes the output fd refused */
 };
 
+/* The guest-visible state for snapshots: registers and the receive FIFO
+ * (oldest byte first); not the output fd, the interrupt line or counters. */
+struct uart_state {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	uint8_t lsr_err;
+	uint8_t thre_pending; /* 0 or 1 */
+	uint8_t pad[3];
+	uint32_t rx_count; /* bytes in @rx_fifo, at most UART_FIFO_SIZE */
+	uint8_t rx_fifo[UART_FIFO_SIZE];
+};
+
 extern const struct bus_dev_ops uart_bus_ops; /* 8 ports at SERIAL_PORT_BASE */
 
 /* uart_init - reset state, guest output to @out_fd (not owned: the caller
@@ -52,5 +63,17 @@ size_t uart_input(struct uart *u, const uint8_t *buf, size_t len);
 /* uart_rx_space - free bytes in the receive FIFO (the event loop stops
  * reading stdin while it is 0). */
 size_t uart_rx_space(struct uart *u);
+
+/* uart_save - @u's state into @s (under its lock; any thread). */
+void uart_save(struct uart *u, struct uart_state *s);
+
+/* uart_state_check - @s from an untrusted file: reserved bits, counts.
+ * 0, or -EINVAL with the reason in @why. */
+int uart_state_check(const struct uart_state *s, char *why, size_t n);
+
+/* uart_restore - load @s (uart_state_check()ed) into an initialised @u;
+ * the output fd and interrupt line stay. No interrupt is raised: one the
+ * guest was owed is in the restored interrupt controllers. */
+void uart_restore(struct uart *u, const struct uart_state *s);
 
 #endif

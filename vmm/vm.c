@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "mptable.h"
 #include "mmds_store.h"
+#include "uffd.h"
 #include "vm.h"
 
 void vm_init(struct vm *vm, const struct cli_opts *opts)
@@ -28,10 +29,17 @@ void vm_init(struct vm *vm, const struct cli_opts *opts)
 	loop_init(&vm->loop);
 	vm_exit_init(&vm->exit);
 	console_init(&vm->console);
-	vm->vmgenid_irqfd = -1; /* ACPI */
+	vm->vmgenid_irqfd = -1;		       /* ACPI */
+	vm->restore_mem_fd = vm->uffd_fd = -1; /* snapshot restore */
 	vm->seccomp_on = opts && !opts->no_seccomp;
 	for (i = 0; i < MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
+}
+
+/* vm_restoring - a snapshot load builds this VM: no boot state. */
+static bool vm_restoring(const struct vm *vm)
+{
+	return vm->restore_mem_fd >= 0 || vm->restore_uffd_path;
 }
 
 /* A whole file mapped read-only; the loaders bound-check everything in it. */
@@ -238,9 +246,10 @@ static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
 		log_warn(&vm->log, "VMGenID: no GSI left for its change notification");
 	}
 	ret = vmgenid_init(&vm->vmgenid, &vm->mem, VMGENID_ADDR, genid_irq, e);
-	if (!ret)
+	/* A restored guest has its tables already (snapshot restore). */
+	if (!ret && !vm_restoring(vm))
 		ret = acpi_write(&vm->mem, &d, &rsdp, e);
-	if (!ret)
+	if (!ret && !vm_restoring(vm))
 		ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
 	if (ret)
 		return ret;
@@ -311,7 +320,14 @@ int vm_build(struct vm *vm)
 			  (unsigned long long)vm->cfg.machine.mem_size_mib);
 		return -E2BIG;
 	}
-	ret = gm_init(&vm->mem, ram, &e);
+	if (vm->restore_mem_fd >= 0) /* snapshot restore: RAM from the memory file */
+		ret = gm_init_file(&vm->mem, ram, vm->restore_mem_fd, &e);
+	else
+		ret = gm_init(&vm->mem, ram, &e);
+	if (!ret && vm->restore_uffd_path) { /* before anything touches guest RAM */
+		vm->uffd_fd = uffd_connect_send(&vm->mem, vm->restore_uffd_path, &e);
+		ret = vm->uffd_fd < 0 ? vm->uffd_fd : 0;
+	}
 	if (!ret && vm->cfg.machine.huge_pages == HUGE_PAGES_TRANSPARENT &&
 	    gm_advise_hugepages(&vm->mem))
 		log_warn(&vm->log, "transparent huge pages not available for guest RAM");
@@ -319,11 +335,16 @@ int vm_build(struct vm *vm)
 		ret = kvm_open(&vm->kvm, "/dev/kvm", &e);
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, &e);
+	if (!ret && vm->cfg.machine.track_dirty_pages) { /* Diff snapshots */
+		ret = dirty_log_start(&vm->dirty, vm->kvm.vm_fd, &vm->mem);
+		if (ret)
+			errf(&e, ret, "cannot track dirty pages: %s", strerror(-ret));
+	}
 	if (!ret)
 		ret = attach_devices(vm, &e);
-	if (!ret)
+	if (!ret && !vm_restoring(vm))
 		ret = load_images(vm, &e);
-	if (!ret)
+	if (!ret && !vm_restoring(vm))
 		ret = mptable_write(&vm->mem, vm->nr_vcpus, &e);
 	if (!ret)
 		ret = vm_acpi_setup(vm, &e); /* ACPI */
@@ -372,6 +393,9 @@ void vm_destroy(struct vm *vm)
 	close_fd(&vm->vmgenid_irqfd); /* ACPI */
 	close_fd(&vm->uart_irqfd);
 	close_fd(&vm->serial_out_fd);
+	close_fd(&vm->restore_mem_fd); /* snapshot restore */
+	close_fd(&vm->uffd_fd);
+	dirty_log_stop(&vm->dirty); /* snapshots */
 	kvm_close(&vm->kvm);
 	gm_destroy(&vm->mem);
 	config_free(&vm->cfg);

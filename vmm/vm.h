@@ -15,6 +15,7 @@
 #include "bus.h"
 #include "cli.h"
 #include "config.h"
+#include "dirty_log.h"
 #include "console.h"
 #include "guest_mem.h"
 #include "i8042.h"
@@ -83,6 +84,16 @@ struct vm {
 	/* The metadata store (mmds_store.h), made by the controller on first
 	 * use (controller_mmds.c); NULL until then. */
 	struct mmds_store *mmds;
+	/* Snapshot restore (controller_snapshot.c): with restore_mem_fd >= 0,
+	 * vm_build maps guest RAM MAP_PRIVATE from that file and writes no
+	 * boot state into it (no kernel, cmdline, MP or ACPI tables); the
+	 * vCPUs get boot registers that the saved state then replaces. */
+	int restore_mem_fd;
+	const char *restore_uffd_path; /* or the Uffd backend: RAM served by that handler */
+	int uffd_fd;		       /* its userfaultfd, kept for the VM's life (uffd.h) */
+	/* machine-config track_dirty_pages: what changed since the last
+	 * snapshot (Diff snapshots); started in vm_build. */
+	struct dirty_log dirty;
 };
 
 /* vm_init - zero @vm, set fds to -1, init the logger and config defaults. */
@@ -101,6 +112,11 @@ int vm_loop_setup(struct vm *vm);
  * the event loop's filter on the calling thread, then let the vCPUs run.
  * Returns 0 or -errno (logged); -EALREADY if it was started before. */
 int vm_start(struct vm *vm);
+
+/* vm_start_built - the second half of vm_start for a VM vm_build made
+ * and the caller filled (snapshot restore): filters, confined vCPU
+ * threads; they run at once with @run, else stay parked until resumed. */
+int vm_start_built(struct vm *vm, bool run);
 
 /* vm_loop - run the event loop until the VM ends; returns the process exit
  * status. */

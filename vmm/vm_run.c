@@ -57,6 +57,8 @@ static unsigned int filter_features(const struct vm *vm, unsigned int nr_taps)
 		f |= SC_F_TTY;
 	if (vm->cfg.vsock.set)
 		f |= SC_F_VSOCK;
+	if (vm->opts && !vm->opts->no_api)
+		f |= SC_F_SNAPSHOT; /* PUT /snapshot/create */
 	return f;
 }
 
@@ -123,20 +125,27 @@ static int start_confined(struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
-	unsigned long trimmed;
-	unsigned int i;
 	int ret;
 
 	if (vm->started)
 		return -EALREADY;
 	ret = vm_build(vm);
-	if (!ret && vm->seccomp_on)
+	return ret ? ret : vm_start_built(vm, true);
+}
+
+int vm_start_built(struct vm *vm, bool run)
+{
+	unsigned long trimmed;
+	unsigned int i;
+	int ret = 0;
+
+	if (vm->seccomp_on)
 		ret = build_filters(vm);
 	if (!ret)
 		ret = start_confined(vm);
 	if (ret)
 		return ret;
-	for (i = 0; i < vm->nr_vcpus_created; i++)
+	for (i = 0; run && i < vm->nr_vcpus_created; i++)
 		vcpu_resume(&vm->vcpu[i]);
 	console_connect(&vm->console, &vm->uart);
 	vm->started = true;
