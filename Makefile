@@ -13,7 +13,7 @@
 #   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
 #                   the virtio-mmio register block, virtio-net and --seccomp-filter files
-#                   (FUZZ_SECONDS each, default 30)
+#                   (FUZZ_SECONDS each, default 20)
 #   make deps       install missing Debian packages
 
 CC      ?= gcc
@@ -51,7 +51,7 @@ VMM_UNIT_BIN    := $(filter-out $(JAILER_UNIT_BIN),$(UNIT_BIN))
 # virtqueue descriptor chains; virtio-blk requests; the virtio-mmio register
 # block; virtio-net headers and frames (tests/fuzz/).
 FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c \
 		vmm/config_mmds.c vmm/snapshot_req.c
