@@ -55,7 +55,7 @@ FUZZ_SECONDS ?= 20
 SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c \
 		vmm/config_mmds.c vmm/snapshot_req.c
-FUZZ_SRC     += vmm/config_balloon.c
+FUZZ_SRC     += vmm/config_balloon.c vmm/config_vsock.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
