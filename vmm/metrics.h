@@ -65,8 +65,6 @@ enum metric_id {
 	MET_PUT_VSOCK,
 	MET_PUT_VSOCK_FAILS,
 	/* patch_api_requests */
-	MET_PATCH_BALLOON, /* PATCH /balloon, /balloon/statistics, /balloon/hinting/... */
-	MET_PATCH_BALLOON_FAILS,
 	MET_PATCH_DRIVE,
 	MET_PATCH_DRIVE_FAILS,
 	MET_PATCH_MACHINE,
@@ -75,6 +73,8 @@ enum metric_id {
 	MET_PATCH_NET_FAILS,
 	MET_PATCH_VM,
 	MET_PATCH_VM_FAILS,
+	MET_PATCH_BALLOON, /* PATCH /balloon, /balloon/statistics, /balloon/hinting/... */
+	MET_PATCH_BALLOON_FAILS,
 	MET_PATCH_MMDS,
 	MET_PATCH_MMDS_FAILS,
 	/* vcpu (counters gathered from every vCPU's stats) */
