@@ -208,8 +208,9 @@ static void conn_free(struct vsock_mux *m, struct vsock_conn *c, bool rst)
 			m->conn[i] = m->conn[--m->nr_conns];
 			break;
 		}
-	if (m->loop && c->events)
-		loop_del(m->loop, c->fd);
+	/* close() takes the fd out of the epoll set (it is never dup'ed), and
+	 * a device reset runs this on a vCPU thread, whose filter allows close
+	 * but not epoll_ctl. */
 	close(c->fd);
 	free(c->buf);
 	free(c);

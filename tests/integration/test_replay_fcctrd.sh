@@ -10,11 +10,12 @@
 # SIGTERM). A reader that attaches to the metrics FIFO later gets the lines
 # written while nobody read.
 #
-# Still blocking firecracker-containerd (left out of the replay): PUT /vsock
-# {guest_cid: 0, uds_path, vsock_id: "agent_api"} and the agent's ttrpc over
-# hybrid vsock (CONNECT 10789, stdio ports from 11000), which is also how it
-# stops the VM. Its default "cpu_template": "T2" (Intel hosts) is accepted
-# now (test_dropin_cpu_template); the replay leaves the field out, as the
+# vsock: PUT /vsock {guest_cid: 0, uds_path, vsock_id: "agent_api"} (the
+# Deprecation header answers vsock_id) and the runtime's CONNECT 10789 to
+# the agent, played in the guest by tests/integration/vsockt.c. (The
+# agent's ttrpc and the stop through it are not replayed.) Its default
+# "cpu_template": "T2" (Intel hosts) is accepted now
+# (test_dropin_cpu_template); the replay leaves the field out, as the
 # runtime does on other hosts or with "cpu_template": "". Network interfaces
 # go through CNI (covered by test_net).
 # timeout: 300
@@ -22,6 +23,8 @@
 . "$LIB"
 # shellcheck source=tests/integration/api-lib.sh
 . "$(dirname "$LIB")/api-lib.sh"
+# shellcheck source=tests/integration/lib_vsock.sh
+. "$(dirname "$LIB")/lib_vsock.sh"
 trap api_stop EXIT
 need_asset vmlinux
 
@@ -38,6 +41,7 @@ done
 # The guest plays the agent's part: it lists the stubs it finds by their
 # magic, then waits for a 2 MiB drive and reads the image through it.
 cat >"$TDIR/agent.sh" <<'GUEST'
+/vsockt listen 10789 &
 for d in /sys/block/vd*; do
 	m=$(head -c 14 "/dev/${d##*/}" 2>/dev/null)
 	case $m in FCSTUB*) echo "FCCTRD-STUB ${d##*/} $m" ;; esac
@@ -56,7 +60,7 @@ while [ $i -lt 240 ]; do
 done
 exit 1
 GUEST
-initrd_with_test "$TDIR/agent.sh"
+vsock_initrd "$TDIR/agent.sh" "$TDIR/initrd.img"
 mkfifo "$TDIR/fc-logs.fifo" "$TDIR/fc-metrics.fifo" || fail "mkfifo failed"
 
 # The noop jailer's command: relative socket path, from the VM's directory.
@@ -86,6 +90,12 @@ api_ok PUT /drives/root "{\"drive_id\": \"root\", \"path_on_host\": \"$TDIR/root
 # base32 (no padding) of "ctrstub0" and "ctrstub1"
 api_ok PUT /drives/MN2HE43UOVRDA "{\"drive_id\": \"MN2HE43UOVRDA\", \"path_on_host\": \"$TDIR/ctrstub0\", \"is_root_device\": false, \"is_read_only\": false}"
 api_ok PUT /drives/MN2HE43UOVRDC "{\"drive_id\": \"MN2HE43UOVRDC\", \"path_on_host\": \"$TDIR/ctrstub1\", \"is_root_device\": false, \"is_read_only\": false}"
+code=$(curl -s --max-time 30 --unix-socket "$SOCK" -X PUT -D "$TDIR/vsock.head" \
+	-o "$TDIR/vsock.body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	-d "{\"guest_cid\": 0, \"uds_path\": \"$TDIR/agent.vsock\", \"vsock_id\": \"agent_api\"}" \
+	http://localhost/vsock)
+[ "$code" = 204 ] || fail "PUT /vsock: $code $(cat "$TDIR/vsock.body")"
+grep -qi '^Deprecation:' "$TDIR/vsock.head" || fail "PUT /vsock with vsock_id: no Deprecation header"
 api_ok PUT /actions '{"action_type": "InstanceStart"}'
 wait_console 'FCCTRD-STUB .* FCSTUBctrstub1' 120
 console_text | grep -q 'FCCTRD-STUB .* FCSTUBctrstub0' || fail "the guest did not find stub 0"
@@ -95,6 +105,9 @@ case $API_BODY in
 *'"state":"Running"'*) ;;
 *) fail "GET / after boot: $API_BODY" ;;
 esac
+[ -S "$TDIR/agent.vsock" ] || fail "no vsock socket when GET / says Running"
+# The runtime dials the agent until it answers.
+vsock_connect_retry "$TDIR/agent.vsock" 10789 65536 120
 # Container create: the first stub becomes the container's image.
 api_ok PATCH /drives/MN2HE43UOVRDA "{\"drive_id\": \"MN2HE43UOVRDA\", \"path_on_host\": \"$TDIR/image.img\"}"
 wait_console 'FCCTRD-IMAGE FCCTRD-CONTAINER-IMAGE' 60

@@ -9,16 +9,17 @@
 # /drives/drive_0 onto a placeholder, which the guest sees; every metrics
 # line a whole JSON object; the jailer's start-time flags in the metrics.
 #
-# Still blocking Kata (left out of the replay): the config file's `vsock`
-# (hybrid vsock: the kata-agent on vsock port 1024, logs on 1025, and the
-# /kata.hvsock UDS Kata chmods once Running); rate limiters are stored, not
-# enforced. With those, the replay would end with CONNECT 1024 instead of a
-# guest script.
+# vsock as Kata configures it: the config file's `vsock` {guest_cid 3,
+# /kata.hvsock, vsock_id "root"}; the socket exists once GET / says
+# Running and Kata chmods it; the agent's CONNECT 1024 is answered by a
+# stand-in in the guest (tests/integration/vsockt.c echoing on port 1024).
 # timeout: 300
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
 # shellcheck source=tests/integration/lib_jailer.sh
 . "$(dirname "$LIB")/lib_jailer.sh"
+# shellcheck source=tests/integration/lib_vsock.sh
+. "$(dirname "$LIB")/lib_vsock.sh"
 need_asset vmlinux
 need_asset initramfs.cpio.gz
 
@@ -61,6 +62,7 @@ jail_link "$ASSETS/vmlinux" "$R/vmlinux"
 # The guest: once a drive of exactly 2 MiB appears (the hot-plugged image),
 # it writes a marker to it and lets the guest reboot.
 cat >"$TDIR/hotplug.sh" <<'GUEST'
+/vsockt listen 1024 &
 i=0
 while [ $i -lt 240 ]; do
 	for d in /sys/block/vd*; do
@@ -74,7 +76,7 @@ while [ $i -lt 240 ]; do
 done
 exit 1
 GUEST
-jail_initrd "$TDIR/hotplug.sh" "$R/initrd.img"
+vsock_initrd "$TDIR/hotplug.sh" "$R/initrd.img"
 dd if=/dev/zero of="$R/rootfs.img" bs=1024 count=1024 2>/dev/null || fail "cannot make rootfs.img"
 drives=
 for n in 0 1 2 3 4 5 6 7; do
@@ -99,7 +101,8 @@ cat >"$R/fcConfig.json" <<EOF
     {"drive_id": "rootfs", "path_on_host": "/rootfs.img", "is_root_device": false, "is_read_only": true}$drives
   ],
   "logger": {"level": "Debug", "log_path": "/logs.fifo"},
-  "metrics": {"metrics_path": "/metrics.fifo"}
+  "metrics": {"metrics_path": "/metrics.fifo"},
+  "vsock": {"guest_cid": 3, "uds_path": "/kata.hvsock", "vsock_id": "root"}
 }
 EOF
 
@@ -134,6 +137,22 @@ done
 [ "$vcpus" = 1 ] || fail "no thread named \"fc_vcpu 0\": $(cat /proc/"$pid"/task/*/comm | tr '\n' ',')"
 [ "$(stat -c %u:%g "$R/run")" = 0:0 ] || fail "/run in the jail is $(stat -c %u:%g "$R/run")"
 [ "$(status_field "$pid" CapEff)" = 0000000000000000 ] || fail "ember has capabilities"
+
+# 5b. The hybrid vsock socket is there once Running; Kata chmods it, then
+#     its agent client dials CONNECT 1024 until the agent answers.
+[ -S "$R/kata.hvsock" ] || fail "no /kata.hvsock in the jail when GET / said Running"
+chmod 0660 "$R/kata.hvsock" || fail "cannot chmod /kata.hvsock"
+if ! (vsock_connect_retry "$R/kata.hvsock" 1024 65536 120); then
+	# Why: is ember alive, and what does its vsock device count?
+	alive "$pid" && a=alive || a=gone
+	curl -s --max-time 5 --unix-socket "$SOCK" -X PUT -d '{"action_type": "FlushMetrics"}' \
+		http://localhost/actions >/dev/null 2>&1
+	sleep 1
+	v=$(sed -n 's/.*"vsock":{\([^}]*\)}.*/\1/p' "$TDIR/kata-metrics" | head -n 1)
+	l=$(grep -v '\[Debug\]' "$TDIR/kata-log" | tail -n 4 | cut -c 40-200 | tr '\n' '|')
+	fail "$(cat "$TDIR/reason" 2>/dev/null); ember $a; vsock metrics: $v; log: $l"
+fi
+echo "CONNECT 1024: $(cat "$TDIR/vsockt.out")" >>"$TDIR/boot-summary"
 
 # 6. Kata's hot-plug: PATCH a placeholder onto an image placed in the jail.
 dd if=/dev/zero of="$R/hotplug.img" bs=1024 count=2048 2>/dev/null || fail "cannot make hotplug.img"
