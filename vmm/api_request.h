@@ -44,8 +44,8 @@ enum api_op {
 	API_PATCH_MMDS,		      /* PATCH /mmds: the merge patch in patch */
 	API_PUT_MMDS_CONFIG,	      /* PUT /mmds/config */
 	API_PUT_VSOCK,		      /* PUT /vsock */
-	API_PUT_SNAPSHOT_CREATE, /* PUT /snapshot/create */
-	API_PUT_SNAPSHOT_LOAD,	 /* PUT /snapshot/load */
+	API_PUT_SNAPSHOT_CREATE,      /* PUT /snapshot/create */
+	API_PUT_SNAPSHOT_LOAD,	      /* PUT /snapshot/load */
 	API_OP_COUNT
 };
 
