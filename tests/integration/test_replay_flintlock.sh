@@ -68,6 +68,6 @@ grep -q '^EMBER-GUEST-UP' "$TDIR/serial.log" || fail "the guest did not come up 
 [ "$BOOT_RC" -eq 0 ] || fail "ember exited with status $BOOT_RC ($(last_words))"
 expect_marker EMBER-FL-MD "instance_id: ns1/mvm0"
 expect_marker EMBER-FL-UD "final_message: flintlock-ok"
-expect_marker EMBER-FL-KEYS "meta-data,user-data,vendor-data,"
+expect_marker EMBER-FL-KEYS "meta-data,user-data,vendor-data"
 expect_marker EMBER-FL-CMDLINE 1
 exit 0
