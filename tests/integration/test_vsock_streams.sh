@@ -33,6 +33,7 @@ trap cleanup EXIT
 
 cat >"$TDIR/guest.sh" <<'GUEST'
 /vsockt listen 5000 &
+sleep 3 # the listener binds before the host connects (a race seen once)
 echo "EMBER-VSOCK-READY"
 echo "EMBER-VSOCK-G2H $(/vsockt connect 2 6000 1048576 2>&1 | tail -n 1)"
 echo "EMBER-VSOCK-HALF $(/vsockt half 2 6001 200000 2>&1 | tail -n 1)"
