@@ -359,11 +359,17 @@ static int apply_overrides(struct loaded *l, const struct snapshot_load_req *r, 
 				    o->iface_id);
 		memcpy(l->cfg.net[j].host_dev_name, o->host_dev_name, sizeof(o->host_dev_name));
 	}
-	if (r->vsock_uds_path)
-		log_warn(log,
-			 "snapshot load: vsock_override %s ignored: the snapshot has no vsock "
-			 "device",
-			 r->vsock_uds_path);
+	if (!r->vsock_uds_path)
+		return 0;
+	if (!l->cfg.vsock.set)
+		return errf(e, -ENOENT,
+			    "Invalid vsock override: the snapshot has no vsock device.");
+	/* Each clone listens on its own socket: the override replaces the path. */
+	free(l->cfg.vsock.uds_path);
+	l->cfg.vsock.uds_path = strdup(r->vsock_uds_path);
+	if (!l->cfg.vsock.uds_path)
+		return errf(e, -ENOMEM, "vsock override: out of memory");
+	log_info(log, "snapshot load: vsock socket %s", r->vsock_uds_path);
 	return 0;
 }
 
