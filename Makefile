@@ -12,7 +12,8 @@
 #   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
 #   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
-#                   the virtio-mmio register block, virtio-net and --seccomp-filter files
+#                   the virtio-mmio register block, virtio-net and --seccomp-filter files,
+#                   custom CPU templates
 #                   (FUZZ_SECONDS each, default 20)
 #   make deps       install missing Debian packages
 
@@ -56,6 +57,7 @@ SOAK_SECONDS ?= 20
 FUZZ_SRC     := api/http.c api/router.c vmm/api_request.c vmm/config.c vmm/config_json.c vmm/err.c vmm/log.c \
 		vmm/config_mmds.c vmm/snapshot_req.c
 FUZZ_SRC     += vmm/config_balloon.c vmm/config_vsock.c
+FUZZ_SRC     += vmm/cpu_config.c
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -Ivmm -Iapi -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VQ      := tests/fuzz/fuzz_common.h vmm/virtqueue.c vmm/virtqueue.h vmm/guest_mem.c \
@@ -74,6 +76,8 @@ FUZZ_BIN     += $(BUILD)/fuzz/fuzz_vsock
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snapshot
 # The snapshot state checks (vCPU, VM, legacy devices).
 FUZZ_BIN     += $(BUILD)/fuzz/fuzz_snap_state
+# Custom CPU templates (PUT /cpu-config, the config file's cpu-config).
+FUZZ_BIN     += $(BUILD)/fuzz/fuzz_cpu_config
 FUZZ_SNAP    := vmm/vcpu_state.c vmm/vm_state.c vmm/uart.c vmm/i8042.c vmm/boot_timer.c \
 		vmm/log.c vmm/err.c
 # The device targets (virtio-mmio register block, virtio-net) drive whole
@@ -185,6 +189,12 @@ $(BUILD)/fuzz/fuzz_snap_state: tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) $(wildc
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ \
 		tests/fuzz/fuzz_snap_state.c $(FUZZ_SNAP) -lpthread
 
+$(BUILD)/fuzz/fuzz_cpu_config: tests/fuzz/fuzz_cpu_config.c vmm/cpu_config.c vmm/cpu_config_apply.c \
+		vmm/cpuid.c vmm/err.c vmm/cpu_config.h vmm/cpuid.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Wno-gnu-variable-sized-type-not-at-end -o $@ \
+		$(filter %.c,$^) $(LDLIBS)
+
 # (Without $(WARN): gcc checks these sources' warnings in the normal build.)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -233,6 +243,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_vsock tests/fuzz/corpus/vsock $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snapshot tests/fuzz/corpus/snapshot $(FUZZ_SECONDS)
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_snap_state tests/fuzz/corpus/snap_state $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_cpu_config tests/fuzz/corpus/cpu_config $(FUZZ_SECONDS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

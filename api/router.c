@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "config_json.h"
+#include "cpu_config.h"
 #include "router.h"
 
 #define MAX_TOKENS 3
@@ -73,6 +74,7 @@ static const struct route routes[] = {
     {"PUT", "vsock", API_PUT_VSOCK},
     {"PUT", "snapshot/create", API_PUT_SNAPSHOT_CREATE},
     {"PUT", "snapshot/load", API_PUT_SNAPSHOT_LOAD},
+    {"PUT", "cpu-config", API_PUT_CPU_CONFIG},
 };
 
 static int bad_path(const char *method, const char *path, struct errbuf *e)
@@ -414,6 +416,8 @@ static int parse_body(struct api_request *req, const json_t *j, const char *body
 		ret = snapshot_req_parse_load(j, &req->u.snap_load, e);
 		req->deprecated = !ret && req->u.snap_load.deprecated;
 		return ret;
+	case API_PUT_CPU_CONFIG:
+		return cpu_config_parse(j, &req->u.cpu_config, e);
 	default:
 		return 0;
 	}

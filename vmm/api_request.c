@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api_request.h"
+#include "cpu_config.h"
 
 static const char *const op_names[API_OP_COUNT] = {
     [API_GET_INFO] = "GET /",
@@ -37,6 +38,7 @@ static const char *const op_names[API_OP_COUNT] = {
     [API_PUT_VSOCK] = "PUT /vsock",
     [API_PUT_SNAPSHOT_CREATE] = "PUT /snapshot/create",
     [API_PUT_SNAPSHOT_LOAD] = "PUT /snapshot/load",
+    [API_PUT_CPU_CONFIG] = "PUT /cpu-config",
 };
 
 const char *api_op_name(enum api_op op)
@@ -80,6 +82,9 @@ void api_request_free(struct api_request *req)
 		break;
 	case API_PUT_SNAPSHOT_LOAD:
 		snapshot_req_load_free(&req->u.snap_load);
+		break;
+	case API_PUT_CPU_CONFIG:
+		cpu_config_destroy(req->u.cpu_config);
 		break;
 	default:
 		break;

@@ -46,6 +46,7 @@ enum api_op {
 	API_PUT_VSOCK,		      /* PUT /vsock */
 	API_PUT_SNAPSHOT_CREATE,      /* PUT /snapshot/create */
 	API_PUT_SNAPSHOT_LOAD,	      /* PUT /snapshot/load */
+	API_PUT_CPU_CONFIG,	      /* PUT /cpu-config: a custom CPU template */
 	API_OP_COUNT
 };
 
@@ -80,6 +81,7 @@ struct api_request {
 		bool ack_on_stop;	    /* PATCH /balloon/hinting/start */
 		struct snapshot_create_req snap_create;
 		struct snapshot_load_req snap_load;
+		struct cpu_config *cpu_config; /* PUT /cpu-config (cpu_config.h), owned */
 	} u;
 };
 

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "config_json.h"
+#include "cpu_config.h"
 #include "layout.h"
 
 #define CFG_FILE_MAX	(1u << 20) /* config files larger than 1 MiB are refused */
@@ -357,6 +358,7 @@ void config_free(struct vm_config *cfg)
 	cj_free_strings(logger_fields, (char *)&cfg->logger);
 	cj_free_strings(metrics_fields, (char *)&cfg->metrics);
 	config_vsock_free(&cfg->vsock);
+	cpu_config_destroy(cfg->cpu_config);
 	config_init(cfg);
 }
 
@@ -452,7 +454,7 @@ int config_check(const struct vm_config *cfg, struct errbuf *e)
 /* Firecracker config keys for devices ember does not have. */
 static int check_unsupported(const json_t *root, struct errbuf *e)
 {
-	static const char *const keys[] = {"cpu-config", "memory-hotplug", "pmem"};
+	static const char *const keys[] = {"memory-hotplug", "pmem"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -545,6 +547,12 @@ static int parse_sections(const json_t *root, struct vm_config *cfg, struct errb
 	v = json_object_get(root, "vsock");
 	if (v && !json_is_null(v) && (ret = config_parse_vsock(v, &cfg->vsock, e)))
 		return ret;
+	/* A custom CPU template replaces machine-config's static one. */
+	v = json_object_get(root, "cpu-config");
+	if (v && !json_is_null(v) && (ret = cpu_config_parse_value(v, &cfg->cpu_config, e)))
+		return ret;
+	if (cfg->cpu_config)
+		cfg->machine.cpu_template = 0;
 	return 0;
 }
 

@@ -145,6 +145,8 @@ struct cfg_vsock {
 	char *vsock_id; /* deprecated; NULL when not given */
 };
 
+struct cpu_config; /* cpu_config.h */
+
 struct vm_config {
 	bool has_boot_source;
 	struct cfg_boot_source boot_source;
@@ -159,6 +161,7 @@ struct vm_config {
 	struct cfg_entropy entropy;
 	struct cfg_mmds mmds;
 	struct cfg_vsock vsock;
+	struct cpu_config *cpu_config; /* a custom CPU template, owned; NULL: none */
 };
 
 /* config_init - defaults: no boot source, 1 vCPU, 128 MiB, no devices. */

@@ -9,6 +9,7 @@
 
 #include "config_dump.h"
 #include "cpu_template.h"
+#include "cpu_config.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -213,12 +214,10 @@ static json_t *mmds_config(const struct cfg_mmds *m)
 
 json_t *config_dump(const struct vm_config *cfg)
 {
-	static const char *const unsupported[] = {"cpu-config"};
 	unsigned int nd = cfg->nr_drives < CFG_MAX_DRIVES ? cfg->nr_drives : CFG_MAX_DRIVES;
 	unsigned int nn = cfg->nr_nets < CFG_MAX_NETS ? cfg->nr_nets : CFG_MAX_NETS;
 	json_t *o = json_object();
 	bool ok;
-	size_t i;
 
 	ok = put(o, "boot-source", boot_source(cfg)) &&
 	     put(o, "machine-config", config_dump_machine(&cfg->machine)) &&
@@ -231,8 +230,8 @@ json_t *config_dump(const struct vm_config *cfg)
 	ok = ok && put(o, "entropy", entropy(&cfg->entropy));
 	ok = ok && put(o, "mmds-config", mmds_config(&cfg->mmds));
 	ok = ok && put(o, "vsock", vsock(&cfg->vsock));
-	for (i = 0; ok && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
-		ok = put(o, unsupported[i], json_null());
+	ok = ok &&
+	     put(o, "cpu-config", cfg->cpu_config ? cpu_config_dump(cfg->cpu_config) : json_null());
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -34,6 +34,7 @@
 #include "controller_devices.h"
 #include "controller_mmds.h"
 #include "controller_snapshot.h"
+#include "controller_cpu.h"
 #include "cpu_template.h"
 #include "devices.h"
 
@@ -89,6 +90,7 @@ static const struct op_rule {
     [API_PUT_VSOCK] = {PRE, MET_PUT_VSOCK, MET_PUT_VSOCK_FAILS},
     [API_PUT_SNAPSHOT_CREATE] = {POST, MET_SNAPSHOT_CREATE, MET_SNAPSHOT_CREATE_FAILS},
     [API_PUT_SNAPSHOT_LOAD] = {PRE, MET_SNAPSHOT_LOAD, MET_SNAPSHOT_LOAD_FAILS},
+    [API_PUT_CPU_CONFIG] = {PRE, MET_PUT_CPU_CONFIG, MET_PUT_CPU_CONFIG_FAILS},
 };
 
 void controller_init(struct controller *c, struct vm *vm)
@@ -316,6 +318,8 @@ static int patch_machine(struct controller *c, struct api_request *req, struct e
 
 	if (!ret)
 		c->vm->cfg.machine = m;
+	if (!ret)
+		controller_cpu_machine_set(&c->vm->cfg, req);
 	return ret;
 }
 
@@ -381,6 +385,8 @@ static int instance_start(struct controller *c, struct errbuf *e)
 	ret = config_check(&vm->cfg, e);
 	if (!ret)
 		ret = cpu_template_check_host(vm->cfg.machine.cpu_template, e);
+	if (!ret)
+		ret = controller_cpu_check(&vm->cfg, e);
 	if (!ret)
 		ret = controller_mmds_prepare(vm, e);
 	if (ret) {
@@ -466,6 +472,7 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return 1;
 	case API_PUT_MACHINE:
 		c->vm->cfg.machine = req->u.machine;
+		controller_cpu_machine_set(&c->vm->cfg, req);
 		return 0;
 	case API_PATCH_MACHINE:
 		return patch_machine(c, req, e);
@@ -515,6 +522,8 @@ static int dispatch(struct controller *c, struct api_request *req, struct api_re
 		return controller_snapshot_create(c, &req->u.snap_create, e);
 	case API_PUT_SNAPSHOT_LOAD:
 		return controller_snapshot_load(c, &req->u.snap_load, e);
+	case API_PUT_CPU_CONFIG:
+		return controller_put_cpu_config(&c->vm->cfg, req, e);
 	default:
 		return errf(e, -EINVAL, "Unknown request.");
 	}

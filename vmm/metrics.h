@@ -64,6 +64,8 @@ enum metric_id {
 	/* put_api_requests: PUT /vsock */
 	MET_PUT_VSOCK,
 	MET_PUT_VSOCK_FAILS,
+	MET_PUT_CPU_CONFIG, /* PUT /cpu-config */
+	MET_PUT_CPU_CONFIG_FAILS,
 	/* patch_api_requests */
 	MET_PATCH_DRIVE,
 	MET_PATCH_DRIVE_FAILS,

@@ -10,6 +10,7 @@
 
 #include "bootparams.h"
 #include "cpu_template.h"
+#include "cpu_config.h"
 #include "layout.h"
 #include "test_hook.h"
 #include "vcpu.h"
@@ -186,6 +187,17 @@ static int set_template_msrs(struct vcpu *v, unsigned int template)
 	return 0;
 }
 
+/* set_custom_msrs - a custom CPU template's MSR bits over what KVM holds. */
+static int set_custom_msrs(struct vcpu *v, const struct cpu_config *c)
+{
+	struct errbuf e = {""};
+	int ret = cpu_config_set_msrs(c, v->fd, &e);
+
+	if (ret)
+		log_error(v->env->log, "vCPU %u: %s", v->index, e.msg);
+	return ret;
+}
+
 static int set_fpu(struct vcpu *v)
 {
 	struct kvm_fpu f;
@@ -224,6 +236,8 @@ static int set_cpuid(struct vcpu *v, const struct vcpu_boot *b)
 
 	memcpy(t, b->supported, sizeof(*t));
 	ret = cpu_template_apply(b->cpu_template, t, &e);
+	if (!ret)
+		ret = cpu_config_apply_cpuid(b->custom, t, &e);
 	if (ret) {
 		log_error(v->env->log, "%s", e.msg);
 		return ret;
@@ -248,6 +262,8 @@ static int load_boot_state(struct vcpu *v, const struct vcpu_boot *b)
 	ret = set_msrs(v);
 	if (!ret)
 		ret = set_template_msrs(v, b->cpu_template);
+	if (!ret)
+		ret = set_custom_msrs(v, b->custom);
 	if (!ret)
 		ret = set_sregs(v, b->kernel->proto);
 	if (!ret)

@@ -48,12 +48,15 @@ struct vcpu_env {
 };
 
 /* The boot state vcpu_create loads. */
+struct cpu_config;
+
 struct vcpu_boot {
 	const struct cpuid_table *supported; /* KVM's CPUID, normalized per vCPU */
 	struct cpuid_table *scratch;	     /* room for that normalization */
 	unsigned int nr_vcpus;
 	bool smt;
 	unsigned int cpu_template;	  /* enum cpu_template (cpu_template.h) */
+	const struct cpu_config *custom;  /* a custom CPU template (cpu_config.h), or NULL */
 	const struct kernel_info *kernel; /* entry point and boot protocol */
 };
 

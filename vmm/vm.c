@@ -268,6 +268,7 @@ static int create_vcpus(struct vm *vm)
 	    .nr_vcpus = vm->nr_vcpus,
 	    .smt = vm->cfg.machine.smt,
 	    .cpu_template = vm->cfg.machine.cpu_template,
+	    .custom = vm->cfg.cpu_config,
 	    .kernel = &vm->kernel,
 	};
 	unsigned int i;
