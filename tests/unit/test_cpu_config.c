@@ -23,6 +23,7 @@
 #include "controller_cpu.h"
 #include "cpu_config.h"
 #include "cpu_template.h"
+#include "router.h"
 
 #define X8  "xxxxxxxx"
 #define X32 X8 X8 X8 X8
@@ -320,6 +321,28 @@ static void custom_and_static_replace_each_other(void **state)
 	config_free(&cfg);
 }
 
+/* The API route: PUT /cpu-config carries the parsed template; a bad one
+ * is refused in Firecracker's deserialization wrapping; GET is no route. */
+static void api_route_put(void **state)
+{
+	struct api_request req;
+	struct errbuf e = {""};
+	const char *bad = "{\"cpuid_modifiers\": [{\"leaf\": \"0x1\"}]}";
+
+	assert_int_equal(api_route("PUT", "/cpu-config", good, strlen(good), &req, &e), 0);
+	assert_int_equal(req.op, API_PUT_CPU_CONFIG);
+	assert_non_null(req.u.cpu_config);
+	assert_int_equal(req.u.cpu_config->nr_msrs, 2);
+	assert_string_equal(api_op_name(req.op), "PUT /cpu-config");
+	api_request_free(&req);
+	assert_int_equal(api_route("PUT", "/cpu-config", bad, strlen(bad), &req, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "An error occurred when deserializing the json body of a "
+				      "request: "));
+	assert_non_null(strstr(e.msg, "missing field `subleaf`"));
+	assert_int_equal(api_route("GET", "/cpu-config", NULL, 0, &req, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "Invalid request method and/or path: GET /cpu-config."));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +353,7 @@ int main(void)
 	    cmocka_unit_test(dump_reads_back),
 	    cmocka_unit_test(config_file_key),
 	    cmocka_unit_test(custom_and_static_replace_each_other),
+	    cmocka_unit_test(api_route_put),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
