@@ -16,6 +16,8 @@
 
 #include "cpu_config.h"
 
+#define CPU_CONFIG_FILE_MAX (1u << 20) /* a template file, at most */
+
 static const char *const reg_names[] = {"eax", "ebx", "ecx", "edx"};
 
 /* only_keys - refuse a key of @o outside @keys, in serde's words. */
@@ -304,22 +306,50 @@ int cpu_config_parse_text(const char *text, size_t len, struct cpu_config **out,
 	return ret;
 }
 
+/* read_file - @path into a new buffer of at most CPU_CONFIG_FILE_MAX bytes. */
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	*buf = malloc(CPU_CONFIG_FILE_MAX + 1);
+	if (!*buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	*len = fread(*buf, 1, CPU_CONFIG_FILE_MAX + 1, f);
+	if (ferror(f))
+		ret = -EIO;
+	else if (*len > CPU_CONFIG_FILE_MAX)
+		ret = -EFBIG;
+	fclose(f);
+	if (ret) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return ret;
+}
+
 int cpu_config_parse_value(const json_t *v, struct cpu_config **out, struct errbuf *e)
 {
 	const char *path = json_string_value(v);
-	json_error_t je;
-	json_t *j;
-	char q[96];
+	char q[96], *buf = NULL;
+	size_t len = 0;
 	int ret;
 
 	if (!path)
 		return cpu_config_parse(v, out, e);
-	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
+	ret = read_file(path, &buf, &len);
+	if (ret == -EFBIG)
+		return errf(e, -EINVAL, "cpu-config: cannot load %s: larger than %u bytes",
+			    err_printable(path, q, sizeof(q)), CPU_CONFIG_FILE_MAX);
+	if (ret)
 		return errf(e, -EINVAL, "cpu-config: cannot load %s: %s",
-			    err_printable(path, q, sizeof(q)), je.text);
-	ret = cpu_config_parse(j, out, e);
-	json_decref(j);
+			    err_printable(path, q, sizeof(q)), strerror(-ret));
+	ret = cpu_config_parse_text(buf, len, out, e);
+	free(buf);
 	return ret;
 }
 

@@ -287,7 +287,16 @@ static void config_file_key(void **state)
 	snprintf(doc, sizeof(doc), "{" BOOT ", \"cpu-config\": \"%s.missing\"}", path);
 	assert_int_equal(config_load_json(&cfg, doc, strlen(doc), &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "cpu-config: cannot load"));
+	assert_non_null(strstr(e.msg, "No such file or directory"));
 	assert_non_null(cfg.cpu_config); /* the earlier config stays */
+	/* A file over the limit is refused before it is parsed. */
+	f = fopen(path, "w");
+	for (fd = 0; fd < (1 << 20) / 64 + 1; fd++)
+		fputs("                                                               \n", f);
+	fclose(f);
+	snprintf(doc, sizeof(doc), "{" BOOT ", \"cpu-config\": \"%s\"}", path);
+	assert_int_equal(config_load_json(&cfg, doc, strlen(doc), &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "larger than 1048576 bytes"));
 	config_free(&cfg);
 	assert_null(cfg.cpu_config);
 	unlink(path);
