@@ -160,8 +160,9 @@ static int parse_reg_mod(const json_t *o, const char *where, struct cpu_config_l
 	return 0;
 }
 
-static int parse_leaf(const json_t *o, size_t idx, struct cpu_config_leaf *l, struct errbuf *e)
+static int parse_leaf(const json_t *o, size_t idx, void *slot, struct errbuf *e)
 {
+	struct cpu_config_leaf *l = slot;
 	static const char *const keys[] = {"leaf", "subleaf", "flags", "modifiers", NULL};
 	const json_t *lf, *sl, *fl, *mods;
 	char where[96], what[128];
@@ -198,8 +199,9 @@ static int parse_leaf(const json_t *o, size_t idx, struct cpu_config_leaf *l, st
 	return 0;
 }
 
-static int parse_msr(const json_t *o, size_t idx, struct cpu_config_msr *m, struct errbuf *e)
+static int parse_msr(const json_t *o, size_t idx, void *slot, struct errbuf *e)
 {
+	struct cpu_config_msr *m = slot;
 	static const char *const keys[] = {"addr", "bitmap", NULL};
 	const json_t *a, *b;
 	char where[48], what[80];
@@ -217,8 +219,9 @@ static int parse_msr(const json_t *o, size_t idx, struct cpu_config_msr *m, stru
 	return parse_bitmap(b, what, 64, &m->filter, &m->value, e) ? -EINVAL : 0;
 }
 
-static int parse_cap(const json_t *v, size_t idx, struct cpu_config_cap *c, struct errbuf *e)
+static int parse_cap(const json_t *v, size_t idx, void *slot, struct errbuf *e)
 {
+	struct cpu_config_cap *c = slot;
 	const char *s = json_string_value(v);
 	char what[48];
 	json_t *num;
@@ -238,31 +241,43 @@ static int parse_cap(const json_t *v, size_t idx, struct cpu_config_cap *c, stru
 	return ret;
 }
 
-/* parse_list - the array @key of @j, each element through @one. */
-#define PARSE_LIST(j, key, max, arr, nr, one)                                                      \
-	({                                                                                         \
-		const json_t *a_ = json_object_get(j, key);                                        \
-		int r_ = 0;                                                                        \
-		size_t i_;                                                                         \
-		if (a_ && !json_is_null(a_) && !json_is_array(a_))                                 \
-			r_ = errf(e, -EINVAL, "cpu-config: %s must be an array", key);             \
-		else if (a_ && json_array_size(a_) > (max))                                        \
-			r_ = errf(e, -EINVAL, "cpu-config: more than %u %s", (unsigned int)(max),  \
-				  key);                                                            \
-		else if (a_ && json_array_size(a_)) {                                              \
-			arr = calloc(json_array_size(a_), sizeof(*(arr)));                         \
-			if (!(arr))                                                                \
-				r_ = errf(e, -ENOMEM, "cpu-config: out of memory");                \
-			for (i_ = 0; !r_ && i_ < json_array_size(a_); i_++, (nr)++)                \
-				r_ = one(json_array_get(a_, i_), i_, &(arr)[i_], e);               \
-		}                                                                                  \
-		r_;                                                                                \
-	})
+typedef int parse_one_fn(const json_t *v, size_t idx, void *slot, struct errbuf *e);
+
+/* parse_list - the array @key of @j (absent or null: empty) into a new
+ * *@arr of @size-byte elements, each through @one; *@nr counts them. */
+static int parse_list(const json_t *j, const char *key, unsigned int max, size_t size,
+		      parse_one_fn *one, void **arr, unsigned int *nr, struct errbuf *e)
+{
+	const json_t *a = json_object_get(j, key);
+	size_t i, n;
+	int ret;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return errf(e, -EINVAL, "cpu-config: %s must be an array", key);
+	n = json_array_size(a);
+	if (n > max)
+		return errf(e, -EINVAL, "cpu-config: more than %u %s", max, key);
+	if (!n)
+		return 0;
+	*arr = calloc(n, size);
+	if (!*arr)
+		return errf(e, -ENOMEM, "cpu-config: out of memory");
+	for (i = 0; i < n; i++) {
+		ret = one(json_array_get(a, i), i, (char *)*arr + i * size, e);
+		if (ret)
+			return ret;
+		(*nr)++;
+	}
+	return 0;
+}
 
 int cpu_config_parse(const json_t *j, struct cpu_config **out, struct errbuf *e)
 {
 	static const char *const keys[] = {"kvm_capabilities", "cpuid_modifiers", "msr_modifiers",
 					   NULL};
+	void *arr[3] = {NULL, NULL, NULL};
 	struct cpu_config *c;
 	int ret;
 
@@ -275,14 +290,17 @@ int cpu_config_parse(const json_t *j, struct cpu_config **out, struct errbuf *e)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return errf(e, -ENOMEM, "cpu-config: out of memory");
-	ret = PARSE_LIST(j, "cpuid_modifiers", CPU_CONFIG_MAX_LEAVES, c->leaves, c->nr_leaves,
-			 parse_leaf);
+	ret = parse_list(j, "cpuid_modifiers", CPU_CONFIG_MAX_LEAVES, sizeof(*c->leaves),
+			 parse_leaf, &arr[0], &c->nr_leaves, e);
 	if (!ret)
-		ret = PARSE_LIST(j, "msr_modifiers", CPU_CONFIG_MAX_MSRS, c->msrs, c->nr_msrs,
-				 parse_msr);
+		ret = parse_list(j, "msr_modifiers", CPU_CONFIG_MAX_MSRS, sizeof(*c->msrs),
+				 parse_msr, &arr[1], &c->nr_msrs, e);
 	if (!ret)
-		ret = PARSE_LIST(j, "kvm_capabilities", CPU_CONFIG_MAX_CAPS, c->caps, c->nr_caps,
-				 parse_cap);
+		ret = parse_list(j, "kvm_capabilities", CPU_CONFIG_MAX_CAPS, sizeof(*c->caps),
+				 parse_cap, &arr[2], &c->nr_caps, e);
+	c->leaves = arr[0];
+	c->msrs = arr[1];
+	c->caps = arr[2];
 	if (ret) {
 		cpu_config_destroy(c);
 		return ret < 0 ? ret : -EINVAL;
