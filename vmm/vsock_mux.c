@@ -464,21 +464,23 @@ static void fill_hdr(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr
 	c->pending &= ~P_CREDIT;
 }
 
-/* Read host bytes into the guest's buffer. 1: a packet in @h, 0: none,
- * -1: the connection failed and is gone. */
-static int conn_read(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr *h,
-		     const struct iovec *iov, unsigned int niov, uint32_t room)
+/* Read host bytes into the guest's buffers, one read for all of them.
+ * The number of buffers filled (headers in @b), 0: none, -1: the
+ * connection failed and is gone. */
+static int conn_read(struct vsock_mux *m, struct vsock_conn *c, const struct vsock_rx_bufs *b)
 {
 	struct iovec v[VQ_MAX_SEGS];
-	uint32_t want = credit(c);
+	struct vsock_hdr h;
+	uint32_t want = credit(c), room = 0, left;
+	unsigned int i;
 	ssize_t n;
 	int nr;
 
+	for (i = 0; i < b->nbuf; i++)
+		room += b->room[i];
 	if (want > room)
 		want = room;
-	if (want > VSOCK_MAX_PAYLOAD)
-		want = VSOCK_MAX_PAYLOAD;
-	nr = vq_slice(iov, niov, 0, want, v, VQ_MAX_SEGS);
+	nr = vq_slice(b->iov, b->niov, 0, want, v, VQ_MAX_SEGS);
 	if (nr <= 0)
 		return 0;
 	do
@@ -499,56 +501,73 @@ static int conn_read(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr
 		c->eof = true;
 		c->readable = false;
 		conn_arm(c);
-		fill_hdr(m, c, h, VSOCK_OP_SHUTDOWN);
+		fill_hdr(m, c, &h, VSOCK_OP_SHUTDOWN);
 		/* Closed both ways: the guest will answer with RST and the
 		 * connection ends; a half-close leaves the guest's side open. */
-		h->flags = c->hup ? VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND : VSOCK_SHUTDOWN_SEND;
+		h.flags = c->hup ? VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND : VSOCK_SHUTDOWN_SEND;
+		vsock_pkt_write(&h, b->hdr[0]);
+		b->len[0] = 0;
 		return 1;
 	}
-	fill_hdr(m, c, h, VSOCK_OP_RW);
-	h->len = (uint32_t)n;
+	/* A short read: the socket is drained, most likely; the next attempt
+	 * waits for the loop to say it is readable again (saves an EAGAIN). */
+	if ((uint32_t)n < want) {
+		c->readable = false;
+		conn_arm(c);
+	}
 	c->rx_cnt += (uint32_t)n;
 	m->st.rx_bytes += (uint64_t)n;
-	return 1;
+	for (i = 0, left = (uint32_t)n; left; i++) {
+		fill_hdr(m, c, &h, VSOCK_OP_RW);
+		h.len = left < b->room[i] ? left : b->room[i];
+		left -= h.len;
+		vsock_pkt_write(&h, b->hdr[i]);
+		b->len[i] = h.len;
+	}
+	return (int)i;
 }
 
-/* The next packet connection @c owes the guest: 1 (in @h), 0 (none) or
- * -1 (the connection failed and is gone). */
-static int conn_rx(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr *h,
-		   const struct iovec *iov, unsigned int niov, uint32_t room)
+/* The next packets connection @c owes the guest: the number of buffers
+ * filled, 0 (none) or -1 (the connection failed and is gone). */
+static int conn_rx(struct vsock_mux *m, struct vsock_conn *c, const struct vsock_rx_bufs *b)
 {
+	struct vsock_hdr h;
 	int ret;
 
 	if (c->pending & P_REQUEST) {
 		c->pending &= ~P_REQUEST;
-		fill_hdr(m, c, h, VSOCK_OP_REQUEST);
-		return 1;
+		fill_hdr(m, c, &h, VSOCK_OP_REQUEST);
+		goto ctl;
 	}
 	if (c->pending & P_RESPONSE) {
 		c->pending &= ~P_RESPONSE;
-		fill_hdr(m, c, h, VSOCK_OP_RESPONSE);
-		return 1;
+		fill_hdr(m, c, &h, VSOCK_OP_RESPONSE);
+		goto ctl;
 	}
 	if (can_read(c)) {
-		ret = conn_read(m, c, h, iov, niov, room);
+		ret = conn_read(m, c, b);
 		if (ret)
 			return ret;
 	}
 	if (c->pending & P_CREDIT) {
-		fill_hdr(m, c, h, VSOCK_OP_CREDIT_UPDATE);
-		return 1;
+		fill_hdr(m, c, &h, VSOCK_OP_CREDIT_UPDATE);
+		goto ctl;
 	}
 	return 0;
+ctl:
+	vsock_pkt_write(&h, b->hdr[0]);
+	b->len[0] = 0;
+	return 1;
 }
 
-uint32_t vsock_mux_rx(struct vsock_mux *m, uint8_t *hdr, const struct iovec *iov, unsigned int niov,
-		      uint32_t room, bool *got)
+unsigned int vsock_mux_rx(struct vsock_mux *m, const struct vsock_rx_bufs *b)
 {
 	struct vsock_hdr h;
 	unsigned int i, k;
 	int ret;
 
-	*got = false;
+	if (!b->nbuf)
+		return 0;
 again:
 	if (m->rst_len) {
 		h = m->rst[m->rst_head];
@@ -557,26 +576,25 @@ again:
 		h.src_cid = VSOCK_HOST_CID;
 		h.dst_cid = m->guest_cid;
 		h.type = VSOCK_TYPE_STREAM;
-		goto out;
+		vsock_pkt_write(&h, b->hdr[0]);
+		b->len[0] = 0;
+		m->st.rx_packets++;
+		return 1;
 	}
 	for (k = 0; k < m->nr_conns; k++) {
 		i = (m->rr + k) % m->nr_conns;
 		if (!conn_has_rx(m->conn[i]))
 			continue;
-		ret = conn_rx(m, m->conn[i], &h, iov, niov, room);
+		ret = conn_rx(m, m->conn[i], b);
 		if (ret > 0) {
 			m->rr = i + 1;
-			goto out;
+			m->st.rx_packets += (unsigned int)ret;
+			return (unsigned int)ret;
 		}
 		if (ret < 0)
 			goto again; /* one connection fewer, its RST queued */
 	}
 	return 0;
-out:
-	vsock_pkt_write(&h, hdr);
-	m->st.rx_packets++;
-	*got = true;
-	return h.op == VSOCK_OP_RW ? h.len : 0;
 }
 
 /* "CONNECT <port>\n" from a new host client, read a byte at a time so no
