@@ -11,7 +11,9 @@
  *
  * The mux runs under the device's lock (@lock): its fds' loop handlers
  * take it, do their work and call @wake (still holding it) so the device
- * moves pending packets into the guest's receive queue.
+ * moves pending packets into the guest's receive queue. Only the loop
+ * thread closes a connection's socket (vsock_conn.h): a reset on a vCPU
+ * thread hands the connections to the loop through @reap_fd.
  */
 #ifndef EMBER_VSOCK_MUX_H
 #define EMBER_VSOCK_MUX_H
@@ -58,6 +60,9 @@ struct vsock_mux {
 	struct vsock_conn *conn[VSOCK_MAX_CONNS];
 	unsigned int nr_conns, rr;
 	uint32_t next_local_port;
+	int reap_fd; /* eventfd: connections wait on @dead to be closed */
+	struct loop_handler reap_handler;
+	struct vsock_conn *dead, *closed;
 	struct vsock_hdr rst[VSOCK_RST_QUEUE];
 	unsigned int rst_head, rst_len;
 	struct vsock_stats st;
@@ -121,7 +126,8 @@ unsigned int vsock_mux_rx(struct vsock_mux *m, const struct vsock_rx_bufs *b);
  */
 void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms);
 
-/* vsock_mux_reset - the driver went away: every connection is closed. */
+/* vsock_mux_reset - the driver went away: every connection ends (its
+ * socket is closed by the event loop). Any thread, under the lock. */
 void vsock_mux_reset(struct vsock_mux *m);
 
 #endif

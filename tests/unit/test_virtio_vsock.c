@@ -242,6 +242,7 @@ static void host_initiated(void **state)
 	assert_int_equal(read_wait(fd, line, sizeof(line)), 5);
 	assert_memory_equal(line, "world", 5);
 	guest_send(t, VSOCK_OP_SHUTDOWN, 1024, port, NULL, 0, 3, 65536);
+	pump(t, 50); /* the loop closes the socket */
 	assert_int_equal(read_wait(fd, line, sizeof(line)), 0);
 	assert_true(guest_recv(t, &h, NULL));
 	assert_int_equal(h.op, VSOCK_OP_RST);
@@ -443,6 +444,7 @@ static void handshake_timeout(void **state)
 	assert_int_equal(read_wait(partial, buf, sizeof(buf)), -1);
 	/* Now: both closed, the guest told to forget the request. */
 	virtio_vsock_expire(t->v, t0 + VSOCK_CONNECT_TIMEOUT_MS + 1000);
+	pump(t, 50); /* the loop closes the sockets */
 	assert_int_equal(read_wait(partial, buf, sizeof(buf)), 0);
 	assert_int_equal(read_wait(unanswered, buf, sizeof(buf)), 0);
 	assert_true(guest_recv(t, &h, NULL));
