@@ -9,10 +9,10 @@
 # vhost-vsock-device; its firmware is used) and bench.conf:
 #   RUNS=N REPS=N BYTES=N ROUNDS=N MEM_MIB=M VM_TIMEOUT=S BOOT_ARGS="..."
 # For i in 1..RUNS it boots the guest under ember (hybrid vsock on a Unix
-# socket) and QEMU microvm (vhost-vsock-device, AF_VSOCK on the host), in a
-# rotating order, and runs REPS times h2g BYTES, g2h BYTES and rtt ROUNDS
-# with vsockt hbench against each: one "BENCH vmm=... run=i rep=j mode=..."
-# line per measurement.
+# socket) and QEMU microvm (vhost-vsock-device, AF_VSOCK on the host) side
+# by side and runs REPS times h2g BYTES, g2h BYTES and rtt ROUNDS with
+# vsockt hbench, each against both guests back to back: one
+# "BENCH vmm=... run=i rep=j mode=..." line per measurement.
 
 cd /payload || exit 125
 . ./bench.conf
@@ -51,77 +51,93 @@ ember_json() {
 JSON
 }
 
-# wait_ready SECS - until the guest's bench server is up; 0 if it came.
+# wait_ready VMM PID SECS - until the guest's bench server is up; 0 if it came.
 wait_ready() {
 	t=0
-	while ! tr -d '\r' <"$W/$vmm.con" | grep -q '^EMBER-VSOCK-READY'; do
-		kill -0 "$pid" 2>/dev/null || return 1
-		[ "$t" -ge "$(($1 * 5))" ] && return 1
+	while ! tr -d '\r' <"$W/$1.con" | grep -q '^EMBER-VSOCK-READY'; do
+		kill -0 "$2" 2>/dev/null || return 1
+		[ "$t" -ge "$(($3 * 5))" ] && return 1
 		usleep 200000
 		t=$((t + 1))
 	done
 }
 
-# measure ADDR - REPS rounds of the three measurements.
-measure() {
-	rep=1
-	while [ "$rep" -le "$REPS" ]; do
-		for m in "h2g $BYTES" "g2h $BYTES" "rtt $ROUNDS"; do
-			# shellcheck disable=SC2086 # "mode n"
-			line=$(timeout "$VM_TIMEOUT" ./vsockt hbench "$1" "$PORT" $m 2>&1 | tail -n 1)
-			case $line in
-			BENCH-VSOCK*) echo "BENCH vmm=$vmm run=$run rep=$rep ${line#BENCH-VSOCK }" ;;
-			*) note "vmm=$vmm run=$run rep=$rep $m failed: $line" ;;
-			esac
-		done
-		rep=$((rep + 1))
-	done
-}
-
-# boot VMM RUN - one guest under VMM (ember or qemu), measured.
-boot() {
-	vmm=$1
-	run=$2
-	rm -f "$W/v.sock"
-	case $vmm in
+# start VMM - boot the guest under VMM (ember or qemu) in the background;
+# its pid in PID_<vmm>, its host address in ADDR_<vmm>.
+start() {
+	case $1 in
 	ember)
+		rm -f "$W/v.sock"
 		ember_json
-		set -- ./ember --no-api --config-file "$W/vm.json"
-		addr=$W/v.sock
+		./ember --no-api --config-file "$W/vm.json" </dev/null >"$W/ember.con" 2>"$W/ember.err" &
+		PID_ember=$!
+		ADDR_ember=$W/v.sock
 		;;
 	qemu)
 		# shellcheck disable=SC2086 # QEMU_PREFIX is a word list
-		set -- $QEMU_PREFIX \
+		$QEMU_PREFIX \
 			-M microvm,acpi=off,pcie=off,rtc=off,smm=off,ioapic2=off,isa-serial=on \
 			-global virtio-mmio.force-legacy=false \
 			-enable-kvm -cpu host -m "$MEM_MIB" -smp 1 \
 			-nodefaults -no-user-config -nographic -serial stdio -no-reboot -device i8042 \
 			-kernel /payload/bzImage -initrd /payload/initrd.img -append "$BOOT_ARGS" \
-			-device vhost-vsock-device,guest-cid=$CID
-		addr=vsock:$CID
+			-device vhost-vsock-device,guest-cid=$CID </dev/null >"$W/qemu.con" 2>"$W/qemu.err" &
+		PID_qemu=$!
+		ADDR_qemu=vsock:$CID
 		;;
 	esac
-	"$@" </dev/null >"$W/$vmm.con" 2>"$W/$vmm.err" &
-	pid=$!
-	if wait_ready 300; then
-		measure "$addr"
-	else
-		note "vmm=$vmm run=$run: the guest never got ready"
-		note "vmm=$vmm run=$run stderr: $(tail -n 3 "$W/$vmm.err" | tr '\r\n' '  ' | cut -c1-300)"
-		note "vmm=$vmm run=$run console: $(tr -d '\r' <"$W/$vmm.con" | tail -n 5 | tr '\n' ' ' | cut -c1-400)"
-	fi
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+}
+
+# ready VMM - 0 if VMM's guest came up; otherwise notes why not.
+ready() {
+	eval "pid=\$PID_$1"
+	wait_ready "$1" "$pid" 300 && return 0
+	note "vmm=$1 run=$run: the guest never got ready"
+	note "vmm=$1 run=$run stderr: $(tail -n 3 "$W/$1.err" | tr '\r\n' '  ' | cut -c1-300)"
+	note "vmm=$1 run=$run console: $(tr -d '\r' <"$W/$1.con" | tail -n 5 | tr '\n' ' ' | cut -c1-400)"
+	return 1
+}
+
+# measure VMM REP MODE N - one measurement against VMM's guest.
+measure() {
+	eval "addr=\$ADDR_$1"
+	line=$(timeout "$VM_TIMEOUT" ./vsockt hbench "$addr" "$PORT" "$3" "$4" 2>&1 | tail -n 1)
+	case $line in
+	BENCH-VSOCK*) echo "BENCH vmm=$1 run=$run rep=$2 ${line#BENCH-VSOCK }" ;;
+	*) note "vmm=$1 run=$run rep=$2 $3 failed: $line" ;;
+	esac
+}
+
+# one_run RUN - both guests up at once; each measurement is taken against
+# both back to back (alternating which goes first), so a slow spell of the
+# machine costs both alike.
+one_run() {
+	run=$1
+	up=
+	start ember
+	start qemu
+	ready ember && up="$up ember"
+	ready qemu && up="$up qemu"
+	rep=1
+	while [ "$rep" -le "$REPS" ]; do
+		if [ $(((rep + run) % 2)) -eq 0 ]; then order="$up"; else order=$(echo $up | awk '{ for (i = NF; i; i--) printf "%s ", $i }'); fi
+		for m in "h2g $BYTES" "g2h $BYTES" "rtt $ROUNDS"; do
+			for v in $order; do
+				# shellcheck disable=SC2086 # "mode n"
+				measure "$v" "$rep" $m
+			done
+		done
+		rep=$((rep + 1))
+	done
+	kill -9 "$PID_ember" "$PID_qemu" 2>/dev/null
+	wait "$PID_ember" "$PID_qemu" 2>/dev/null
 }
 
 main() {
 	setup || return 1
 	i=1
 	while [ "$i" -le "$RUNS" ]; do
-		if [ $((i % 2)) -eq 1 ]; then order="ember qemu"; else order="qemu ember"; fi
-		for v in $order; do
-			boot "$v" "$i"
-		done
+		one_run "$i"
 		i=$((i + 1))
 	done
 	return 0
