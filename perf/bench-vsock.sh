@@ -6,8 +6,9 @@
 # the guest initramfs plus vsockt and a /test.sh that runs
 # "vsockt bserve 5000", the test host kernel's vsock and vhost modules from
 # its Debian package, perf/bench-vsock-payload.sh as run.sh) and runs it in
-# ONE nested test host, where ember and QEMU microvm boot the same guest,
-# interleaved. The host side measures, against each: stream throughput host
+# ONE nested test host, where ember and QEMU microvm boot the same guest
+# side by side. The host side measures, against each in turn (back to back,
+# so a slow spell of the loaded machine hits both): stream throughput host
 # to guest and guest to host (BENCH_MIB MiB per transfer) and the round-trip
 # time of 64-byte ping-pongs (BENCH_ROUNDS per connection). ember's host
 # side is Firecracker's hybrid Unix socket ("CONNECT 5000"), QEMU's is

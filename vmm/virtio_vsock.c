@@ -8,8 +8,9 @@
  * Transmit: each chain is one packet, header first (any split across
  * descriptors); a chain shorter than the header is dropped, a header that
  * fails vsock_pkt_check costs its connection only (the mux resets it).
- * Receive: the mux is asked for one packet per receive chain, connections
- * taking turns; when the guest has no buffers left the host sockets are
+ * Receive: the mux fills one packet per receive chain, connections taking
+ * turns; up to VSOCK_RX_GATHER chains are offered at once, so one host
+ * read can fill many of them; when the guest has no buffers left the host sockets are
  * not read (their own buffers fill, the clients block).
  */
 #include <errno.h>
@@ -29,6 +30,7 @@ struct virtio_vsock {
 	struct vsock_mux mux;
 	struct vq_chain chain;		     /* transmit and event queues */
 	struct vq_chain rx[VSOCK_RX_GATHER]; /* receive buffers being filled */
+	unsigned int gather; /* buffers the next gather pops: grows while reads fill them all */
 };
 
 static struct virtio_vsock *to_vsock(struct virtio_dev *vd)
@@ -41,7 +43,7 @@ static bool running(const struct virtio_dev *vd)
 	return vd->active && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
-/* Pop up to VSOCK_RX_GATHER receive chains into @v->rx, their payload
+/* Pop up to @v->gather receive chains into @v->rx, their payload
  * areas back to back in @b. The count; @bad[i] is vq->bad_chains before
  * chain i was popped (for vq_unpop). */
 static unsigned int rx_gather(struct virtio_vsock *v, struct virtqueue *vq, struct vsock_rx_bufs *b,
@@ -52,7 +54,7 @@ static unsigned int rx_gather(struct virtio_vsock *v, struct virtqueue *vq, stru
 	int nr;
 
 	b->niov = 0;
-	while (n < VSOCK_RX_GATHER) {
+	while (n < v->gather) {
 		struct vq_chain *c = &v->rx[n];
 
 		bad[n] = vq->bad_chains;
@@ -101,6 +103,12 @@ static unsigned int rx_some(struct virtio_vsock *v, struct virtqueue *vq)
 	if (!n)
 		return 0;
 	k = vsock_mux_rx(&v->mux, &b);
+	/* Bulk streams soon take VSOCK_RX_GATHER buffers a read; a small
+	 * message pops one or two, not sixteen to give back. */
+	if (k == n)
+		v->gather = 2 * n < VSOCK_RX_GATHER ? 2 * n : VSOCK_RX_GATHER;
+	else if (k)
+		v->gather = k;
 	for (i = 0; i < k; i++) {
 		vq_copy_to_in(&v->rx[i], 0, hdr[i], VSOCK_HDR_LEN);
 		vq_push(vq, v->rx[i].head, VSOCK_HDR_LEN + len[i]);
@@ -285,6 +293,7 @@ int virtio_vsock_create(struct virtio_vsock **out, uint64_t guest_cid, const cha
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return errf(e, -ENOMEM, "vsock: out of memory");
+	v->gather = 1;
 	for (i = 0; i < 8; i++)
 		((uint8_t *)&v->cid_le)[i] = (uint8_t)(guest_cid >> (8 * i));
 	ret = virtio_dev_init(&v->vd, &vsock_ops, VIRTIO_ID_VSOCK, f, sizeof(v->cid_le), 3,

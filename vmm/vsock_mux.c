@@ -250,7 +250,6 @@ static void conn_event(struct vsock_mux *m, struct vsock_conn *c, uint32_t event
 		c->hup = true;
 	if (events & (EPOLLIN | EPOLLHUP))
 		c->readable = true; /* read (or EOF found) when the guest has room */
-	vsock_conn_arm(c);
 }
 
 static void on_conn(void *ctx, uint32_t events)
@@ -266,6 +265,10 @@ static void on_conn(void *ctx, uint32_t events)
 	conn_event(m, c, events);
 	if (m->wake)
 		m->wake(m->wake_ctx);
+	/* Armed after the device had its chance to read: a socket it drained
+	 * keeps its EPOLLIN, so a small message costs no epoll_ctl at all. */
+	if (!c->dead)
+		vsock_conn_arm(c);
 	pthread_mutex_unlock(m->lock);
 }
 
