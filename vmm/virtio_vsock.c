@@ -10,8 +10,8 @@
  * fails vsock_pkt_check costs its connection only (the mux resets it).
  * Receive: the mux fills one packet per receive chain, connections taking
  * turns; up to VSOCK_RX_GATHER chains are offered at once, so one host
- * read can fill many of them; when the guest has no buffers left the host sockets are
- * not read (their own buffers fill, the clients block).
+ * read can fill many of them; when the guest has no buffers left the host
+ * sockets are not read (their own buffers fill, the clients block).
  */
 #include <errno.h>
 #include <stdio.h>
