@@ -63,7 +63,7 @@ wait_ready() {
 }
 
 # start VMM - boot the guest under VMM (ember or qemu) in the background;
-# its pid in PID_<vmm>, its host address in ADDR_<vmm>.
+# its pid in PID_<vmm>.
 start() {
 	case $1 in
 	ember)
@@ -71,7 +71,6 @@ start() {
 		ember_json
 		./ember --no-api --config-file "$W/vm.json" </dev/null >"$W/ember.con" 2>"$W/ember.err" &
 		PID_ember=$!
-		ADDR_ember=$W/v.sock
 		;;
 	qemu)
 		# shellcheck disable=SC2086 # QEMU_PREFIX is a word list
@@ -83,14 +82,13 @@ start() {
 			-kernel /payload/bzImage -initrd /payload/initrd.img -append "$BOOT_ARGS" \
 			-device vhost-vsock-device,guest-cid=$CID </dev/null >"$W/qemu.con" 2>"$W/qemu.err" &
 		PID_qemu=$!
-		ADDR_qemu=vsock:$CID
 		;;
 	esac
 }
 
 # ready VMM - 0 if VMM's guest came up; otherwise notes why not.
 ready() {
-	eval "pid=\$PID_$1"
+	case $1 in ember) pid=$PID_ember ;; *) pid=$PID_qemu ;; esac
 	wait_ready "$1" "$pid" 300 && return 0
 	note "vmm=$1 run=$run: the guest never got ready"
 	note "vmm=$1 run=$run stderr: $(tail -n 3 "$W/$1.err" | tr '\r\n' '  ' | cut -c1-300)"
@@ -100,7 +98,7 @@ ready() {
 
 # measure VMM REP MODE N - one measurement against VMM's guest.
 measure() {
-	eval "addr=\$ADDR_$1"
+	case $1 in ember) addr=$W/v.sock ;; *) addr=vsock:$CID ;; esac
 	line=$(timeout "$VM_TIMEOUT" ./vsockt hbench "$addr" "$PORT" "$3" "$4" 2>&1 | tail -n 1)
 	case $line in
 	BENCH-VSOCK*) echo "BENCH vmm=$1 run=$run rep=$2 ${line#BENCH-VSOCK }" ;;
