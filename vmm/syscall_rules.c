@@ -127,7 +127,6 @@ static const struct sc_rule vcpu_rules[] = {
     {__NR_poll, ANY, SC_F_UART_POLL},		/* UART: may the console output block? */
     {__NR_epoll_ctl, ANY, SC_F_NET},		/* virtio-net DRIVER_OK/reset arms the tap */
     {__NR_io_uring_enter, ANY, SC_F_BLK_ASYNC}, /* virtio-blk reset waits for requests */
-    {__NR_close, ANY, SC_F_VSOCK},		/* virtio-vsock reset closes its connections */
 };
 
 static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, const struct sc_targets *t)

@@ -8,9 +8,10 @@
  * Transmit: each chain is one packet, header first (any split across
  * descriptors); a chain shorter than the header is dropped, a header that
  * fails vsock_pkt_check costs its connection only (the mux resets it).
- * Receive: the mux is asked for one packet per receive chain, connections
- * taking turns; when the guest has no buffers left the host sockets are
- * not read (their own buffers fill, the clients block).
+ * Receive: the mux fills one packet per receive chain, connections taking
+ * turns; up to VSOCK_RX_GATHER chains are offered at once, so one host
+ * read can fill many of them; when the guest has no buffers left the host
+ * sockets are not read (their own buffers fill, the clients block).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,14 +20,17 @@
 
 #include "virtio_vsock.h"
 
-#define VSOCK_RX_BATCH 256 /* packets per turn, then back to the loop */
-#define VSOCK_TX_BATCH 256
+#define VSOCK_RX_BATCH	256 /* packets per turn, then back to the loop */
+#define VSOCK_TX_BATCH	256
+#define VSOCK_RX_GATHER 16 /* receive buffers one host read may fill */
 
 struct virtio_vsock {
 	struct virtio_dev vd;
 	uint64_t cid_le; /* config space */
 	struct vsock_mux mux;
-	struct vq_chain chain;
+	struct vq_chain chain;		     /* transmit and event queues */
+	struct vq_chain rx[VSOCK_RX_GATHER]; /* receive buffers being filled */
+	unsigned int gather; /* buffers the next gather pops: grows while reads fill them all */
 };
 
 static struct virtio_vsock *to_vsock(struct virtio_dev *vd)
@@ -39,41 +43,86 @@ static bool running(const struct virtio_dev *vd)
 	return vd->active && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
-/* One packet from the mux into the popped receive chain. false: none. */
-static bool rx_one(struct virtio_vsock *v, struct virtqueue *vq)
+/* Pop up to @v->gather receive chains into @v->rx, their payload
+ * areas back to back in @b. The count; @bad[i] is vq->bad_chains before
+ * chain i was popped (for vq_unpop). */
+static unsigned int rx_gather(struct virtio_vsock *v, struct virtqueue *vq, struct vsock_rx_bufs *b,
+			      struct iovec *iov, uint32_t *room, uint64_t *bad)
 {
-	struct vq_chain *c = &v->chain;
-	struct iovec pl[VQ_MAX_SEGS];
-	uint8_t hdr[VSOCK_HDR_LEN];
-	uint64_t bad = vq->bad_chains;
+	unsigned int n = 0;
 	uint32_t len;
-	bool got;
 	int nr;
 
-	if (vq_pop(vq, c) <= 0)
-		return false; /* none, or corrupt (seen by the caller) */
-	if (c->nr_out || c->in_len < VSOCK_HDR_LEN) {
-		vq_push(vq, c->head, 0); /* unusable buffer */
-		return true;
+	b->niov = 0;
+	while (n < v->gather) {
+		struct vq_chain *c = &v->rx[n];
+
+		bad[n] = vq->bad_chains;
+		if (vq_pop(vq, c) <= 0)
+			break; /* none, or corrupt (seen by the caller) */
+		if (c->nr_out || c->in_len < VSOCK_HDR_LEN) {
+			/* Unusable: consumed when first, else left for the next
+			 * gather (where it is first). */
+			if (!n) {
+				vq_push(vq, c->head, 0);
+				continue;
+			}
+			if (!vq_unpop(vq, 1, bad[n]))
+				vq_push(vq, c->head, 0);
+			break;
+		}
+		len = c->in_len - VSOCK_HDR_LEN;
+		if (len > VSOCK_MAX_PAYLOAD)
+			len = VSOCK_MAX_PAYLOAD;
+		nr = vq_slice(c->iov + c->nr_out, c->nr_in, VSOCK_HDR_LEN, len, iov + b->niov,
+			      VQ_MAX_SEGS - b->niov);
+		if (nr < 0) {
+			if (!vq_unpop(vq, 1, bad[n]))
+				vq_push(vq, c->head, 0);
+			break;
+		}
+		b->niov += (unsigned int)nr;
+		room[n++] = len;
 	}
-	nr = vq_slice(c->iov + c->nr_out, c->nr_in, VSOCK_HDR_LEN, c->in_len - VSOCK_HDR_LEN, pl,
-		      VQ_MAX_SEGS);
-	len = vsock_mux_rx(&v->mux, hdr, pl, nr > 0 ? (unsigned int)nr : 0,
-			   nr > 0 ? c->in_len - VSOCK_HDR_LEN : 0, &got);
-	if (!got) {
-		if (!vq_unpop(vq, 1, bad))
-			vq_push(vq, c->head, 0);
-		return false;
+	b->nbuf = n;
+	return n;
+}
+
+/* Fill receive buffers from the mux, one gather at a time. The number of
+ * buffers filled; 0: nothing to send, or no buffers. */
+static unsigned int rx_some(struct virtio_vsock *v, struct virtqueue *vq)
+{
+	struct iovec iov[VQ_MAX_SEGS];
+	uint8_t hdr[VSOCK_RX_GATHER][VSOCK_HDR_LEN];
+	uint32_t room[VSOCK_RX_GATHER], len[VSOCK_RX_GATHER];
+	uint64_t bad[VSOCK_RX_GATHER];
+	struct vsock_rx_bufs b = {.iov = iov, .room = room, .hdr = hdr, .len = len};
+	unsigned int n, k, i;
+
+	n = rx_gather(v, vq, &b, iov, room, bad);
+	if (!n)
+		return 0;
+	k = vsock_mux_rx(&v->mux, &b);
+	/* Bulk streams soon take VSOCK_RX_GATHER buffers a read; a small
+	 * message pops one or two, not sixteen to give back. */
+	if (k == n)
+		v->gather = 2 * n < VSOCK_RX_GATHER ? 2 * n : VSOCK_RX_GATHER;
+	else if (k)
+		v->gather = k;
+	for (i = 0; i < k; i++) {
+		vq_copy_to_in(&v->rx[i], 0, hdr[i], VSOCK_HDR_LEN);
+		vq_push(vq, v->rx[i].head, VSOCK_HDR_LEN + len[i]);
 	}
-	vq_copy_to_in(c, 0, hdr, VSOCK_HDR_LEN);
-	vq_push(vq, c->head, VSOCK_HDR_LEN + len);
-	return true;
+	if (k < n && !vq_unpop(vq, (uint16_t)(n - k), bad[k]))
+		for (i = k; i < n; i++)
+			vq_push(vq, v->rx[i].head, 0);
+	return k;
 }
 
 static void rx_process(struct virtio_vsock *v)
 {
 	struct virtqueue *vq = &v->vd.vq[VSOCK_RXQ];
-	unsigned int budget = VSOCK_RX_BATCH;
+	unsigned int budget = VSOCK_RX_BATCH, k;
 
 	if (!running(&v->vd) || !vq->active)
 		return;
@@ -86,9 +135,10 @@ static void rx_process(struct virtio_vsock *v)
 			virtio_fail(&v->vd, "the receive queue is corrupt");
 			return;
 		}
-		if (!rx_one(v, vq))
+		k = rx_some(v, vq);
+		if (!k)
 			break;
-		budget--;
+		budget = k < budget ? budget - k : 0;
 	}
 	if (vq->broken) {
 		virtio_fail(&v->vd, "the receive queue is corrupt");
@@ -243,6 +293,7 @@ int virtio_vsock_create(struct virtio_vsock **out, uint64_t guest_cid, const cha
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return errf(e, -ENOMEM, "vsock: out of memory");
+	v->gather = 1;
 	for (i = 0; i < 8; i++)
 		((uint8_t *)&v->cid_le)[i] = (uint8_t)(guest_cid >> (8 * i));
 	ret = virtio_dev_init(&v->vd, &vsock_ops, VIRTIO_ID_VSOCK, f, sizeof(v->cid_le), 3,

@@ -1,324 +1,34 @@
 /*
  * vsock_mux.c - virtio-vsock's host side; see vsock_mux.h.
  *
- * A connection is keyed by (local port, peer port): the host's port and the
- * guest's. Host-initiated connections get local ports from 2^30 up;
- * guest-initiated ones use the port the guest asked for.
- *
- * Guest to host: RW payloads are written to the host socket at once; what
- * the socket does not take goes into the connection's ring (VSOCK_CONN_BUF,
- * the buf_alloc the guest is told), flushed on EPOLLOUT. A guest that sends
- * beyond its credit is reset. fwd_cnt counts bytes the host socket took;
- * a CREDIT_UPDATE goes out once it moved a quarter of the buffer since the
- * guest last heard.
- * Host to guest: a readable host socket is only marked; the device asks
- * for packets when it has receive buffers and the bytes are read straight
- * into them, never more than the guest's credit. Connections take turns
- * (one packet each per round), so one busy or stuck stream delays nobody.
+ * A connection (vsock_conn.h) is keyed by (local port, peer port): the
+ * host's port and the guest's. Host-initiated connections get local ports
+ * from 2^30 up; guest-initiated ones use the port the guest asked for.
+ * Here: the hybrid handshake, the guest's packets to their connections,
+ * the guest's receive buffers to the connections (taking turns, one
+ * packet or one read each per round, so one busy or stuck stream delays
+ * nobody), and the loop's handlers.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "virtqueue.h"
+#include "vsock_conn.h"
 #include "vsock_mux.h"
 #include "vsock_uds.h"
 
 #define LOCAL_PORT_FIRST (1u << 30)
 #define ACCEPT_BATCH	 16
 
-enum conn_state { C_HANDSHAKE, C_REQ_SENT, C_ESTABLISHED };
-
-/* Control packets a connection owes the guest. */
-#define P_REQUEST  1u
-#define P_RESPONSE 2u
-#define P_CREDIT   4u
-#define P_SHUT	   8u
-
-struct vsock_conn {
-	struct vsock_mux *m;
-	int fd;
-	struct loop_handler h;
-	uint32_t events; /* what the loop watches fd for */
-	enum conn_state state;
-	uint32_t local_port, peer_port;
-	char line[VSOCK_UDS_LINE_MAX];
-	unsigned int line_len;
-	unsigned int pending; /* P_* */
-	bool readable;	      /* the host socket may have bytes (or EOF) */
-	bool eof;	      /* the host sent EOF: SHUTDOWN(SEND) owed/sent */
-	bool hup;	      /* the host closed both ways (EPOLLHUP) */
-	uint64_t since_ms;    /* entered C_HANDSHAKE / C_REQ_SENT */
-	bool wr_shut;	      /* shutdown(SHUT_WR) done */
-	uint32_t peer_shut;   /* VSOCK_SHUTDOWN_* from the guest */
-	uint32_t peer_buf_alloc, peer_fwd_cnt, rx_cnt;
-	uint32_t fwd_cnt, fwd_sent;
-	uint8_t *buf; /* ring of VSOCK_CONN_BUF, allocated when first needed */
-	uint32_t head, len;
-};
-
-static void conn_free(struct vsock_mux *m, struct vsock_conn *c, bool rst);
-
-/* Socket I/O over iovecs: sendmsg/recvmsg (the event loop's seccomp filter
- * allows these for vsock only), never a signal for a vanished peer. */
-static ssize_t sock_send(int fd, const struct iovec *iov, unsigned int n)
-{
-	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
-
-	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-static ssize_t sock_recv(int fd, const struct iovec *iov, unsigned int n)
-{
-	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
-
-	return recvmsg(fd, &mh, MSG_DONTWAIT);
-}
-
-static void queue_rst(struct vsock_mux *m, uint32_t local, uint32_t peer)
-{
-	struct vsock_hdr *h;
-
-	if (m->rst_len == VSOCK_RST_QUEUE) {
-		m->st.rst_dropped++;
-		return;
-	}
-	h = &m->rst[(m->rst_head + m->rst_len++) % VSOCK_RST_QUEUE];
-	memset(h, 0, sizeof(*h));
-	h->src_port = local;
-	h->dst_port = peer;
-	h->op = VSOCK_OP_RST;
-}
-
-static uint32_t credit(const struct vsock_conn *c)
-{
-	uint32_t inflight = c->rx_cnt - c->peer_fwd_cnt;
-
-	return inflight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - inflight;
-}
-
-static bool can_read(const struct vsock_conn *c)
-{
-	return c->state == C_ESTABLISHED && c->readable && !c->eof &&
-	       !(c->peer_shut & VSOCK_SHUTDOWN_RCV) && credit(c) > 0;
-}
-
-static void conn_arm(struct vsock_conn *c)
-{
-	uint32_t ev = 0;
-	int ret;
-
-	if (c->state == C_HANDSHAKE)
-		ev = EPOLLIN;
-	else if (c->state == C_ESTABLISHED) {
-		if (!c->readable && !c->eof && !(c->peer_shut & VSOCK_SHUTDOWN_RCV))
-			ev |= EPOLLIN;
-		if (c->len)
-			ev |= EPOLLOUT;
-	}
-	if (ev == c->events || !c->m->loop)
-		return;
-	/* Nothing wanted: out of the epoll set altogether, or a hung-up peer's
-	 * EPOLLHUP (reported whatever the mask) would spin the loop. */
-	if (!ev)
-		ret = loop_del(c->m->loop, c->fd);
-	else if (!c->events)
-		ret = loop_add(c->m->loop, c->fd, ev, &c->h);
-	else
-		ret = loop_mod(c->m->loop, c->fd, ev, &c->h);
-	if (ret == 0)
-		c->events = ev;
-	else
-		c->m->st.muxer_event_fails++;
-}
-
-static struct vsock_conn *find(struct vsock_mux *m, uint32_t local, uint32_t peer)
-{
-	unsigned int i;
-
-	/* A client still in its handshake has no ports yet. */
-	for (i = 0; i < m->nr_conns; i++)
-		if (m->conn[i]->state != C_HANDSHAKE && m->conn[i]->local_port == local &&
-		    m->conn[i]->peer_port == peer)
-			return m->conn[i];
-	return NULL;
-}
-
 static void on_conn(void *ctx, uint32_t events);
-
-/* The handshake clock: a connection that is not established gets
- * VSOCK_CONNECT_TIMEOUT_MS from now; the tick runs while one waits. */
-static void wait_start(struct vsock_mux *m, struct vsock_conn *c)
-{
-	struct itimerspec it = {{1, 0}, {1, 0}};
-
-	c->since_ms = vsock_uds_now_ms();
-	if (m->timer_armed || m->timer_fd < 0)
-		return;
-	if (timerfd_settime(m->timer_fd, 0, &it, NULL) == 0)
-		m->timer_armed = true;
-	else
-		m->st.muxer_event_fails++;
-}
-
-/* conn_new - take over @fd as a new connection. NULL (fd closed) if full. */
-static struct vsock_conn *conn_new(struct vsock_mux *m, int fd, enum conn_state state)
-{
-	struct vsock_conn *c;
-
-	if (m->nr_conns == VSOCK_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
-		close(fd);
-		return NULL;
-	}
-	c->m = m;
-	c->fd = fd;
-	c->state = state;
-	c->h = (struct loop_handler){.fn = on_conn, .ctx = c};
-	c->events = EPOLLIN; /* watched from the start: its state decides later */
-	if (m->loop && loop_add(m->loop, fd, c->events, &c->h)) {
-		m->st.muxer_event_fails++;
-		close(fd);
-		free(c);
-		return NULL;
-	}
-	m->conn[m->nr_conns++] = c;
-	m->st.conns_added++;
-	if (state != C_ESTABLISHED)
-		wait_start(m, c);
-	return c;
-}
-
-static void conn_free(struct vsock_mux *m, struct vsock_conn *c, bool rst)
-{
-	unsigned int i;
-
-	if (rst) {
-		queue_rst(m, c->local_port, c->peer_port);
-		m->st.conns_killed++;
-	}
-	for (i = 0; i < m->nr_conns; i++)
-		if (m->conn[i] == c) {
-			m->conn[i] = m->conn[--m->nr_conns];
-			break;
-		}
-	/* close() takes the fd out of the epoll set (it is never dup'ed), and
-	 * a device reset runs this on a vCPU thread, whose filter allows close
-	 * but not epoll_ctl. */
-	close(c->fd);
-	free(c->buf);
-	free(c);
-	m->st.conns_removed++;
-}
-
-/* After guest SHUTDOWN or a flush: shut the host's side, or finish. */
-static void conn_settle(struct vsock_mux *m, struct vsock_conn *c)
-{
-	if (c->len)
-		return;
-	if ((c->peer_shut & (VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND)) ==
-	    (VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND)) {
-		conn_free(m, c, true); /* the guest waits for our RST */
-		return;
-	}
-	if ((c->peer_shut & VSOCK_SHUTDOWN_SEND) && !c->wr_shut) {
-		shutdown(c->fd, SHUT_WR);
-		c->wr_shut = true;
-	}
-	conn_arm(c);
-}
-
-static void note_forwarded(struct vsock_conn *c, uint32_t n)
-{
-	c->fwd_cnt += n;
-	c->m->st.tx_bytes += n;
-	if (c->fwd_cnt - c->fwd_sent >= VSOCK_CONN_BUF / 4)
-		c->pending |= P_CREDIT;
-}
-
-/* flush - write the ring to the host socket. false: the connection died. */
-static bool flush(struct vsock_mux *m, struct vsock_conn *c)
-{
-	while (c->len) {
-		uint32_t first = VSOCK_CONN_BUF - c->head;
-		struct iovec iov[2] = {
-		    {c->buf + c->head, first < c->len ? first : c->len},
-		    {c->buf, first < c->len ? c->len - first : 0},
-		};
-		ssize_t n = sock_send(c->fd, iov, iov[1].iov_len ? 2 : 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			m->st.tx_write_fails++;
-			conn_free(m, c, true);
-			return false;
-		}
-		c->head = (c->head + (uint32_t)n) % VSOCK_CONN_BUF;
-		c->len -= (uint32_t)n;
-		note_forwarded(c, (uint32_t)n);
-	}
-	conn_settle(m, c);
-	return true;
-}
-
-/* An RW payload: straight to the socket, the rest into the ring. */
-static void conn_write(struct vsock_mux *m, struct vsock_conn *c, const struct iovec *iov,
-		       unsigned int niov, uint32_t len)
-{
-	struct iovec rest[VQ_MAX_SEGS];
-	uint32_t done = 0, tail;
-	ssize_t n;
-	int nr;
-
-	if (c->len + len > VSOCK_CONN_BUF) {
-		m->st.tx_bad_packets++; /* beyond the credit it was given */
-		conn_free(m, c, true);
-		return;
-	}
-	if (!c->len) {
-		do
-			n = sock_send(c->fd, iov, niov);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno != EAGAIN) {
-			m->st.tx_write_fails++;
-			conn_free(m, c, true);
-			return;
-		}
-		done = n > 0 ? (uint32_t)n : 0;
-		note_forwarded(c, done);
-	}
-	if (done < len) {
-		if (!c->buf && !(c->buf = malloc(VSOCK_CONN_BUF))) {
-			conn_free(m, c, true);
-			return;
-		}
-		nr = vq_slice(iov, niov, done, len - done, rest, VQ_MAX_SEGS);
-		for (int i = 0; i < nr; i++) {
-			const uint8_t *p = rest[i].iov_base;
-			uint32_t l = (uint32_t)rest[i].iov_len;
-
-			while (l) {
-				tail = (c->head + c->len) % VSOCK_CONN_BUF;
-				uint32_t k = VSOCK_CONN_BUF - tail < l ? VSOCK_CONN_BUF - tail : l;
-
-				memcpy(c->buf + tail, p, k);
-				c->len += k;
-				p += k;
-				l -= k;
-			}
-		}
-	}
-	conn_arm(c);
-}
 
 /* A guest REQUEST to host port @h->dst_port: connect to <uds_path>_<port>. */
 static void guest_connect(struct vsock_mux *m, const struct vsock_hdr *h)
@@ -337,19 +47,19 @@ static void guest_connect(struct vsock_mux *m, const struct vsock_hdr *h)
 		close(fd);
 		goto refuse;
 	}
-	c = conn_new(m, fd, C_ESTABLISHED);
+	c = vsock_conn_new(m, fd, VSOCK_CONN_ESTABLISHED, on_conn);
 	if (!c)
 		goto refuse;
 	c->local_port = h->dst_port;
 	c->peer_port = h->src_port;
 	c->peer_buf_alloc = h->buf_alloc;
 	c->peer_fwd_cnt = h->fwd_cnt;
-	c->pending = P_RESPONSE;
-	conn_arm(c);
+	c->pending = VSOCK_CONN_P_RESPONSE;
+	vsock_conn_arm(c);
 	return;
 refuse:
 	m->st.conn_refused++;
-	queue_rst(m, h->dst_port, h->src_port);
+	vsock_conn_rst(m, h->dst_port, h->src_port);
 }
 
 /* The guest accepted a host-initiated connection: tell the host client. */
@@ -361,78 +71,73 @@ static void conn_accepted(struct vsock_mux *m, struct vsock_conn *c)
 	/* The first bytes on a fresh socket: its buffer is empty. */
 	if (write(c->fd, ok, (size_t)n) != n) {
 		m->st.tx_write_fails++;
-		conn_free(m, c, true);
+		vsock_conn_free(m, c, true);
 		return;
 	}
-	c->state = C_ESTABLISHED;
-	conn_arm(c);
+	c->state = VSOCK_CONN_ESTABLISHED;
+	vsock_conn_arm(c);
 }
 
 void vsock_mux_tx(struct vsock_mux *m, const struct vsock_hdr *h, bool bad, const struct iovec *iov,
 		  unsigned int niov)
 {
-	struct vsock_conn *c = find(m, h->dst_port, h->src_port);
+	struct vsock_conn *c = vsock_conn_find(m, h->dst_port, h->src_port);
 
 	m->st.tx_packets++;
 	if (bad) {
 		m->st.tx_bad_packets++;
 		if (c)
-			conn_free(m, c, true);
+			vsock_conn_free(m, c, true);
 		else if (h->op != VSOCK_OP_RST)
-			queue_rst(m, h->dst_port, h->src_port);
+			vsock_conn_rst(m, h->dst_port, h->src_port);
 		return;
 	}
 	if (h->op == VSOCK_OP_REQUEST) {
 		if (c)
-			conn_free(m, c, true);
+			vsock_conn_free(m, c, true);
 		else
 			guest_connect(m, h);
 		return;
 	}
 	if (!c) {
 		if (h->op != VSOCK_OP_RST)
-			queue_rst(m, h->dst_port, h->src_port);
+			vsock_conn_rst(m, h->dst_port, h->src_port);
 		return;
 	}
 	c->peer_buf_alloc = h->buf_alloc;
 	c->peer_fwd_cnt = h->fwd_cnt;
 	if (h->op == VSOCK_OP_RST) {
-		conn_free(m, c, false);
+		vsock_conn_free(m, c, false);
 		return;
 	}
 	if (h->op == VSOCK_OP_RESPONSE) {
-		if (c->state == C_REQ_SENT && !(c->pending & P_REQUEST))
+		if (c->state == VSOCK_CONN_REQ_SENT && !(c->pending & VSOCK_CONN_P_REQUEST))
 			conn_accepted(m, c);
 		else
-			conn_free(m, c, true);
+			vsock_conn_free(m, c, true);
 		return;
 	}
-	if (c->state != C_ESTABLISHED) {
-		conn_free(m, c, true);
+	if (c->state != VSOCK_CONN_ESTABLISHED) {
+		vsock_conn_free(m, c, true);
 		return;
 	}
 	switch (h->op) {
 	case VSOCK_OP_SHUTDOWN:
 		c->peer_shut |= h->flags;
-		conn_settle(m, c);
+		vsock_conn_settle(m, c);
 		break;
 	case VSOCK_OP_RW:
 		if (c->peer_shut & VSOCK_SHUTDOWN_SEND)
-			conn_free(m, c, true);
+			vsock_conn_free(m, c, true);
 		else if (h->len)
-			conn_write(m, c, iov, niov, h->len);
+			vsock_conn_write(m, c, iov, niov, h->len);
 		break;
 	case VSOCK_OP_CREDIT_REQUEST:
-		c->pending |= P_CREDIT;
+		c->pending |= VSOCK_CONN_P_CREDIT;
 		break;
 	default: /* CREDIT_UPDATE: the credit fields above are all it says */
 		break;
 	}
-}
-
-static bool conn_has_rx(const struct vsock_conn *c)
-{
-	return c->pending || can_read(c);
 }
 
 bool vsock_mux_has_rx(const struct vsock_mux *m)
@@ -442,113 +147,19 @@ bool vsock_mux_has_rx(const struct vsock_mux *m)
 	if (m->rst_len)
 		return true;
 	for (i = 0; i < m->nr_conns; i++)
-		if (conn_has_rx(m->conn[i]))
+		if (vsock_conn_has_rx(m->conn[i]))
 			return true;
 	return false;
 }
 
-static void fill_hdr(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr *h, uint16_t op)
-{
-	memset(h, 0, sizeof(*h));
-	h->src_cid = VSOCK_HOST_CID;
-	h->dst_cid = m->guest_cid;
-	h->type = VSOCK_TYPE_STREAM;
-	h->op = op;
-	if (!c)
-		return;
-	h->src_port = c->local_port;
-	h->dst_port = c->peer_port;
-	h->buf_alloc = VSOCK_CONN_BUF;
-	h->fwd_cnt = c->fwd_cnt;
-	c->fwd_sent = c->fwd_cnt;
-	c->pending &= ~P_CREDIT;
-}
-
-/* Read host bytes into the guest's buffer. 1: a packet in @h, 0: none,
- * -1: the connection failed and is gone. */
-static int conn_read(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr *h,
-		     const struct iovec *iov, unsigned int niov, uint32_t room)
-{
-	struct iovec v[VQ_MAX_SEGS];
-	uint32_t want = credit(c);
-	ssize_t n;
-	int nr;
-
-	if (want > room)
-		want = room;
-	if (want > VSOCK_MAX_PAYLOAD)
-		want = VSOCK_MAX_PAYLOAD;
-	nr = vq_slice(iov, niov, 0, want, v, VQ_MAX_SEGS);
-	if (nr <= 0)
-		return 0;
-	do
-		n = sock_recv(c->fd, v, (unsigned int)nr);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EAGAIN) {
-		c->readable = false;
-		conn_arm(c);
-		return 0;
-	}
-	if (n < 0) {
-		m->st.rx_read_fails++;
-		conn_free(m, c, true);
-		return -1;
-	}
-	if (n == 0) {
-		/* The host will send no more: tell the guest. */
-		c->eof = true;
-		c->readable = false;
-		conn_arm(c);
-		fill_hdr(m, c, h, VSOCK_OP_SHUTDOWN);
-		/* Closed both ways: the guest will answer with RST and the
-		 * connection ends; a half-close leaves the guest's side open. */
-		h->flags = c->hup ? VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND : VSOCK_SHUTDOWN_SEND;
-		return 1;
-	}
-	fill_hdr(m, c, h, VSOCK_OP_RW);
-	h->len = (uint32_t)n;
-	c->rx_cnt += (uint32_t)n;
-	m->st.rx_bytes += (uint64_t)n;
-	return 1;
-}
-
-/* The next packet connection @c owes the guest: 1 (in @h), 0 (none) or
- * -1 (the connection failed and is gone). */
-static int conn_rx(struct vsock_mux *m, struct vsock_conn *c, struct vsock_hdr *h,
-		   const struct iovec *iov, unsigned int niov, uint32_t room)
-{
-	int ret;
-
-	if (c->pending & P_REQUEST) {
-		c->pending &= ~P_REQUEST;
-		fill_hdr(m, c, h, VSOCK_OP_REQUEST);
-		return 1;
-	}
-	if (c->pending & P_RESPONSE) {
-		c->pending &= ~P_RESPONSE;
-		fill_hdr(m, c, h, VSOCK_OP_RESPONSE);
-		return 1;
-	}
-	if (can_read(c)) {
-		ret = conn_read(m, c, h, iov, niov, room);
-		if (ret)
-			return ret;
-	}
-	if (c->pending & P_CREDIT) {
-		fill_hdr(m, c, h, VSOCK_OP_CREDIT_UPDATE);
-		return 1;
-	}
-	return 0;
-}
-
-uint32_t vsock_mux_rx(struct vsock_mux *m, uint8_t *hdr, const struct iovec *iov, unsigned int niov,
-		      uint32_t room, bool *got)
+unsigned int vsock_mux_rx(struct vsock_mux *m, const struct vsock_rx_bufs *b)
 {
 	struct vsock_hdr h;
 	unsigned int i, k;
 	int ret;
 
-	*got = false;
+	if (!b->nbuf)
+		return 0;
 again:
 	if (m->rst_len) {
 		h = m->rst[m->rst_head];
@@ -557,26 +168,25 @@ again:
 		h.src_cid = VSOCK_HOST_CID;
 		h.dst_cid = m->guest_cid;
 		h.type = VSOCK_TYPE_STREAM;
-		goto out;
+		vsock_pkt_write(&h, b->hdr[0]);
+		b->len[0] = 0;
+		m->st.rx_packets++;
+		return 1;
 	}
 	for (k = 0; k < m->nr_conns; k++) {
 		i = (m->rr + k) % m->nr_conns;
-		if (!conn_has_rx(m->conn[i]))
+		if (!vsock_conn_has_rx(m->conn[i]))
 			continue;
-		ret = conn_rx(m, m->conn[i], &h, iov, niov, room);
+		ret = vsock_conn_rx(m, m->conn[i], b);
 		if (ret > 0) {
 			m->rr = i + 1;
-			goto out;
+			m->st.rx_packets += (unsigned int)ret;
+			return (unsigned int)ret;
 		}
 		if (ret < 0)
 			goto again; /* one connection fewer, its RST queued */
 	}
 	return 0;
-out:
-	vsock_pkt_write(&h, hdr);
-	m->st.rx_packets++;
-	*got = true;
-	return h.op == VSOCK_OP_RW ? h.len : 0;
 }
 
 /* "CONNECT <port>\n" from a new host client, read a byte at a time so no
@@ -602,45 +212,44 @@ static void handshake(struct vsock_mux *m, struct vsock_conn *c)
 	if (vsock_uds_parse_connect(c->line, c->line_len, &port))
 		goto drop;
 	/* A local port no other connection to that guest port uses (c is
-	 * still in C_HANDSHAKE, which find() skips). */
+	 * still in VSOCK_CONN_HANDSHAKE, which vsock_conn_find() skips). */
 	do
 		c->local_port = m->next_local_port++;
-	while (c->local_port < LOCAL_PORT_FIRST || find(m, c->local_port, port));
+	while (c->local_port < LOCAL_PORT_FIRST || vsock_conn_find(m, c->local_port, port));
 	c->peer_port = port;
-	c->state = C_REQ_SENT;
-	c->pending = P_REQUEST;
-	wait_start(m, c); /* the guest's answer gets its own time */
-	conn_arm(c);
+	c->state = VSOCK_CONN_REQ_SENT;
+	c->pending = VSOCK_CONN_P_REQUEST;
+	vsock_conn_wait_start(m, c); /* the guest's answer gets its own time */
+	vsock_conn_arm(c);
 	return;
 drop:
 	m->st.conn_refused++;
-	conn_free(m, c, false);
+	vsock_conn_free(m, c, false);
 }
 
 static void conn_event(struct vsock_mux *m, struct vsock_conn *c, uint32_t events)
 {
-	if (c->state == C_HANDSHAKE) {
+	if (c->state == VSOCK_CONN_HANDSHAKE) {
 		handshake(m, c);
 		return;
 	}
-	if (c->state == C_REQ_SENT) {
+	if (c->state == VSOCK_CONN_REQ_SENT) {
 		/* The client left before the guest answered. */
 		if (events & (EPOLLHUP | EPOLLERR))
-			conn_free(m, c, !(c->pending & P_REQUEST));
+			vsock_conn_free(m, c, !(c->pending & VSOCK_CONN_P_REQUEST));
 		return;
 	}
 	if (events & EPOLLERR) {
 		m->st.rx_read_fails++;
-		conn_free(m, c, true);
+		vsock_conn_free(m, c, true);
 		return;
 	}
-	if ((events & EPOLLOUT) && !flush(m, c))
+	if ((events & EPOLLOUT) && !vsock_conn_flush(m, c))
 		return;
 	if (events & EPOLLHUP)
 		c->hup = true;
 	if (events & (EPOLLIN | EPOLLHUP))
 		c->readable = true; /* read (or EOF found) when the guest has room */
-	conn_arm(c);
 }
 
 static void on_conn(void *ctx, uint32_t events)
@@ -649,9 +258,17 @@ static void on_conn(void *ctx, uint32_t events)
 	struct vsock_mux *m = c->m;
 
 	pthread_mutex_lock(m->lock);
+	if (c->dead) { /* freed since the loop fetched this event */
+		pthread_mutex_unlock(m->lock);
+		return;
+	}
 	conn_event(m, c, events);
 	if (m->wake)
 		m->wake(m->wake_ctx);
+	/* Armed after the device had its chance to read: a socket it drained
+	 * keeps its EPOLLIN, so a small message costs no epoll_ctl at all. */
+	if (!c->dead)
+		vsock_conn_arm(c);
 	pthread_mutex_unlock(m->lock);
 }
 
@@ -667,7 +284,7 @@ static void on_listen(void *ctx, uint32_t events)
 		if (fd < 0)
 			break;
 		/* Full: the client is closed at once (conn_new closes fd). */
-		if (!conn_new(m, fd, C_HANDSHAKE))
+		if (!vsock_conn_new(m, fd, VSOCK_CONN_HANDSHAKE, on_conn))
 			m->st.conn_refused++;
 	}
 	pthread_mutex_unlock(m->lock);
@@ -688,6 +305,19 @@ static void on_timer(void *ctx, uint32_t events)
 	pthread_mutex_unlock(m->lock);
 }
 
+/* Connections freed since the last turn (loop thread). */
+static void on_reap(void *ctx, uint32_t events)
+{
+	struct vsock_mux *m = ctx;
+	uint64_t n;
+
+	if (read(m->reap_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		m->st.muxer_event_fails++;
+	pthread_mutex_lock(m->lock);
+	vsock_conn_reap(m);
+	pthread_mutex_unlock(m->lock);
+}
+
 void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms)
 {
 	static const struct itimerspec off;
@@ -697,7 +327,7 @@ void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms)
 
 	while (i < m->nr_conns) {
 		c = m->conn[i];
-		if (c->state == C_ESTABLISHED) {
+		if (c->state == VSOCK_CONN_ESTABLISHED) {
 			i++;
 			continue;
 		}
@@ -710,7 +340,8 @@ void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms)
 		 * saw and never answered is withdrawn with RST. */
 		m->st.conn_refused++;
 		m->st.conns_timed_out++;
-		conn_free(m, c, c->state == C_REQ_SENT && !(c->pending & P_REQUEST));
+		vsock_conn_free(
+		    m, c, c->state == VSOCK_CONN_REQ_SENT && !(c->pending & VSOCK_CONN_P_REQUEST));
 	}
 	if (!waiting && m->timer_armed && m->timer_fd >= 0) {
 		timerfd_settime(m->timer_fd, 0, &off, NULL);
@@ -727,6 +358,7 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 	memset(m, 0, sizeof(*m));
 	m->listen_fd = -1;
 	m->timer_fd = -1;
+	m->reap_fd = -1;
 	m->loop = loop;
 	m->log = log;
 	m->guest_cid = guest_cid;
@@ -738,6 +370,11 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (m->timer_fd < 0)
 		return errf(e, -errno, "vsock: timerfd: %s", strerror(errno));
+	m->reap_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->reap_fd < 0) {
+		ret = errf(e, -errno, "vsock: eventfd: %s", strerror(errno));
+		goto fail;
+	}
 	fd = vsock_uds_listen(uds_path, e);
 	if (fd < 0) {
 		ret = fd;
@@ -746,9 +383,12 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 	m->listen_fd = fd;
 	m->listen_handler = (struct loop_handler){.fn = on_listen, .ctx = m};
 	m->timer_handler = (struct loop_handler){.fn = on_timer, .ctx = m};
+	m->reap_handler = (struct loop_handler){.fn = on_reap, .ctx = m};
 	if (loop && ((ret = loop_add(loop, fd, EPOLLIN, &m->listen_handler)) ||
-		     (ret = loop_add(loop, m->timer_fd, EPOLLIN, &m->timer_handler)))) {
+		     (ret = loop_add(loop, m->timer_fd, EPOLLIN, &m->timer_handler)) ||
+		     (ret = loop_add(loop, m->reap_fd, EPOLLIN, &m->reap_handler)))) {
 		loop_del(loop, fd);
+		loop_del(loop, m->timer_fd);
 		close(fd);
 		unlink(uds_path);
 		m->listen_fd = -1;
@@ -757,6 +397,9 @@ int vsock_mux_init(struct vsock_mux *m, const char *uds_path, uint64_t guest_cid
 	}
 	return 0;
 fail:
+	if (m->reap_fd >= 0)
+		close(m->reap_fd);
+	m->reap_fd = -1;
 	close(m->timer_fd);
 	m->timer_fd = -1;
 	return ret;
@@ -772,7 +415,7 @@ void vsock_mux_set_wake(struct vsock_mux *m, pthread_mutex_t *lock, void (*wake)
 void vsock_mux_reset(struct vsock_mux *m)
 {
 	while (m->nr_conns)
-		conn_free(m, m->conn[m->nr_conns - 1], false);
+		vsock_conn_free(m, m->conn[m->nr_conns - 1], false);
 	m->rst_len = 0;
 	m->rst_head = 0;
 }
@@ -793,5 +436,12 @@ void vsock_mux_destroy(struct vsock_mux *m)
 			loop_del(m->loop, m->timer_fd);
 		close(m->timer_fd);
 		m->timer_fd = -1;
+	}
+	vsock_conn_reap_all(m);
+	if (m->reap_fd >= 0) {
+		if (m->loop)
+			loop_del(m->loop, m->reap_fd);
+		close(m->reap_fd);
+		m->reap_fd = -1;
 	}
 }

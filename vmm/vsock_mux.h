@@ -11,7 +11,9 @@
  *
  * The mux runs under the device's lock (@lock): its fds' loop handlers
  * take it, do their work and call @wake (still holding it) so the device
- * moves pending packets into the guest's receive queue.
+ * moves pending packets into the guest's receive queue. Only the loop
+ * thread closes a connection's socket (vsock_conn.h): a reset on a vCPU
+ * thread hands the connections to the loop through @reap_fd.
  */
 #ifndef EMBER_VSOCK_MUX_H
 #define EMBER_VSOCK_MUX_H
@@ -58,6 +60,9 @@ struct vsock_mux {
 	struct vsock_conn *conn[VSOCK_MAX_CONNS];
 	unsigned int nr_conns, rr;
 	uint32_t next_local_port;
+	int reap_fd; /* eventfd: connections wait on @dead to be closed */
+	struct loop_handler reap_handler;
+	struct vsock_conn *dead, *closed;
 	struct vsock_hdr rst[VSOCK_RST_QUEUE];
 	unsigned int rst_head, rst_len;
 	struct vsock_stats st;
@@ -91,13 +96,26 @@ void vsock_mux_tx(struct vsock_mux *m, const struct vsock_hdr *h, bool bad, cons
 bool vsock_mux_has_rx(const struct vsock_mux *m);
 
 /*
- * vsock_mux_rx - build the next packet for the guest into @hdr (VSOCK_HDR_LEN
- * bytes) and @iov/@niov (the payload room, at most @room bytes). Returns
- * the payload length (>= 0) with *@got true, or 0 with *@got false when
- * nothing was ready after all.
+ * The guest's receive buffers for vsock_mux_rx: @nbuf buffers whose payload
+ * areas (@room[i] bytes each, at most VSOCK_MAX_PAYLOAD) lie back to back
+ * in @iov/@niov. The mux writes buffer i's header into @hdr[i] and its
+ * payload length into @len[i].
  */
-uint32_t vsock_mux_rx(struct vsock_mux *m, uint8_t *hdr, const struct iovec *iov, unsigned int niov,
-		      uint32_t room, bool *got);
+struct vsock_rx_bufs {
+	const struct iovec *iov;
+	unsigned int niov, nbuf;
+	const uint32_t *room;
+	uint8_t (*hdr)[VSOCK_HDR_LEN];
+	uint32_t *len;
+};
+
+/*
+ * vsock_mux_rx - the next packets for the guest into @b: a control packet
+ * fills one buffer; a connection's host bytes fill as many buffers as its
+ * credit allows with one read (one RW packet per buffer). Returns the
+ * number of buffers filled, the first ones; 0 when nothing was ready.
+ */
+unsigned int vsock_mux_rx(struct vsock_mux *m, const struct vsock_rx_bufs *b);
 
 /*
  * vsock_mux_expire - drop every connection whose handshake started
@@ -108,7 +126,8 @@ uint32_t vsock_mux_rx(struct vsock_mux *m, uint8_t *hdr, const struct iovec *iov
  */
 void vsock_mux_expire(struct vsock_mux *m, uint64_t now_ms);
 
-/* vsock_mux_reset - the driver went away: every connection is closed. */
+/* vsock_mux_reset - the driver went away: every connection ends (its
+ * socket is closed by the event loop). Any thread, under the lock. */
 void vsock_mux_reset(struct vsock_mux *m);
 
 #endif

@@ -25,6 +25,15 @@
  *   vsockt hlisten PATH COUNT       listen on PATH, echo COUNT connections
  *                                   (one at a time, each until EOF), exit
  *
+ * Benchmark (make bench-vsock): the guest runs "vsockt bserve PORT"; the
+ * host runs "vsockt hbench ADDR PORT MODE N", where ADDR is ember's Unix
+ * socket (hybrid CONNECT) or vsock:CID (AF_VSOCK, e.g. QEMU's vhost-vsock).
+ * Each connection opens with a 9-byte request: an op ('W' the host writes
+ * N bytes, the guest acks with one byte after the last; 'R' the guest
+ * writes N bytes and closes; 'P' N round trips of 64 bytes each way).
+ * MODE h2g|g2h|rtt prints "BENCH-VSOCK mode=.. bytes|rounds=.. ..." with
+ * MiB/s or the median and 90th percentile round trip in microseconds.
+ *
  * The pattern byte at offset i is a function of i alone, so the receiver
  * checks each byte where it lands. Success prints "ok <bytes> <fnv1a>" and
  * exits 0; any mismatch, short echo or error exits 1 with a reason.
@@ -44,8 +53,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_STREAMS 64
-#define CHUNK	    16384
+#define MAX_STREAMS	 64
+#define CHUNK		 16384
+#define BENCH_CHUNK	 65536
+#define BENCH_MSG	 64
+#define BENCH_MAX_ROUNDS 100000
 
 struct stream {
 	int fd;
@@ -390,6 +402,229 @@ static int guest_half(unsigned int cid, unsigned int port, uint64_t bytes)
 	return 0;
 }
 
+/* Write all of @len bytes; 0 or -1. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read exactly @len bytes; 0, or -1 on error or early EOF. */
+static int read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	ssize_t r;
+
+	while (len) {
+		r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Read and drop @n bytes; 0 or -1. */
+static int drain(int fd, uint64_t n)
+{
+	static uint8_t buf[BENCH_CHUNK];
+	ssize_t r;
+
+	while (n) {
+		r = read(fd, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n -= (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Write @n bytes of a fixed buffer; 0 or -1. */
+static int source(int fd, uint64_t n)
+{
+	static uint8_t buf[BENCH_CHUNK];
+	size_t k;
+
+	if (!buf[1])
+		for (k = 0; k < sizeof(buf); k++)
+			buf[k] = pattern(k);
+	while (n) {
+		k = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+		if (write_all(fd, buf, k))
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Guest side of one benchmark connection. */
+static int bench_serve_one(int fd)
+{
+	uint8_t req[9], msg[BENCH_MSG], ack = 'A';
+	uint64_t n = 0;
+	int i;
+
+	if (read_all(fd, req, sizeof(req)))
+		return 1;
+	for (i = 8; i >= 1; i--)
+		n = (n << 8) | req[i];
+	switch (req[0]) {
+	case 'W':
+		return drain(fd, n) || write_all(fd, &ack, 1);
+	case 'R':
+		return source(fd, n);
+	case 'P':
+		for (; n; n--)
+			if (read_all(fd, msg, sizeof(msg)) || write_all(fd, msg, sizeof(msg)))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int guest_bench_serve(unsigned int port)
+{
+	int lfd = vsock_listen(port), fd;
+
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept");
+		}
+		if (fork() == 0) {
+			close(lfd);
+			_exit(bench_serve_one(fd));
+		}
+		close(fd);
+	}
+}
+
+/* One host connection to the guest's @port, hybrid or AF_VSOCK; -1 if
+ * the guest did not take it (not listening yet). */
+static int bench_try_connect(const char *addr, unsigned int port)
+{
+	struct sockaddr_vm va = {.svm_family = AF_VSOCK, .svm_port = port};
+	char line[64];
+	int fd;
+
+	if (!strncmp(addr, "vsock:", 6)) {
+		va.svm_cid = (unsigned int)strtoul(addr + 6, NULL, 0);
+		fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket(AF_VSOCK)");
+		if (connect(fd, (struct sockaddr *)&va, sizeof(va))) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	fd = unix_connect(addr);
+	dprintf(fd, "CONNECT %u\n", port);
+	if (read_line(fd, line, sizeof(line)) <= 0 || strncmp(line, "OK ", 3)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Connect (retrying for up to a minute while the guest starts) and send
+ * the request header. */
+static int bench_open(const char *addr, unsigned int port, char op, uint64_t n)
+{
+	uint8_t req[9] = {(uint8_t)op};
+	double t0 = now();
+	int fd, i;
+
+	while ((fd = bench_try_connect(addr, port)) < 0) {
+		if (now() - t0 > 60)
+			die("the guest's bench server never answered");
+		usleep(200000);
+	}
+	for (i = 1; i <= 8; i++, n >>= 8)
+		req[i] = (uint8_t)n;
+	if (write_all(fd, req, sizeof(req)))
+		die("request");
+	return fd;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int bench_rtt(const char *addr, unsigned int port, uint64_t rounds)
+{
+	static double t[BENCH_MAX_ROUNDS];
+	uint8_t msg[BENCH_MSG] = {0};
+	int fd;
+	uint64_t i;
+	double t0;
+
+	if (!rounds || rounds > BENCH_MAX_ROUNDS)
+		die("round count");
+	fd = bench_open(addr, port, 'P', rounds);
+	for (i = 0; i < rounds; i++) {
+		t0 = now();
+		if (write_all(fd, msg, sizeof(msg)) || read_all(fd, msg, sizeof(msg)))
+			die("round trip");
+		t[i] = (now() - t0) * 1e6;
+	}
+	qsort(t, (size_t)rounds, sizeof(t[0]), cmp_double);
+	printf("BENCH-VSOCK mode=rtt rounds=%llu med_us=%.0f p90_us=%.0f\n",
+	       (unsigned long long)rounds, t[rounds / 2], t[rounds * 9 / 10]);
+	close(fd);
+	return 0;
+}
+
+/* Throughput: from the first byte sent to the guest's ack (h2g) or to the
+ * last byte received (g2h). */
+static int bench_stream(const char *addr, unsigned int port, int h2g, uint64_t bytes)
+{
+	uint8_t ack;
+	double t0, s;
+	int fd = bench_open(addr, port, h2g ? 'W' : 'R', bytes);
+
+	t0 = now();
+	if (h2g ? source(fd, bytes) || read_all(fd, &ack, 1) : drain(fd, bytes))
+		die("transfer");
+	s = now() - t0;
+	printf("BENCH-VSOCK mode=%s bytes=%llu secs=%.3f mibs=%.1f\n", h2g ? "h2g" : "g2h",
+	       (unsigned long long)bytes, s, (double)bytes / 1048576.0 / s);
+	close(fd);
+	return 0;
+}
+
+static int host_bench(const char *addr, unsigned int port, const char *mode, uint64_t n)
+{
+	if (!strcmp(mode, "rtt"))
+		return bench_rtt(addr, port, n);
+	if (!strcmp(mode, "h2g") || !strcmp(mode, "g2h"))
+		return bench_stream(addr, port, !strcmp(mode, "h2g"), n);
+	fprintf(stderr, "vsockt: unknown bench mode \"%s\"\n", mode);
+	return 2;
+}
+
 static unsigned long num(const char *s)
 {
 	char *end;
@@ -432,9 +667,14 @@ int main(int argc, char **argv)
 		return host_silent(argv[2], (int)num(argv[3]), argc == 5 ? argv[4] : NULL);
 	if (!strcmp(cmd, "hlisten") && argc == 4)
 		return host_listen(argv[2], (int)num(argv[3]));
+	if (!strcmp(cmd, "bserve") && argc == 3)
+		return guest_bench_serve((unsigned int)num(argv[2]));
+	if (!strcmp(cmd, "hbench") && argc == 6)
+		return host_bench(argv[2], (unsigned int)num(argv[3]), argv[4], num(argv[5]));
 	fprintf(stderr, "usage: vsockt listen|once PORT | connect|half CID PORT BYTES |\n"
 			"       hconnect UDS PORT BYTES [N] | hstall UDS PORT BYTES |\n"
 			"       hrefused UDS PORT SECS | hsilent UDS SECS [TEXT] |\n"
-			"       hlisten PATH COUNT\n");
+			"       hlisten PATH COUNT | bserve PORT |\n"
+			"       hbench UDS|vsock:CID PORT h2g|g2h|rtt N\n");
 	return 2;
 }

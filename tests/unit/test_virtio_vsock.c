@@ -242,6 +242,7 @@ static void host_initiated(void **state)
 	assert_int_equal(read_wait(fd, line, sizeof(line)), 5);
 	assert_memory_equal(line, "world", 5);
 	guest_send(t, VSOCK_OP_SHUTDOWN, 1024, port, NULL, 0, 3, 65536);
+	pump(t, 50); /* the loop closes the socket */
 	assert_int_equal(read_wait(fd, line, sizeof(line)), 0);
 	assert_true(guest_recv(t, &h, NULL));
 	assert_int_equal(h.op, VSOCK_OP_RST);
@@ -443,6 +444,7 @@ static void handshake_timeout(void **state)
 	assert_int_equal(read_wait(partial, buf, sizeof(buf)), -1);
 	/* Now: both closed, the guest told to forget the request. */
 	virtio_vsock_expire(t->v, t0 + VSOCK_CONNECT_TIMEOUT_MS + 1000);
+	pump(t, 50); /* the loop closes the sockets */
 	assert_int_equal(read_wait(partial, buf, sizeof(buf)), 0);
 	assert_int_equal(read_wait(unanswered, buf, sizeof(buf)), 0);
 	assert_true(guest_recv(t, &h, NULL));
@@ -535,6 +537,30 @@ static void pkt_parse_check(void **state)
 	assert_string_equal(vsock_pkt_err_name(VSOCK_PKT_OP), "op");
 }
 
+/* A device reset (a vCPU thread's status write) ends the connections but
+ * leaves closing their sockets to the event loop's next turn. */
+static void reset_defers_close(void **state)
+{
+	struct vt *t = *state;
+	struct vsock_hdr h;
+	char buf[8];
+	int fd = client(t->path);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	post_rx(t, 4);
+	assert_int_equal(write(fd, "CONNECT 1024\n", 13), 13);
+	pump(t, 50);
+	assert_true(guest_recv(t, &h, NULL));
+	assert_int_equal(h.op, VSOCK_OP_REQUEST);
+	pthread_mutex_lock(&t->vd->lock);
+	virtio_set_status(t->vd, 0);
+	pthread_mutex_unlock(&t->vd->lock);
+	assert_int_equal(poll(&p, 1, 0), 0); /* still open */
+	pump(t, 50);
+	assert_int_equal(read_wait(fd, buf, sizeof(buf)), 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +574,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bad_packets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(stale_socket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(transport_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reset_defers_close, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
