@@ -8,19 +8,21 @@
 #
 # For each VMM, two rounds of up to N microVMs at once, all with a
 # virtio-balloon device and one read-only drive (a 16 MiB image shared by
-# all), each running the workload (touch and free 64 MiB, read the drive
+# all), each running the workload (touch and free 128 MiB, read the drive
 # through the page cache):
 #   round "plain":     balloon at 0, free page reporting off. Sampled once
 #                      every guest printed BENCH-WORKED (phase plain), then
 #                      every balloon is inflated by INFLATE_MIB (ember:
 #                      PATCH /balloon; QEMU: HMP "balloon" through a pipe
 #                      monitor) and sampled again once each VMM's RSS fell
-#                      or 90 s passed (phase inflated);
-#   round "reporting": free page reporting on; sampled 20 s after the last
+#                      by 3/4 of it or 90 s passed (phase inflated);
+#   round "reporting": free page reporting on; sampled 30 s after the last
 #                      guest printed BENCH-WORKED (phase reporting).
 # Booting stops early when MemAvailable falls below FLOOR_MIB. One line per
 # VM and phase:
 #   BENCH-DENSITY vmm=V phase=P vm=I rss_kib=N pss_kib=N
+# with the host's MemAvailable at that moment:
+#   BENCH-AVAIL vmm=V phase=P n=N avail_kib=N
 # and per round:
 #   BENCH-ROUND vmm=V round=R n=N worked=N avail_before_kib=N avail_after_kib=N limit=cap|memory
 # (MemAvailable before the first boot and after the workloads, for the
@@ -119,6 +121,7 @@ wait_worked() {
 }
 
 sample() { # VMM PHASE
+	echo "BENCH-AVAIL vmm=$1 phase=$2 n=$COUNT avail_kib=$(avail_kib)"
 	i=1
 	while [ "$i" -le "$COUNT" ]; do
 		p=$(pid_of "$i")
@@ -140,7 +143,7 @@ inflate() { # VMM
 		fi
 		i=$((i + 1))
 	done
-	# Until every VMM's RSS fell by 7/8 of the balloon, or 90 s.
+	# Until every VMM's RSS fell by 3/4 of the balloon, or 90 s.
 	t=0
 	while [ "$t" -lt 90 ]; do
 		i=1
@@ -148,14 +151,14 @@ inflate() { # VMM
 		while [ "$i" -le "$COUNT" ]; do
 			r0=$(cat "$W/vm$i/rss0")
 			r=$(rss "$(pid_of "$i")")
-			[ -n "$r" ] && [ $((r0 - r)) -ge $((INFLATE_MIB * 1024 * 7 / 8)) ] && done_n=$((done_n + 1))
+			[ -n "$r" ] && [ $((r0 - r)) -ge $((INFLATE_MIB * 1024 * 3 / 4)) ] && done_n=$((done_n + 1))
 			i=$((i + 1))
 		done
 		[ "$done_n" -ge "$COUNT" ] && break
 		sleep 3
 		t=$((t + 3))
 	done
-	note "vmm=$1 inflated: $done_n of $COUNT VMMs' RSS fell by >= 7/8 of $INFLATE_MIB MiB after ${t} s"
+	note "vmm=$1 inflated: $done_n of $COUNT VMMs' RSS fell by >= 3/4 of $INFLATE_MIB MiB after ${t} s"
 }
 
 stop_all() {
@@ -198,7 +201,7 @@ round() { # VMM ROUND
 		sample "$1" inflated
 		;;
 	reporting)
-		sleep 20
+		sleep 30
 		sample "$1" reporting
 		;;
 	esac

@@ -7,7 +7,7 @@
 # workload appended as /test.sh, perf/bench-density-payload.sh as run.sh)
 # and runs it in ONE nested test host. Per VMM it boots up to N microVMs
 # (same kernel, initramfs, RAM, one shared read-only 16 MiB drive, a
-# virtio-balloon device), each of which touches and frees 64 MiB (a file in
+# virtio-balloon device), each of which touches and frees 128 MiB (a file in
 # a tmpfs, written and deleted) and reads its drive through the page cache,
 # prints BENCH-WORKED and idles. The payload samples each VMM process's Rss
 # and Pss (/proc/PID/smaps_rollup: guest RAM it backs included) at rest,
@@ -17,7 +17,7 @@
 # build/bench/density-raw.txt).
 #
 # Environment: BENCH_N (microVMs per round, default 16), BENCH_MEM_MIB
-# (guest RAM, default 128), BENCH_VMMS (default "ember qemu"),
+# (guest RAM, default 256), BENCH_VMMS (default "ember qemu"),
 # BENCH_FLOOR_MIB (stop booting below this MemAvailable, default 512),
 # BENCH_TIMEOUT, BENCH_EMBER (another ember binary).
 set -euo pipefail
@@ -28,7 +28,7 @@ out=$root/build/bench
 guest=$root/build/guest
 ember=${BENCH_EMBER:-$root/build/ember}
 n=${BENCH_N:-16}
-mem_mib=${BENCH_MEM_MIB:-128}
+mem_mib=${BENCH_MEM_MIB:-256}
 vmms=${BENCH_VMMS:-ember qemu}
 floor_mib=${BENCH_FLOOR_MIB:-512}
 inflate_mib=64
@@ -49,8 +49,8 @@ make_payload() {
 	tmp=$(mktemp -d)
 	cat >"$tmp/test.sh" <<'EOF2'
 mkdir -p /mnt/w
-mount -t tmpfs -o size=100m w /mnt/w
-dd if=/dev/zero of=/mnt/w/f bs=1M count=64 2>/dev/null
+mount -t tmpfs -o size=160m w /mnt/w
+dd if=/dev/zero of=/mnt/w/f bs=1M count=128 2>/dev/null
 rm /mnt/w/f
 cat /dev/vda >/dev/null
 echo BENCH-WORKED
@@ -76,6 +76,12 @@ summarize() {
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	function mib(x) { return x == "" ? "NA" : sprintf("%.1f", x / 1024) }
+	# hostvm VMM PHASE - MemAvailable drop per VM from before the round to the phase'"'"'s sample.
+	function hostvm(v, p,   r) {
+		r = v SUBSEP (p == "reporting" ? "reporting" : "plain")
+		if (!((v, p) in av) || !(r in before) || nvm[r] == 0) return "NA"
+		return mib((before[r] - av[v, p]) / nvm[r])
+	}
 	function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "NA" : sprintf("%.2f", a / b) }
 	/^BENCH-DENSITY / {
 		delete f
@@ -89,20 +95,28 @@ summarize() {
 		r = f["vmm"] SUBSEP f["round"]
 		nvm[r] = f["n"]; wk[r] = f["worked"]; lim[r] = f["limit"]
 		if (f["n"] > 0) host[r] = (f["avail_before_kib"] - f["avail_after_kib"]) / f["n"]
+		before[r] = f["avail_before_kib"]
+	}
+	/^BENCH-AVAIL / {
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		av[f["vmm"], f["phase"]] = f["avail_kib"]
 	}
 	/^BENCH-NOTE testhost / { sub(/^BENCH-NOTE testhost /, ""); env = $0 }
 	END {
 		printf "Memory per microVM, %d MiB guests, all at once in one nested test host; median over the VMs\n", mem
-		printf "(MiB, from the VMM process'"'"'s smaps_rollup, guest RAM it backs included)\n\n"
-		printf "%-8s %-10s %-4s %-7s %-9s %-9s %s\n", "vmm", "round", "n", "worked", "limit", "host/VM", "(MemAvailable drop / n)"
+		printf "(MiB, from the VMM process'"'"'s smaps_rollup, guest RAM it backs included; host/VM: the test\n"
+		printf "host'"'"'s MemAvailable drop from before the round to the sample, per VM: VMM, guest RAM, KVM)\n\n"
+		printf "%-8s %-10s %-4s %-7s %-9s %-9s %s\n", "vmm", "round", "n", "worked", "limit", "host/VM",
+			"(MemAvailable drop / n at the round'"'"'s end; plain: after inflating)"
 		split("ember qemu", vs, " "); split("plain reporting", rs, " ")
 		for (i = 1; i <= 2; i++) for (j = 1; j <= 2; j++) {
 			r = vs[i] SUBSEP rs[j]
 			if (!(r in nvm)) continue
 			printf "%-8s %-10s %-4s %-7s %-9s %-9s\n", vs[i], rs[j], nvm[r], wk[r], lim[r], mib(host[r])
 		}
-		printf "\n%-34s %-12s %-12s %-12s %-12s %-8s %s\n", "phase", "ember RSS", "ember PSS", "qemu RSS",
-			"qemu PSS", "RSS e/q", "PSS e/q"
+		printf "\n%-34s %-10s %-10s %-10s %-10s %-8s %-8s %-9s %s\n", "phase", "ember RSS", "ember PSS",
+			"qemu RSS", "qemu PSS", "RSS e/q", "PSS e/q", "host/VM e", "host/VM q"
 		split("plain inflated reporting", ps, " ")
 		lab["plain"] = "at rest (balloon 0, no reporting)"
 		lab["inflated"] = "balloon inflated by " infl " MiB"
@@ -111,8 +125,8 @@ summarize() {
 			p = ps[k]
 			er = med("ember" SUBSEP p SUBSEP "rss"); ep = med("ember" SUBSEP p SUBSEP "pss")
 			qr = med("qemu" SUBSEP p SUBSEP "rss"); qp = med("qemu" SUBSEP p SUBSEP "pss")
-			printf "%-34s %-12s %-12s %-12s %-12s %-8s %s\n", lab[p], mib(er), mib(ep), mib(qr), mib(qp),
-				ratio(er, qr), ratio(ep, qp)
+			printf "%-34s %-10s %-10s %-10s %-10s %-8s %-8s %-9s %s\n", lab[p], mib(er), mib(ep), mib(qr),
+				mib(qp), ratio(er, qr), ratio(ep, qp), hostvm("ember", p), hostvm("qemu", p)
 		}
 		if (env != "") printf "\n%s\n", env
 	}' "$1"
