@@ -11,6 +11,7 @@
 #   make bench-io   block and network benchmark: ember against QEMU microvm
 #   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
 #   make bench-vsock  vsock throughput and round trips: ember against QEMU microvm vhost-vsock
+#   make bench-density  N microVMs at once: memory per VM, balloon inflated, free page reporting
 #   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
 #                   the virtio-mmio register block, virtio-net and --seccomp-filter files,
@@ -89,7 +90,7 @@ FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm 
 		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
 .PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io bench-memory bench-restore fuzz format bench-vsock
+	bench-jailer bench-io bench-memory bench-restore fuzz format bench-vsock bench-density
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -284,6 +285,9 @@ bench-restore: deps
 bench-vsock: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test-vsockt guest
 	@bash perf/bench-vsock.sh
+bench-density: deps
+	@$(MAKE) --no-print-directory all guest
+	@bash perf/bench-density.sh
 
 install: $(BUILD)/ember $(BUILD)/ember-jailer
 	install -D -m 0755 $(BUILD)/ember $(DESTDIR)/usr/local/bin/ember

@@ -51,6 +51,8 @@ stage_assets() {
 		ln -s "$guest/$f" "$assets/$f"
 	done
 	ln -s "$th/vmlinuz" "$assets/debian-vmlinuz"
+	# test_rate_*: fio and iperf3 for the guest (make guest; needs make deps).
+	[ -f "$guest/tools.cpio.gz" ] && ln -s "$guest/tools.cpio.gz" "$assets/tools.cpio.gz"
 	# test_acpi_*: Debian's virtio modules for that kernel (not fatal here).
 	bash "$root/tests/integration/acpi-modules.sh" "$th" "$assets/debian-virtio-modules.cpio.gz" ||
 		say "no debian-virtio-modules.cpio.gz: the test_acpi_* tests will fail"
