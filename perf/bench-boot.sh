@@ -16,11 +16,9 @@
 # ember binary to measure instead of build/ember, for A/B experiments).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=$root/build/bench
-guest=$root/build/guest
-ember=${BENCH_EMBER:-$root/build/ember}
+bench_name=bench-boot
+# shellcheck source=perf/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 # BENCH_KERNEL: the guest kernel both VMMs boot (default: ember's minimal
 # guest bzImage; build/testhost/vmlinuz is Debian's stock kernel). BENCH_NAME
 # names the result files (build/bench/<name>.txt, <name>-raw.txt).
@@ -34,17 +32,6 @@ mem_mib=128
 boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
 cflags=(-std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 	-Wmissing-prototypes)
-
-die() {
-	echo "bench-boot: error: $*" >&2
-	exit 1
-}
-
-# check_number NAME VALUE MIN MAX - VALUE is an integer in [MIN, MAX].
-check_number() {
-	[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
-		die "$1 must be an integer from $3 to $4, not '$2'"
-}
 
 # make_payload DIR - everything the test host needs under DIR.
 make_payload() {
@@ -62,8 +49,7 @@ make_payload() {
 	tmp=$(mktemp -d)
 	printf 'sleep %s\n' "$hold" >"$tmp/test.sh"
 	chmod 0755 "$tmp/test.sh"
-	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
-	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
+	bench_initrd "$dir/initrd.img" "$tmp" test.sh
 	rm -rf "$tmp"
 	cat >"$dir/bench.conf" <<EOF
 RUNS=$runs
@@ -75,23 +61,14 @@ EOF
 
 # summarize RAW - the results table from the BENCH lines in RAW.
 summarize() {
-	awk -v runs="$runs" -v mem="$mem_mib" -v kname="$(basename "$kernel")" '
-	function med(vmm, m,   k, i, j, t, a) {
-		k = cnt[vmm, m]
-		if (!k) return ""
-		for (i = 1; i <= k; i++) a[i] = val[vmm, m, i]
-		for (i = 2; i <= k; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		lo[vmm, m] = a[1]; hi[vmm, m] = a[k]
-		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+	awk -v runs="$runs" -v mem="$mem_mib" -v kname="$(basename "$kernel")" "$bench_awk_med"'
 	function cell(vmm, m,   x) {
-		x = med(vmm, m)
+		x = med(vmm SUBSEP m)
 		if (x == "") return "NA"
 		return sprintf("%d [%d-%d]", x, lo[vmm, m], hi[vmm, m])
 	}
 	function ratio(m,   a, b) {
-		a = med("ember", m); b = med("qemu", m)
+		a = med("ember" SUBSEP m); b = med("qemu" SUBSEP m)
 		return (a == "" || b == "" || b == 0) ? "NA" : sprintf("%.2f", a / b)
 	}
 	function row(label, m) {
@@ -149,13 +126,13 @@ summarize() {
 main() {
 	local payload raw txt rc=0 timeout
 
-	check_number BENCH_RUNS "$runs" 1 100
-	check_number BENCH_WARMUP "$warmup" 0 10
-	check_number BENCH_HOLD_S "$hold" 1 60
+	bench_check_number BENCH_RUNS "$runs" 1 100
+	bench_check_number BENCH_WARMUP "$warmup" 0 10
+	bench_check_number BENCH_HOLD_S "$hold" 1 60
 	timeout=${BENCH_TIMEOUT:-$((600 + (runs + warmup) * 240))}
-	check_number BENCH_TIMEOUT "$timeout" 60 86400
+	bench_check_number BENCH_TIMEOUT "$timeout" 60 86400
 	for f in "$ember" "$kernel" "$guest/initramfs.cpio.gz"; do
-		[ -f "$f" ] || die "$f missing (make all guest)"
+		[ -f "$f" ] || bench_die "$f missing (make all guest)"
 	done
 	mkdir -p "$out"
 	gcc -static "${cflags[@]}" -I"$root/vmm" -o "$out/vmmstat" "$here/vmmstat.c" "$here/vmmsample.c" \
@@ -166,16 +143,7 @@ main() {
 	txt=$out/$name.txt
 	make_payload "$payload"
 	echo "bench-boot: $runs run(s) per VMM (+$warmup warm-up) in one test host; timeout $timeout s" >&2
-	bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
-	[ "$rc" -eq 0 ] || echo "bench-boot: test host run ended with status $rc" >&2
-
-	{
-		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
-		summarize "$raw"
-	} >"$txt"
-	echo
-	cat "$txt"
-	echo "bench-boot: table in $txt, raw lines in $raw" >&2
+	bench_run "$payload" "$timeout" "$raw" "$txt" || rc=$?
 	grep -q '^BENCH vmm=ember run=[1-9][0-9]* wall_ms' "$raw" &&
 		grep -q '^BENCH vmm=qemu run=[1-9][0-9]* wall_ms' "$raw" || rc=1
 	return "$rc"

@@ -22,21 +22,14 @@
 # BENCH_TIMEOUT, BENCH_EMBER (another ember binary).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=$root/build/bench
-guest=$root/build/guest
-ember=${BENCH_EMBER:-$root/build/ember}
+bench_name=bench-density
+# shellcheck source=perf/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 n=${BENCH_N:-16}
 mem_mib=${BENCH_MEM_MIB:-256}
 vmms=${BENCH_VMMS:-ember qemu}
 floor_mib=${BENCH_FLOOR_MIB:-512}
 inflate_mib=64
-
-die() {
-	echo "bench-density: error: $*" >&2
-	exit 1
-}
 
 make_payload() {
 	local dir=$1 tmp
@@ -57,8 +50,7 @@ echo BENCH-WORKED
 while :; do sleep 10; done
 EOF2
 	chmod 0755 "$tmp/test.sh"
-	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
-	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
+	bench_initrd "$dir/initrd.img" "$tmp" test.sh
 	rm -rf "$tmp"
 	printf 'N=%s\nMEM_MIB=%s\nINFLATE_MIB=%s\nVMMS="%s"\nFLOOR_MIB=%s\n' "$n" "$mem_mib" \
 		"$inflate_mib" "$vmms" "$floor_mib" >"$dir/bench.conf"
@@ -66,15 +58,7 @@ EOF2
 
 # summarize RAW - medians over the VMs per VMM and phase, ratios.
 summarize() {
-	awk -v mem="$mem_mib" -v infl="$inflate_mib" '
-	function med(key,   k, i, j, t, a) {
-		k = cnt[key]
-		if (!k) return ""
-		for (i = 1; i <= k; i++) a[i] = val[key, i]
-		for (i = 2; i <= k; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+	awk -v mem="$mem_mib" -v infl="$inflate_mib" "$bench_awk_med"'
 	function mib(x) { return x == "" ? "NA" : sprintf("%.1f", x / 1024) }
 	# hostvm VMM PHASE - MemAvailable drop per VM from before the round to the phase'"'"'s sample.
 	function hostvm(v, p,   r) {
@@ -136,11 +120,11 @@ main() {
 	local payload raw txt rc=0 timeout
 
 	for f in "$ember" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
-		[ -f "$f" ] || die "$f missing (make all guest)"
+		[ -f "$f" ] || bench_die "$f missing (make all guest)"
 	done
-	[[ $n =~ ^[1-9][0-9]{0,2}$ ]] || die "BENCH_N must be 1 to 999"
+	[[ $n =~ ^[1-9][0-9]{0,2}$ ]] || bench_die "BENCH_N must be 1 to 999"
 	{ [[ $mem_mib =~ ^[0-9]+$ ]] && [ "$mem_mib" -gt "$inflate_mib" ]; } ||
-		die "BENCH_MEM_MIB must be a number above $inflate_mib"
+		bench_die "BENCH_MEM_MIB must be a number above $inflate_mib"
 	timeout=${BENCH_TIMEOUT:-$((900 + n * 4 * 60))}
 	mkdir -p "$out"
 	payload=$out/payload-density
@@ -148,15 +132,7 @@ main() {
 	txt=$out/density.txt
 	make_payload "$payload"
 	echo "bench-density: up to $n microVMs per round, VMMs: $vmms; timeout $timeout s" >&2
-	TESTHOST_STREAM_RE='^(BENCH|integration:)' \
-		bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
-	[ "$rc" -eq 0 ] || echo "bench-density: test host run ended with status $rc" >&2
-	{
-		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
-		summarize "$raw"
-	} >"$txt"
-	echo
-	cat "$txt"
+	TESTHOST_STREAM_RE='^(BENCH|integration:)' bench_run "$payload" "$timeout" "$raw" "$txt" || rc=$?
 	grep -q '^BENCH-DENSITY vmm=ember ' "$raw" || rc=1
 	return "$rc"
 }

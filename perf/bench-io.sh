@@ -19,26 +19,14 @@
 # BENCH_EMBER (another ember binary).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=$root/build/bench
-guest=$root/build/guest
-ember=${BENCH_EMBER:-$root/build/ember}
+bench_name=bench-io
+# shellcheck source=perf/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 runs=${BENCH_RUNS:-3}
 fio_s=${BENCH_FIO_S:-10}
 iperf_s=${BENCH_IPERF_S:-10}
 mem_mib=512
 boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
-
-die() {
-	echo "bench-io: error: $*" >&2
-	exit 1
-}
-
-check_number() {
-	[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
-		die "$1 must be an integer from $3 to $4, not '$2'"
-}
 
 # guest_tree DIR - the guest userspace from the initramfs, plus fio and
 # iperf3 with every library ldd names, at the same paths.
@@ -49,9 +37,9 @@ guest_tree() {
 	mkdir -p "$dir"
 	(cd "$dir" && gzip -dc "$guest/initramfs.cpio.gz" | cpio -id --quiet)
 	for bin in /usr/bin/fio /usr/bin/iperf3; do
-		[ -x "$bin" ] || die "$bin missing (apt-get install fio iperf3, or make deps)"
+		[ -x "$bin" ] || bench_die "$bin missing (apt-get install fio iperf3, or make deps)"
 		cp "$bin" "$dir/usr/bin/"
-		for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		for lib in $(bench_libs "$bin"); do
 			cp -L --parents "$lib" "$dir/"
 		done
 	done
@@ -81,22 +69,13 @@ EOF
 
 # summarize RAW - medians per VMM and the ratios against QEMU.
 summarize() {
-	awk -v runs="$runs" '
-	function med(v, m,   k, i, j, t, a) {
-		k = cnt[v, m]
-		if (!k) return ""
-		for (i = 1; i <= k; i++) a[i] = val[v, m, i]
-		for (i = 2; i <= k; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		lo[v, m] = a[1]; hi[v, m] = a[k]
-		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+	awk -v runs="$runs" "$bench_awk_med"'
 	function cell(v, m,   x) {
-		x = med(v, m)
+		x = med(v SUBSEP m)
 		return x == "" ? "NA" : sprintf("%d [%d-%d]", x, lo[v, m], hi[v, m])
 	}
 	function ratio(v, m,   a, b) {
-		a = med(v, m); b = med("qemu", m)
+		a = med(v SUBSEP m); b = med("qemu" SUBSEP m)
 		return (a == "" || b == "" || b == 0) ? "NA" : sprintf("%.2f", a / b)
 	}
 	function row(label, m) {
@@ -128,13 +107,13 @@ summarize() {
 main() {
 	local payload raw txt rc=0 timeout
 
-	check_number BENCH_RUNS "$runs" 1 20
-	check_number BENCH_FIO_S "$fio_s" 2 300
-	check_number BENCH_IPERF_S "$iperf_s" 2 300
+	bench_check_number BENCH_RUNS "$runs" 1 20
+	bench_check_number BENCH_FIO_S "$fio_s" 2 300
+	bench_check_number BENCH_IPERF_S "$iperf_s" 2 300
 	timeout=${BENCH_TIMEOUT:-$((600 + runs * 3 * (240 + 3 * fio_s + 2 * iperf_s) * 2))}
-	check_number BENCH_TIMEOUT "$timeout" 60 86400
+	bench_check_number BENCH_TIMEOUT "$timeout" 60 86400
 	for f in "$ember" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
-		[ -f "$f" ] || die "$f missing (make all guest)"
+		[ -f "$f" ] || bench_die "$f missing (make all guest)"
 	done
 	mkdir -p "$out"
 	payload=$out/io-payload
@@ -142,16 +121,7 @@ main() {
 	txt=$out/io.txt
 	make_payload "$payload"
 	echo "bench-io: $runs run(s) per VMM in one test host; timeout $timeout s" >&2
-	TESTHOST_STREAM_RE='^(BENCH|TEST |RESULT)' \
-		bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
-	[ "$rc" -eq 0 ] || echo "bench-io: test host run ended with status $rc" >&2
-	{
-		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
-		summarize "$raw"
-	} >"$txt"
-	echo
-	cat "$txt"
-	echo "bench-io: table in $txt, raw lines in $raw" >&2
+	TESTHOST_STREAM_RE='^(BENCH|TEST |RESULT)' bench_run "$payload" "$timeout" "$raw" "$txt" || rc=$?
 	grep -q '^BENCH vmm=ember run=.*tcp_h2g_mbps=[0-9]' "$raw" &&
 		grep -q '^BENCH vmm=qemu run=.*tcp_h2g_mbps=[0-9]' "$raw" || rc=1
 	return "$rc"

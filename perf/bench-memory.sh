@@ -20,11 +20,9 @@
 # A/B experiments), BENCH_NAME (result file names, default memory).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=$root/build/bench
-guest=$root/build/guest
-ember=${BENCH_EMBER:-$root/build/ember}
+bench_name=bench-memory
+# shellcheck source=perf/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 jailer=$root/build/ember-jailer
 mktap=$root/build/test-mktap
 runs=${BENCH_RUNS:-3}
@@ -32,11 +30,6 @@ vcpus=${BENCH_VCPUS:-1 2}
 vmms=${BENCH_VMMS:-ember ember-jailed qemu}
 mem_mib=128
 goal_kib=1024
-
-die() {
-	echo "bench-memory: error: $*" >&2
-	exit 1
-}
 
 make_payload() {
 	local dir=$1 tmp
@@ -68,8 +61,7 @@ echo "BENCH-IO disk_loops=$disk net_loops=$net"
 sleep 60
 EOF
 	chmod 0755 "$tmp/test.sh"
-	(cd "$tmp" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/extra.cpio.gz"
-	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
+	bench_initrd "$dir/initrd.img" "$tmp" test.sh
 	rm -rf "$tmp"
 	printf 'RUNS=%s\nMEM_MIB=%s\nVCPUS="%s"\nVMMS="%s"\n' "$runs" "$mem_mib" "$vcpus" "$vmms" \
 		>"$dir/bench.conf"
@@ -119,9 +111,9 @@ main() {
 	local payload raw txt rc=0 timeout
 
 	for f in "$ember" "$jailer" "$mktap" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
-		[ -f "$f" ] || die "$f missing (make all build/test-mktap guest)"
+		[ -f "$f" ] || bench_die "$f missing (make all build/test-mktap guest)"
 	done
-	[[ $runs =~ ^[1-9][0-9]?$ ]] || die "BENCH_RUNS must be 1 to 99"
+	[[ $runs =~ ^[1-9][0-9]?$ ]] || bench_die "BENCH_RUNS must be 1 to 99"
 	timeout=${BENCH_TIMEOUT:-$((600 + runs * 600))}
 	mkdir -p "$out"
 	payload=$out/payload-${BENCH_NAME:-memory}
@@ -129,15 +121,7 @@ main() {
 	txt=$out/${BENCH_NAME:-memory}.txt
 	make_payload "$payload"
 	echo "bench-memory: $runs run(s) per VMM and vCPU count in one test host; timeout $timeout s" >&2
-	TESTHOST_STREAM_RE='^(BENCH|integration:)' \
-		bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
-	[ "$rc" -eq 0 ] || echo "bench-memory: test host run ended with status $rc" >&2
-	{
-		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
-		summarize "$raw"
-	} >"$txt"
-	echo
-	cat "$txt"
+	TESTHOST_STREAM_RE='^(BENCH|integration:)' bench_run "$payload" "$timeout" "$raw" "$txt" || rc=$?
 	grep -q '^BENCH-MEM vmm=ember ' "$raw" || rc=1
 	return "$rc"
 }

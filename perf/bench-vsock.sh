@@ -28,11 +28,9 @@
 # /usr/bin/qemu-system-x86_64), BENCH_TIMEOUT.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=$root/build/bench
-guest=$root/build/guest
-ember=${BENCH_EMBER:-$root/build/ember}
+bench_name=bench-vsock
+# shellcheck source=perf/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 vsockt=$root/build/test-vsockt
 runs=${BENCH_RUNS:-1}
 reps=${BENCH_REPS:-5}
@@ -44,23 +42,13 @@ boot_args="console=ttyS0 reboot=k panic=1 quiet pci=off"
 # The test host kernel's modules for vhost-vsock, dependencies first.
 modules="vsock vmw_vsock_virtio_transport_common vhost_iotlb vhost vhost_vsock"
 
-die() {
-	echo "bench-vsock: error: $*" >&2
-	exit 1
-}
-
-check_number() {
-	[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
-		die "$1 must be an integer from $3 to $4, not '$2'"
-}
-
 # add_modules DIR - the vhost-vsock modules of the test host's kernel
 # package into DIR/modules, with DIR/modules/order.
 add_modules() {
 	local dir=$1 deb tmp m f
 
 	deb=$(ls "$root"/build/testhost/debs/linux-image-*.deb 2>/dev/null | head -n 1)
-	[ -n "$deb" ] || die "no kernel package in build/testhost/debs (make testhost)"
+	[ -n "$deb" ] || bench_die "no kernel package in build/testhost/debs (make testhost)"
 	tmp=$(mktemp -d)
 	dpkg-deb --fsys-tarfile "$deb" | tar x -C "$tmp" --wildcards './lib/modules/*/kernel/drivers/vhost/*' \
 		'./lib/modules/*/kernel/net/vmw_vsock/*'
@@ -68,12 +56,12 @@ add_modules() {
 	: >"$dir/modules/order"
 	for m in $modules; do
 		f=$(find "$tmp" -name "$m.ko*" | head -n 1)
-		[ -n "$f" ] || die "$m missing from $deb"
+		[ -n "$f" ] || bench_die "$m missing from $deb"
 		case $f in
 		*.ko.xz) xz -dc "$f" >"$dir/modules/$m.ko" ;;
 		*.ko.zst) zstd -qdc "$f" >"$dir/modules/$m.ko" ;;
 		*.ko) cp "$f" "$dir/modules/" ;;
-		*) die "$f: unknown module compression" ;;
+		*) bench_die "$f: unknown module compression" ;;
 		esac
 		echo "$m.ko" >>"$dir/modules/order"
 	done
@@ -84,15 +72,15 @@ add_modules() {
 add_qemu() {
 	local dir=$1/qemu lib
 
-	[ -x "$qemu" ] || die "$qemu missing (apt-get install qemu-system-x86)"
+	[ -x "$qemu" ] || bench_die "$qemu missing (apt-get install qemu-system-x86)"
 	"$qemu" -device help 2>/dev/null | grep -q '"vhost-vsock-device"' ||
-		die "$qemu has no vhost-vsock-device"
+		bench_die "$qemu has no vhost-vsock-device"
 	mkdir -p "$dir/bin" "$dir/lib"
 	cp "$qemu" "$dir/bin/qemu-system-x86_64"
-	for lib in $(ldd "$qemu" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	for lib in $(bench_libs "$qemu"); do
 		cp -L "$lib" "$dir/lib/"
 	done
-	[ -f "$dir/lib/ld-linux-x86-64.so.2" ] || die "ldd did not report the dynamic loader of $qemu"
+	[ -f "$dir/lib/ld-linux-x86-64.so.2" ] || bench_die "ldd did not report the dynamic loader of $qemu"
 }
 
 make_payload() {
@@ -111,8 +99,7 @@ make_payload() {
 	printf '/vsockt bserve 5000 &\nsleep 1\necho EMBER-VSOCK-READY\nwhile :; do sleep 3600; done\n' \
 		>"$tmp/test.sh"
 	chmod 0755 "$tmp/test.sh" "$tmp/vsockt"
-	(cd "$tmp" && printf 'test.sh\nvsockt\n' | cpio -o -H newc -R 0:0 --quiet) | gzip >"$tmp/extra.cpio.gz"
-	cat "$guest/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$dir/initrd.img"
+	bench_initrd "$dir/initrd.img" "$tmp" test.sh vsockt
 	rm -rf "$tmp"
 	cat >"$dir/bench.conf" <<CONF
 RUNS=$runs
@@ -127,22 +114,13 @@ CONF
 
 # summarize RAW - medians per VMM and the ember/QEMU ratios.
 summarize() {
-	awk -v reps="$reps" -v runs="$runs" -v mib="$mib" -v rounds="$rounds" '
-	function med(v, k,   n, i, j, t, a) {
-		n = cnt[v, k]
-		if (!n) return ""
-		for (i = 1; i <= n; i++) a[i] = val[v, k, i]
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		lo[v, k] = a[1]; hi[v, k] = a[n]
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk -v reps="$reps" -v runs="$runs" -v mib="$mib" -v rounds="$rounds" "$bench_awk_med"'
 	function cell(v, k,   x) {
-		x = med(v, k)
+		x = med(v SUBSEP k)
 		return x == "" ? "NA" : sprintf("%.1f [%.1f-%.1f]", x, lo[v, k], hi[v, k])
 	}
 	function row(label, k,   a, b) {
-		a = med("ember", k); b = med("qemu", k)
+		a = med("ember" SUBSEP k); b = med("qemu" SUBSEP k)
 		printf "%-30s %-22s %-22s %s\n", label, cell("ember", k), cell("qemu", k),
 			(a == "" || b == "" || b == 0) ? "NA" : sprintf("%.2f", a / b)
 	}
@@ -171,14 +149,14 @@ summarize() {
 main() {
 	local payload raw txt rc=0 timeout
 
-	check_number BENCH_RUNS "$runs" 1 20
-	check_number BENCH_REPS "$reps" 1 50
-	check_number BENCH_MIB "$mib" 1 4096
-	check_number BENCH_ROUNDS "$rounds" 1 100000
+	bench_check_number BENCH_RUNS "$runs" 1 20
+	bench_check_number BENCH_REPS "$reps" 1 50
+	bench_check_number BENCH_MIB "$mib" 1 4096
+	bench_check_number BENCH_ROUNDS "$rounds" 1 100000
 	timeout=${BENCH_TIMEOUT:-$((900 + runs * 2 * (300 + reps * (mib + rounds / 50))))}
-	check_number BENCH_TIMEOUT "$timeout" 60 86400
+	bench_check_number BENCH_TIMEOUT "$timeout" 60 86400
 	for f in "$ember" "$vsockt" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
-		[ -f "$f" ] || die "$f missing (make all build/test-vsockt guest)"
+		[ -f "$f" ] || bench_die "$f missing (make all build/test-vsockt guest)"
 	done
 	mkdir -p "$out"
 	payload=$out/vsock-payload
@@ -186,15 +164,7 @@ main() {
 	txt=$out/vsock.txt
 	make_payload "$payload"
 	echo "bench-vsock: $runs boot(s) per VMM in one test host; timeout $timeout s" >&2
-	bash "$root/tests/testhost/run.sh" "$payload" "$timeout" | tee "$raw" || rc=$?
-	[ "$rc" -eq 0 ] || echo "bench-vsock: test host run ended with status $rc" >&2
-	{
-		echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), ember binary $ember"
-		summarize "$raw"
-	} >"$txt"
-	echo
-	cat "$txt"
-	echo "bench-vsock: table in $txt, raw lines in $raw" >&2
+	bench_run "$payload" "$timeout" "$raw" "$txt" || rc=$?
 	grep -q '^BENCH vmm=ember .*mode=h2g' "$raw" && grep -q '^BENCH vmm=qemu .*mode=h2g' "$raw" || rc=1
 	return "$rc"
 }
