@@ -10,42 +10,21 @@
 
 static const char *const reg_names[] = {"eax", "ebx", "ecx", "edx"};
 
-/* leaf_entry - (leaf, subleaf) in @tbl, added if missing; NULL if full. */
-static struct kvm_cpuid_entry2 *leaf_entry(struct cpuid_table *tbl, const struct cpu_config_leaf *l)
-{
-	struct kvm_cpuid_entry2 *ent = cpuid_find(tbl, l->leaf, l->subleaf);
-
-	if (ent || tbl->hdr.nent >= CPUID_MAX_ENTRIES)
-		return ent;
-	ent = &tbl->entry[tbl->hdr.nent++];
-	memset(ent, 0, sizeof(*ent));
-	ent->function = l->leaf;
-	ent->index = l->subleaf;
-	ent->flags = l->flags;
-	return ent;
-}
-
 int cpu_config_apply_cpuid(const struct cpu_config *c, struct cpuid_table *tbl, struct errbuf *e)
 {
 	unsigned int i, k;
 
 	for (i = 0; c && i < c->nr_leaves; i++) {
 		const struct cpu_config_leaf *l = &c->leaves[i];
-		struct kvm_cpuid_entry2 *ent = leaf_entry(tbl, l);
+		struct kvm_cpuid_entry2 *ent =
+		    cpuid_find_or_add(tbl, l->leaf, l->subleaf, l->flags);
 
 		if (!ent)
 			return errf(e, -ENOSPC,
 				    "cpu-config: no room for CPUID leaf %#x subleaf %#x", l->leaf,
 				    l->subleaf);
-		for (k = 0; k < l->nr_mods; k++) {
-			const struct cpu_config_reg_mod *m = &l->mod[k];
-			uint32_t *reg = m->reg == CPU_CONFIG_EAX   ? &ent->eax
-					: m->reg == CPU_CONFIG_EBX ? &ent->ebx
-					: m->reg == CPU_CONFIG_ECX ? &ent->ecx
-								   : &ent->edx;
-
-			*reg = (*reg & ~m->filter) | (m->value & m->filter);
-		}
+		for (k = 0; k < l->nr_mods; k++)
+			cpuid_mask(ent, l->mod[k].reg, l->mod[k].filter, l->mod[k].value);
 	}
 	return 0;
 }

@@ -173,28 +173,10 @@ int cpu_template_check_host(unsigned int t, struct errbuf *e)
 	return check_vendor(t, unknown, vendor, e);
 }
 
-/* entry_for - @m's leaf in @tbl, added with zeroes if missing; NULL if full. */
-static struct kvm_cpuid_entry2 *entry_for(struct cpuid_table *tbl, const struct ct_mod *m)
-{
-	struct kvm_cpuid_entry2 *ent = cpuid_find(tbl, m->leaf, m->subleaf);
-
-	if (ent || tbl->hdr.nent >= CPUID_MAX_ENTRIES)
-		return ent;
-	ent = &tbl->entry[tbl->hdr.nent++];
-	memset(ent, 0, sizeof(*ent));
-	ent->function = m->leaf;
-	ent->index = m->subleaf;
-	/* Leaves 0x7 and 0xd are indexed by their subleaf. */
-	if (m->leaf == 0x7 || m->leaf == 0xd)
-		ent->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
-	return ent;
-}
-
 int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e)
 {
 	struct kvm_cpuid_entry2 *ent;
 	enum ct_vendor vendor = V_INTEL;
-	uint32_t *reg;
 	unsigned int i;
 	int ret;
 
@@ -209,15 +191,14 @@ int cpu_template_apply(unsigned int t, struct cpuid_table *tbl, struct errbuf *e
 	for (i = 0; i < templates[t].nr; i++) {
 		const struct ct_mod *m = &templates[t].mods[i];
 
-		ent = entry_for(tbl, m);
+		/* Leaves 0x7 and 0xd are indexed by their subleaf. */
+		ent = cpuid_find_or_add(
+		    tbl, m->leaf, m->subleaf,
+		    m->leaf == 0x7 || m->leaf == 0xd ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0);
 		if (!ent)
 			return errf(e, -ENOSPC, "CPU template %s: no room for CPUID leaf %#x",
 				    templates[t].name, m->leaf);
-		reg = m->reg == R_EAX	? &ent->eax
-		      : m->reg == R_EBX ? &ent->ebx
-		      : m->reg == R_ECX ? &ent->ecx
-					: &ent->edx;
-		*reg = (*reg & ~m->filter) | (m->value & m->filter);
+		cpuid_mask(ent, m->reg, m->filter, m->value);
 	}
 	return 0;
 }

@@ -120,6 +120,28 @@ struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *t, uint32_t function, ui
 	return NULL;
 }
 
+struct kvm_cpuid_entry2 *cpuid_find_or_add(struct cpuid_table *t, uint32_t function, uint32_t index,
+					   uint32_t flags)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(t, function, index);
+
+	if (e || t->hdr.nent >= CPUID_MAX_ENTRIES)
+		return e;
+	e = &t->entry[t->hdr.nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	e->flags = flags;
+	return e;
+}
+
+void cpuid_mask(struct kvm_cpuid_entry2 *e, unsigned int reg, uint32_t filter, uint32_t value)
+{
+	uint32_t *r = reg == 0 ? &e->eax : reg == 1 ? &e->ebx : reg == 2 ? &e->ecx : &e->edx;
+
+	*r = (*r & ~filter) | (value & filter);
+}
+
 /* Is there any entry (any subleaf) for @function? */
 static bool leaf_present(const struct cpuid_table *t, uint32_t function)
 {

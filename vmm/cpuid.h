@@ -37,4 +37,13 @@ int cpuid_normalize(struct cpuid_table *t, unsigned int vcpu_index, unsigned int
  * are not indexed, @index is ignored. */
 struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *t, uint32_t function, uint32_t index);
 
+/* cpuid_find_or_add - cpuid_find, or a new entry (registers zero, @flags)
+ * appended for (function, index); NULL when the table is full. */
+struct kvm_cpuid_entry2 *cpuid_find_or_add(struct cpuid_table *t, uint32_t function, uint32_t index,
+					   uint32_t flags);
+
+/* cpuid_mask - register @reg (0 eax, 1 ebx, 2 ecx, 3 edx) of @e takes
+ * @value's bits where @filter has ones and keeps its own elsewhere. */
+void cpuid_mask(struct kvm_cpuid_entry2 *e, unsigned int reg, uint32_t filter, uint32_t value);
+
 #endif
