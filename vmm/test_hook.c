@@ -167,6 +167,13 @@ void test_hook_paused(int vm_fd, const int *vcpu_fds, unsigned int nr, struct lo
 	free(z);
 	free(vs);
 }
+
+int test_hook_cmdline_devices(void)
+{
+	const char *v = getenv("EMBER_TEST_NO_CMDLINE_DEVICES");
+
+	return !(v && !strcmp(v, "1"));
+}
 #else
 void test_hook_forbidden(enum sc_kind kind, int fd)
 {
@@ -180,5 +187,10 @@ void test_hook_paused(int vm_fd, const int *vcpu_fds, unsigned int nr, struct lo
 	(void)vcpu_fds;
 	(void)nr;
 	(void)log;
+}
+
+int test_hook_cmdline_devices(void)
+{
+	return 1;
 }
 #endif

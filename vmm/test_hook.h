@@ -34,4 +34,13 @@ void test_hook_forbidden(enum sc_kind kind, int fd);
  */
 void test_hook_paused(int vm_fd, const int *vcpu_fds, unsigned int nr, struct logger *log);
 
+/*
+ * test_hook_cmdline_devices - whether ember announces its virtio-mmio devices
+ * on the kernel command line (virtio_mmio.device=) as well as in the DSDT.
+ * Always 1 in build/ember. In build/ember-test, EMBER_TEST_NO_CMDLINE_DEVICES=1
+ * makes it 0, so a test proves that an ACPI guest finds every device through
+ * the DSDT alone.
+ */
+int test_hook_cmdline_devices(void);
+
 #endif
