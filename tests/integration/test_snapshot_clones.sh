@@ -2,7 +2,9 @@
 # default route on eth0) is snapshotted; two clones are loaded from that one
 # snapshot at once, each in its own ember with its own tap through
 # network_overrides, and both run: each answers ping on its own tap and
-# keeps counting on its console.
+# keeps counting on its console. VMGenID: each clone's guest sees a new
+# generation ID (vmgenid driver: "crng reseeded due to virtual machine fork"),
+# different from the snapshotted guest's and from the other clone's.
 # timeout: 900
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
@@ -32,9 +34,22 @@ cat >"$TDIR/clone.sh" <<GUEST
 ip link set eth0 up
 ip addr add $guest_ip/24 dev eth0
 ip route add default dev eth0
+# The VMGenID's 16 bytes (VMGENID_ADDR, vmm/layout.h; e820-reserved, so
+# /dev/mem may read them).
+genid() {
+	for o in 0 4 8 c; do devmem 0xff00\$o 32; done | tr -d '\n'
+}
+# The crng must be ready before the snapshot: only a ready one is reseeded.
+head -c 1 /dev/random >/dev/null
+echo "EMBER-GENID-BOOT \$(genid)"
+forked=
 n=0
 while :; do
 	n=\$((n + 1))
+	if [ -z "\$forked" ] && dmesg | grep -q 'reseeded due to virtual machine fork'; then
+		forked=1
+		echo "EMBER-GENID-FORK \$(genid)"
+	fi
 	echo "EMBER-COUNT \$n"
 	sleep 1
 done
@@ -85,6 +100,22 @@ while [ "$(counting "$TDIR/a.raw")" -lt 2 ] || [ "$(counting "$TDIR/b.raw")" -lt
 	sleep 0.1
 	i=$((i + 1))
 done
+# genid_of FILE MARKER - the ID after MARKER in console FILE.
+genid_of() {
+	tr -d '\r' <"$1" | sed -n "s/^$2 //p" | head -n 1
+}
+boot_id=$(genid_of "$TDIR/serial.raw" EMBER-GENID-BOOT)
+[ -n "$boot_id" ] || fail "the guest printed no VMGenID before the snapshot"
+i=0
+while [ -z "$(genid_of "$TDIR/a.raw" EMBER-GENID-FORK)" ] || [ -z "$(genid_of "$TDIR/b.raw" EMBER-GENID-FORK)" ]; do
+	[ $i -ge 300 ] && fail "a clone's guest saw no VM fork (vmgenid reseed) within 30 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+id_a=$(genid_of "$TDIR/a.raw" EMBER-GENID-FORK)
+id_b=$(genid_of "$TDIR/b.raw" EMBER-GENID-FORK)
+[ "$id_a" != "$boot_id" ] && [ "$id_b" != "$boot_id" ] && [ "$id_a" != "$id_b" ] ||
+	fail "VMGenID not regenerated per clone (boot $boot_id, a $id_a, b $id_b)"
 ping -c 3 -W 10 -I "$ta" "$guest_ip" >/dev/null || fail "clone a does not answer on $ta"
 ping -c 3 -W 10 -I "$tb" "$guest_ip" >/dev/null || fail "clone b does not answer on $tb"
 echo "two clones of one snapshot running, each answering ping on its own tap" >"$TDIR/boot-summary"
