@@ -221,6 +221,34 @@ static void acpi_power_off(void *ctx)
 	vm_exit_request(&vm->exit, EMBER_EXIT_OK);
 }
 
+/* Whether the kernel command line holds WORD as a whole argument. */
+static bool cmdline_has_word(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = strstr(cmdline, word); p; p = strstr(p + 1, word))
+		if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * "noapic" (firecracker-containerd's default arguments) asks for the legacy
+ * PIC, which a hardware-reduced ACPI platform does not have: Linux would run
+ * with no interrupt controller for its devices, and KVM's never-programmed
+ * PIC would deliver them as exception vectors. Such a guest gets no ACPI
+ * tables and boots as before ACPI: MP table, command-line devices.
+ */
+static bool vm_acpi_wanted(struct vm *vm)
+{
+	if (!cmdline_has_word(vm->cmdline, "noapic"))
+		return true;
+	log_info(&vm->log, "boot args hold \"noapic\": no ACPI tables (a hardware-reduced ACPI "
+			   "platform has no legacy PIC); MP table and command-line devices only");
+	return false;
+}
+
 static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
 {
 	struct irq_line genid_irq = {0};
@@ -247,10 +275,11 @@ static int vm_acpi_setup(struct vm *vm, struct errbuf *e)
 	}
 	ret = vmgenid_init(&vm->vmgenid, &vm->mem, VMGENID_ADDR, genid_irq, e);
 	/* A restored guest has its tables already (snapshot restore). */
-	if (!ret && !vm_restoring(vm))
+	if (!ret && !vm_restoring(vm) && vm_acpi_wanted(vm)) {
 		ret = acpi_write(&vm->mem, &d, &rsdp, e);
-	if (!ret && !vm_restoring(vm))
-		ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
+		if (!ret)
+			ret = bootparams_set_rsdp(&vm->mem, vm->kernel.proto, rsdp, e);
+	}
 	if (ret)
 		return ret;
 	acpi_sleep_init(&vm->acpi_sleep, acpi_power_off, vm);

@@ -18,6 +18,10 @@
 # (test_dropin_cpu_template); the replay leaves the field out, as the
 # runtime does on other hosts or with "cpu_template": "". Network interfaces
 # go through CNI (covered by test_net).
+#
+# The runtime's default arguments hold "noapic": ember gives such a guest no
+# ACPI tables (a hardware-reduced ACPI platform has no legacy PIC), so ember's
+# ACPI-enabled kernel boots here from the MP table and the command line.
 # timeout: 300
 # shellcheck source=tests/integration/lib.sh
 . "$LIB"
