@@ -12,6 +12,7 @@
 #   make bench-memory  private memory per microVM (direct, jailed, QEMU microvm; idle, after I/O)
 #   make bench-vsock  vsock throughput and round trips: ember against QEMU microvm vhost-vsock
 #   make bench-density  N microVMs at once: memory per VM, balloon inflated, free page reporting
+#   make bench-snapshot snapshot create/restore against cold boot and QEMU -incoming; clones
 #   make soak       the API under abuse against build/ember (no guest; bounded, ~25 s)
 #   make fuzz       libFuzzer runs over the API parser, descriptor chains, block requests,
 #                   the virtio-mmio register block, virtio-net and --seccomp-filter files,
@@ -90,7 +91,7 @@ FUZZ_OBJ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DEMBER_VERSION='"$(VERSION)"' -Ivmm 
 		-fno-sanitize-recover=all -MMD -MP -Wno-gnu-variable-sized-type-not-at-end
 
 .PHONY: all run test unit soak integration guest testhost install clean deps bench-boot bench-api \
-	bench-jailer bench-io bench-memory bench-restore fuzz format bench-vsock bench-density
+	bench-jailer bench-io bench-memory bench-snapshot fuzz format bench-vsock bench-density
 
 all: $(BUILD)/ember $(BUILD)/ember-jailer
 
@@ -278,9 +279,9 @@ bench-memory: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test-mktap guest
 	@bash perf/bench-memory.sh
 
-bench-restore: deps
+bench-snapshot: deps
 	@$(MAKE) --no-print-directory all guest
-	@bash perf/bench-restore.sh
+	@bash perf/bench-snapshot.sh
 
 bench-vsock: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test-vsockt guest
