@@ -27,32 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static int connect_retry(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timespec pause = {0, 1000000};
-	int fd, i;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (i = 0; i < 5000; i++) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		nanosleep(&pause, NULL);
-	}
-	return -1;
-}
+#include "probe_sock.h"
 
 static int send_all(int fd, const char *s, size_t n)
 {
@@ -110,14 +85,14 @@ int main(int argc, char **argv)
 	int fd, i, st, bad = 0, hn;
 
 	if (argc == 2 && !strcmp(argv[1], "--now")) {
-		printf("%llu\n", (unsigned long long)real_us());
+		printf("%llu\n", (unsigned long long)probe_real_us());
 		return 0;
 	}
 	if (argc < 5 || (argc - 2) % 3) {
 		fprintf(stderr, "usage: apiclient SOCKET METHOD PATH BODY [METHOD PATH BODY]...\n");
 		return 2;
 	}
-	fd = connect_retry(argv[1]);
+	fd = probe_connect(argv[1]);
 	if (fd < 0) {
 		fprintf(stderr, "apiclient: cannot connect to %s\n", argv[1]);
 		return 1;
@@ -130,7 +105,7 @@ int main(int argc, char **argv)
 		    "Content-Length: %zu\r\n\r\n",
 		    argv[i], argv[i + 1], strlen(argv[i + 2]));
 		if (i == 2)
-			first = real_us();
+			first = probe_real_us();
 		if (hn < 0 || send_all(fd, head, (size_t)hn) ||
 		    send_all(fd, argv[i + 2], strlen(argv[i + 2])))
 			return 1;
@@ -139,7 +114,7 @@ int main(int argc, char **argv)
 		bad |= st < 200 || st > 299;
 	}
 	printf("\nfirst_send_us=%llu\nlast_reply_us=%llu\n", (unsigned long long)first,
-	       (unsigned long long)real_us());
+	       (unsigned long long)probe_real_us());
 	close(fd);
 	return bad;
 }

@@ -191,32 +191,22 @@ snapshots() {
 	stop "$PID" "$CATPID"
 }
 
-# measure KIND RUN NAME OUT [-]: consoleprobe's output OUT for NAME, then
-# NAME's memory 1 s later (with "-", load_ms from the request's reply).
-measure() {
+# record KIND RUN NAME OUT [boot|load] - consoleprobe's output OUT for NAME
+# as a BENCH-SNAP line, then NAME is stopped. A restore (the default) adds
+# NAME's faults and memory 1 s after the answer, "load" also the time to the
+# request's reply; a "boot" has only its time.
+record() {
 	ans=$(field answer_us "$4")
 	case $ans in
 	[0-9]*)
 		extra=
-		[ -n "$5" ] && extra="load_ms=$(us_to_ms "$(field reply_us "$4")") "
-		sleep 1
-		echo "BENCH-SNAP kind=$1 run=$2 ms=$(us_to_ms "$ans") $extra$(mem_of "$PID")"
+		[ "$5" = load ] && extra=" load_ms=$(us_to_ms "$(field reply_us "$4")")"
+		if [ "$5" != boot ]; then
+			sleep 1
+			extra="$extra $(mem_of "$PID")"
+		fi
+		echo "BENCH-SNAP kind=$1 run=$2 ms=$(us_to_ms "$ans")$extra"
 		;;
-	*)
-		echo "BENCH-SNAP kind=$1 run=$2 failed"
-		note "$1: $4"
-		why "$3"
-		;;
-	esac
-	stop "$PID" $CATPID
-	CATPID=
-}
-
-# ready KIND RUN NAME OUT - a boot to EMBER-READY, from consoleprobe's OUT.
-ready() {
-	ans=$(field answer_us "$4")
-	case $ans in
-	[0-9]*) echo "BENCH-SNAP kind=$1 run=$2 ms=$(us_to_ms "$ans")" ;;
 	*)
 		echo "BENCH-SNAP kind=$1 run=$2 failed"
 		note "$1: $4"
@@ -231,29 +221,29 @@ one_run() { # RUN
 	start_ember cold
 	out=$(./consoleprobe -s "$W/cold.sock" -m PUT -p /vm -b "$(vm_json "$MEM_MIB" "" false)" \
 		-o "$W/cold.out" -w EMBER-READY -T 300)
-	ready ember_cold "$1" cold "$out"
+	record ember_cold "$1" cold "$out" boot
 
 	start_ember rest
 	out=$(./consoleprobe -s "$W/rest.sock" -m PUT -p /snapshot/load -b "$(load_json "$W/snap" "$W/mem")" \
 		-i "$W/rest.in" -l "t$1e" -o "$W/rest.out" -w "EMBER-ECHO t$1e")
-	measure ember_restore "$1" rest "$out" -
+	record ember_restore "$1" rest "$out" load
 
 	t0=$(now_us)
 	start_ember rexec nowait
 	out=$(./consoleprobe -t "$t0" -s "$W/rexec.sock" -m PUT -p /snapshot/load \
 		-b "$(load_json "$W/snap" "$W/mem")" \
 		-i "$W/rexec.in" -l "t$1e" -o "$W/rexec.out" -w "EMBER-ECHO t$1e")
-	measure ember_restore_exec "$1" rexec "$out"
+	record ember_restore_exec "$1" rexec "$out"
 
 	t0=$(now_us)
 	start_qemu qcold "$MEM_MIB"
 	out=$(./consoleprobe -t "$t0" -o "$W/qcold.out" -w EMBER-READY -T 300)
-	ready qemu_cold "$1" qcold "$out"
+	record qemu_cold "$1" qcold "$out" boot
 
 	t0=$(now_us)
 	start_qemu qrest "$MEM_MIB" -incoming "exec:cat $W/qemu.mig"
 	out=$(./consoleprobe -t "$t0" -i "$W/qrest.in" -l "t$1e" -o "$W/qrest.out" -w "EMBER-ECHO t$1e")
-	measure qemu_restore "$1" qrest "$out"
+	record qemu_restore "$1" qrest "$out"
 }
 
 # clones N - N embers waiting (the warm pool), then N loads of one snapshot

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe_sock.h"
+
 struct probe {
 	uint64_t t0;
 	const char *sock, *method, *path, *body;
@@ -39,37 +41,11 @@ struct probe {
 	long poll_us;
 };
 
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void nap_us(long us)
 {
 	struct timespec ts = {0, us * 1000};
 
 	nanosleep(&ts, NULL);
-}
-
-static int connect_retry(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, i;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (i = 0; i < 5000; i++) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		nap_us(1000);
-	}
-	return -1;
 }
 
 /* request - one request on a new connection; the response's status or -1. */
@@ -80,7 +56,7 @@ static int request(const struct probe *p)
 	int fd, n, status = -1;
 	ssize_t r;
 
-	fd = connect_retry(p->sock);
+	fd = probe_connect(p->sock);
 	if (fd < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf),
@@ -141,7 +117,7 @@ static int watch(const struct probe *p, uint64_t *answer)
 	if (strlen(p->text) >= sizeof(carry))
 		return -1;
 	for (;;) {
-		now = real_us();
+		now = probe_real_us();
 		/* The VMM may not have opened its end yet (ENXIO): try again. */
 		if (p->in && in < 0)
 			in = open(p->in, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -153,7 +129,7 @@ static int watch(const struct probe *p, uint64_t *answer)
 		if (out < 0)
 			out = open(p->out, O_RDONLY | O_CLOEXEC);
 		if (out >= 0 && found(out, &off, p->text, carry, &clen)) {
-			*answer = real_us() - p->t0;
+			*answer = probe_real_us() - p->t0;
 			ret = 0;
 			break;
 		}
@@ -177,19 +153,44 @@ static int parse(int argc, char **argv, struct probe *p)
 	p->poll_us = 1000;
 	while ((o = getopt(argc, argv, "t:s:m:p:b:i:l:o:w:T:r:P:")) != -1) {
 		switch (o) {
-		case 't': p->t0 = strtoull(optarg, NULL, 10); break;
-		case 's': p->sock = optarg; break;
-		case 'm': p->method = optarg; break;
-		case 'p': p->path = optarg; break;
-		case 'b': p->body = optarg; break;
-		case 'i': p->in = optarg; break;
-		case 'l': p->line = optarg; break;
-		case 'o': p->out = optarg; break;
-		case 'w': p->text = optarg; break;
-		case 'T': p->timeout_s = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'r': p->resend_ms = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'P': p->poll_us = strtol(optarg, NULL, 10); break;
-		default: return -1;
+		case 't':
+			p->t0 = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			p->sock = optarg;
+			break;
+		case 'm':
+			p->method = optarg;
+			break;
+		case 'p':
+			p->path = optarg;
+			break;
+		case 'b':
+			p->body = optarg;
+			break;
+		case 'i':
+			p->in = optarg;
+			break;
+		case 'l':
+			p->line = optarg;
+			break;
+		case 'o':
+			p->out = optarg;
+			break;
+		case 'w':
+			p->text = optarg;
+			break;
+		case 'T':
+			p->timeout_s = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			p->resend_ms = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			p->poll_us = strtol(optarg, NULL, 10);
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc || !p->out || !p->text || !*p->text || (p->sock && !p->method) ||
@@ -206,20 +207,21 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--now")) {
-		printf("%llu\n", (unsigned long long)real_us());
+		printf("%llu\n", (unsigned long long)probe_real_us());
 		return 0;
 	}
 	if (parse(argc, argv, &p)) {
-		fprintf(stderr, "usage: consoleprobe --now | [-t T0_US] [-s SOCKET -m METHOD -p PATH "
-				"-b BODY] [-i IN_FIFO -l LINE [-r RESEND_MS]] -o OUT_FILE -w TEXT "
-				"[-P POLL_US] [-T TIMEOUT_S]\n");
+		fprintf(stderr,
+			"usage: consoleprobe --now | [-t T0_US] [-s SOCKET -m METHOD -p PATH "
+			"-b BODY] [-i IN_FIFO -l LINE [-r RESEND_MS]] -o OUT_FILE -w TEXT "
+			"[-P POLL_US] [-T TIMEOUT_S]\n");
 		return 2;
 	}
 	if (!p.t0)
-		p.t0 = real_us();
+		p.t0 = probe_real_us();
 	if (p.sock) {
 		status = request(&p);
-		reply = real_us() - p.t0;
+		reply = probe_real_us() - p.t0;
 		if (status < 200 || status > 299) {
 			printf("status=%d reply_us=%llu\n", status, (unsigned long long)reply);
 			return 1;
