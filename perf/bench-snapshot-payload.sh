@@ -52,19 +52,17 @@ us_to_ms() { awk -v u="$1" 'BEGIN { printf "%.1f\n", u / 1000 }'; }
 
 avail_kib() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 
-api() { # SOCK METHOD PATH BODY - prints the HTTP status
-	curl -s --max-time 300 --unix-socket "$1" -X "$2" -H 'Content-Type: application/json' \
-		--data-raw "$4" -o "$1.resp" -w '%{http_code}' "http://localhost$3"
-}
+# api SOCK METHOD PATH BODY - one untimed request; 1 unless it got a 2xx.
+api() { ./apiclient "$@" >/dev/null; }
 
-# wait_for FILE TEXT SECS - until FILE holds TEXT; 1 on timeout.
-wait_for() {
-	i=0
-	while ! grep -qF "$2" "$1" 2>/dev/null; do
-		[ $i -ge $(($3 * 100)) ] && return 1
-		usleep 10000
-		i=$((i + 1))
-	done
+# boot_wait NAME SECS [SOCK BODY] - PUT /vm BODY on SOCK if given, then until
+# NAME's console says EMBER-READY; 1 on timeout.
+boot_wait() {
+	if [ -n "$3" ]; then
+		./consoleprobe -s "$3" -m PUT -p /vm -b "$4" -o "$W/$1.out" -w EMBER-READY -T "$2" >/dev/null
+	else
+		./consoleprobe -o "$W/$1.out" -w EMBER-READY -T "$2" >/dev/null
+	fi
 }
 
 # mem_of PID - the process's faults so far and its memory.
@@ -149,29 +147,27 @@ ping_vm() {
 
 snapshots() {
 	start_ember base
-	api "$W/base.sock" PUT /vm "$(vm_json "$MEM_MIB" "" false)" >/dev/null
-	wait_for "$W/base.out" EMBER-READY 300 || why base
+	boot_wait base 300 "$W/base.sock" "$(vm_json "$MEM_MIB" "" false)" || why base
 	sleep 1
-	api "$W/base.sock" PATCH /vm '{"state": "Paused"}' >/dev/null
+	api "$W/base.sock" PATCH /vm '{"state": "Paused"}'
 	create create base Full "$W/snap" "$W/mem"
 	stop "$PID"
 
 	start_ember big
-	api "$W/big.sock" PUT /vm "$(vm_json "$BIG_MIB" " bench_fill=$BIG_FILL_MIB" true)" >/dev/null
-	wait_for "$W/big.out" EMBER-READY 900 || why big
+	boot_wait big 900 "$W/big.sock" "$(vm_json "$BIG_MIB" " bench_fill=$BIG_FILL_MIB" true)" || why big
 	sleep 1
-	api "$W/big.sock" PATCH /vm '{"state": "Paused"}' >/dev/null
+	api "$W/big.sock" PATCH /vm '{"state": "Paused"}'
 	create create_big big Full "$W/bigsnap" "$W/bigmem"
-	api "$W/big.sock" PATCH /vm '{"state": "Resumed"}' >/dev/null
+	api "$W/big.sock" PATCH /vm '{"state": "Resumed"}'
 	ping_vm big big 60 || why big
 	sleep 2
-	api "$W/big.sock" PATCH /vm '{"state": "Paused"}' >/dev/null
+	api "$W/big.sock" PATCH /vm '{"state": "Paused"}'
 	create create_diff big Diff "$W/bigdsnap" "$W/bigdiff"
 	stop "$PID"
 	rm -f "$W/bigsnap" "$W/bigmem" "$W/bigdsnap" "$W/bigdiff"
 
 	start_qemu qbase "$MEM_MIB"
-	wait_for "$W/qbase.out" EMBER-READY 300 || why qbase
+	boot_wait qbase 300 || why qbase
 	sleep 1
 	t0=$(now_us)
 	echo "migrate \"exec:cat > $W/qemu.mig\"" >"$W/qbase.mon.in"
